@@ -1,0 +1,69 @@
+"""Readable numbers: ``"30k"``, ``"$1.5B"``, ``"7T"``, ``"35%"``.
+
+Scenario authors write money the way analysts say it. This is the one place such strings become
+floats; everything downstream sees plain numbers in USD (or the field's own unit).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+_SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "bn": 1e9, "t": 1e12}
+_PATTERN = re.compile(
+    r"^\s*(?P<sign>[+-]?)\s*\$?\s*(?P<num>(\d[\d_,]*)?(\.\d+)?([eE][+-]?\d+)?)\s*"
+    r"(?P<suffix>bn|[kKmMbBtT%]?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_quantity(value: object) -> float:
+    """Turn a number or a readable string into a float.
+
+    Parameters
+    ----------
+    value : int, float or str
+        ``12``, ``1.5e9``, ``"30k"``, ``"$1.5B"``, ``"7T"``, ``"1,200"``, ``"35%"``.
+        Suffixes: k = 1e3, M = 1e6, B or bn = 1e9, T = 1e12, % = 0.01 (case-insensitive).
+
+    Returns
+    -------
+    float
+        The finite value.
+
+    Raises
+    ------
+    ValueError
+        If the text is not a number, or the number is NaN or infinite.
+    """
+    if isinstance(value, bool):
+        raise ValueError("expected a number, got a true/false value")
+    if isinstance(value, int | float):
+        out = float(value)
+    elif isinstance(value, str):
+        m = _PATTERN.match(value)
+        if m is None or not m.group("num") or not any(c.isdigit() for c in m.group("num")):
+            raise ValueError(f"cannot read {value!r} as a number "
+                             "(write e.g. 12, 1.5e9, '30k', '$1.5B', '7T' or '35%')")
+        number = float(m.group("num").replace(",", "").replace("_", ""))
+        suffix = m.group("suffix").lower()
+        # divide for percent so that "35%" is exactly 0.35, as a reader would expect
+        out = number / 100 if suffix == "%" else number * _SUFFIX[suffix]
+        if m.group("sign") == "-":
+            out = -out
+    else:
+        raise ValueError(f"expected a number, got {type(value).__name__}")
+    if not math.isfinite(out):
+        raise ValueError(f"{value!r} is not a finite number")
+    return out
+
+
+def format_usd(x: float) -> str:
+    """Format an amount in USD compactly: ``1.23e12 -> '$1.23T'``."""
+    if not math.isfinite(x):
+        return str(x)
+    a = abs(x)
+    for div, suf in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if a >= div:
+            return f"{'-' if x < 0 else ''}${a / div:,.3g}{suf}"
+    return f"{'-' if x < 0 else ''}${a:,.3g}"

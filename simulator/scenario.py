@@ -1,0 +1,479 @@
+"""The scenario schema (version 1) and :func:`load_scenario`, the only place input is checked.
+
+A :class:`Scenario` is frozen and fully validated; the sampler and engine trust it. Every numeric
+assumption is an :data:`Uncertain` value: a fixed number or a distribution from
+:mod:`simulator.distributions`, each with an optional ``source``. Units are written in brackets in
+each field's description; money is nominal USD.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import typing
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import (
+    AfterValidator,
+    PrivateAttr,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from simulator.distributions import FAMILIES, Discrete, Distribution, Fixed, Quantity, _Base
+from simulator.errors import Issue, ScenarioError
+from simulator.quantities import parse_quantity
+from simulator.yaml_source import join_path, read_yaml_file
+
+SHARE_TOLERANCE = 1e-6
+
+
+def _as_distribution(value: Any) -> Any:
+    """Accept ``12``, ``"30k"`` or ``{value: 12, source: ...}`` as fixed distributions."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number or a distribution, got a true/false value")
+    if isinstance(value, int | float | str):
+        return {"dist": "fixed", "value": parse_quantity(value)}
+    if isinstance(value, dict) and "dist" not in value:
+        if "value" in value:
+            return {"dist": "fixed", **value}
+        raise ValueError("a distribution needs 'dist: <family>' (one of "
+                         f"{', '.join(FAMILIES)}), or 'value: <number>' for a fixed number")
+    if isinstance(value, dict) and value.get("dist") not in FAMILIES:
+        raise ValueError(f"unknown distribution {value.get('dist')!r}; choose one of "
+                         f"{', '.join(FAMILIES)}")
+    return value
+
+
+def _within(lo: float | None = None, hi: float | None = None, *, lo_open: bool = False,
+            hi_open: bool = False, unit: str = "") -> AfterValidator:
+    """Check that every value a distribution can produce lies in the field's allowed range."""
+
+    def check(d: _Base) -> _Base:
+        s_lo, s_hi = d.support()
+        if d.is_fixed or isinstance(d, Discrete):
+            # attained values: open bounds are strict
+            bad_lo = lo is not None and (s_lo < lo or (lo_open and s_lo <= lo))
+            bad_hi = hi is not None and (s_hi > hi or (hi_open and s_hi >= hi))
+        else:
+            # a continuous family touches its support's end with probability zero
+            bad_lo = lo is not None and s_lo < lo
+            bad_hi = hi is not None and s_hi > hi
+        if bad_lo or bad_hi:
+            rng = (f"{'(' if lo_open else '['}{'-inf' if lo is None else f'{lo:g}'}, "
+                   f"{'inf' if hi is None else f'{hi:g}'}{')' if hi_open else ']'}")
+            what = "value" if d.is_fixed else "distribution"
+            got = f"{s_lo:g}" if d.is_fixed else f"values in [{s_lo:.4g}, {s_hi:.4g}]"
+            hint = "" if d.is_fixed else " (add min/max bounds or choose a family with that support)"
+            raise ValueError(f"{what} must lie in {rng}{unit}; got {got}{hint}")
+        return d
+
+    return AfterValidator(check)
+
+
+def Uncertain(lo: float | None = None, hi: float | None = None, *, lo_open: bool = False,  # noqa: N802
+              hi_open: bool = False, description: str = "") -> Any:
+    """Type of an uncertain input: a fixed number or a distribution, restricted to a range."""
+    return Annotated[Distribution, BeforeValidator(_as_distribution),
+                     _within(lo, hi, lo_open=lo_open, hi_open=hi_open),
+                     Field(description=description)]
+
+
+Positive = Uncertain(0, None, lo_open=True)
+NonNegative = Uncertain(0, None)
+Fraction = Uncertain(0, 1)
+GrowthRate = Uncertain(-1, None, lo_open=True)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Horizon(_Model):
+    """First and last simulated calendar year (inclusive)."""
+
+    start: int = Field(ge=1990, le=2200, description="First simulated year.")
+    end: int = Field(ge=1990, le=2200, description="Last simulated year (inclusive).")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.end < self.start:
+            raise ValueError(f"end year {self.end} is before start year {self.start}")
+        if self.end - self.start > 60:
+            raise ValueError("the horizon spans more than 60 years")
+        return self
+
+    @property
+    def years(self) -> np.ndarray:
+        """Calendar years, shape (year,)."""
+        return np.arange(self.start, self.end + 1)
+
+
+class Level(_Model):
+    """An installed-compute level given either in gigawatts or in compute units."""
+
+    gw: NonNegative | None = Field(None, description="[GW] IT power of the installed fleet.")
+    compute_units: NonNegative | None = Field(None, description="[compute units]")
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.gw is None) == (self.compute_units is None):
+            raise ValueError("give exactly one of 'gw' or 'compute_units'")
+        return self
+
+
+class Growth(_Model):
+    """Demand growth: ``g_t = initial * (1 - decay)^(t-1)`` with optional lognormal yearly noise."""
+
+    initial: GrowthRate = Field(description="[1/yr] growth of required compute in the first "
+                                "projected year (1.0 = doubling).")
+    decay: Fraction = Field(default_factory=lambda: Fixed(value=0.0),
+                            description="[-] fraction of the growth rate lost each year.")
+    noise_sd: NonNegative = Field(default_factory=lambda: Fixed(value=0.0),
+                                  description="[-] sd of the yearly log-noise on demand growth.")
+
+
+class Demand(_Model):
+    """Required installed AI compute.
+
+    A start level in GW becomes compute units so that the baseline strategy's installed power in
+    the start year equals it: the surviving pre-start fleet counts at ``kw_per_unit`` and the rest
+    at the power of the start year's new chips under the baseline's supplier mix.
+    """
+
+    unit: str = Field("H100e", description="Name of the compute unit (e.g. H100-equivalents).")
+    kw_per_unit: Positive | None = Field(None, description="[kW/unit] IT power per compute unit "
+                                         "of the fleet in service before the start year; needed "
+                                         "when before_start is given in GW.")
+    start: Level = Field(description="Required installed compute in the start year.")
+    before_start: Level | None = Field(None, description="Fleet in service the year before the "
+                                       "start (sunk; retires as it ages). Default: none.")
+    growth: Growth
+
+    @model_validator(mode="after")
+    def _conversion(self):
+        if self.before_start is not None and self.before_start.gw is not None \
+                and self.kw_per_unit is None:
+            raise ValueError("kw_per_unit is required to convert before_start.gw into compute units")
+        if self.before_start is not None and (self.before_start.gw is None) != (self.start.gw is None):
+            raise ValueError("give start and before_start in the same unit (both gw or both "
+                             "compute_units)")
+        return self
+
+
+class Fleet(_Model):
+    lifetime_years: Positive = Field(description="[yr] service life of an accelerator; a chip "
+                                     "bought in year v serves while age < lifetime.")
+
+
+class Supplier(_Model):
+    """A source of accelerators. Prices and power are for the start year's chips."""
+
+    description: str | None = None
+    price_per_unit: Positive = Field(description="[USD/unit] price per compute unit, start year.")
+    price_performance_gain: Uncertain(0, None) = Field(  # type: ignore[valid-type]
+        default_factory=lambda: Fixed(value=0.0),
+        description="[1/yr] yearly gain in compute per dollar: price(v) = p0 / (1+g)^(v-start).")
+    kw_per_unit: Positive = Field(description="[kW/unit] IT power per compute unit of the start "
+                                  "year's chips, including host and network.")
+    power_efficiency_gain: Uncertain(0, None) = Field(  # type: ignore[valid-type]
+        default_factory=lambda: Fixed(value=0.0),
+        description="[1/yr] yearly gain in compute per watt: kw(v) = kw0 / (1+g)^(v-start).")
+
+
+def _share_table(value: Any) -> Any:
+    """Normalise ``{nvidia: 1}`` to the year-keyed form ``{None: {nvidia: 1}}``."""
+    if isinstance(value, dict) and value and all(not isinstance(v, dict) for v in value.values()):
+        return {"all": value}
+    return value
+
+
+def _share_value(value: Any) -> float:
+    return parse_quantity(value)
+
+
+ShareRow = dict[str, Annotated[float, BeforeValidator(_share_value), Field(ge=0, le=1)]]
+
+
+class Strategy(_Model):
+    """A sourcing mix: supplier shares of purchases, by year (linear between listed years)."""
+
+    description: str | None = None
+    shares: Annotated[dict[str, ShareRow], BeforeValidator(_share_table)] = Field(
+        description="Shares of each year's purchases per supplier, summing to 1; either one "
+                    "mapping for all years or a mapping from year to shares.")
+
+    @field_validator("shares")
+    @classmethod
+    def _rows(cls, rows: dict[str, ShareRow]) -> dict[str, ShareRow]:
+        for key, row in rows.items():
+            if key != "all":
+                try:
+                    int(key)
+                except ValueError:
+                    raise ValueError(f"share rows are keyed by year; {key!r} is not a year") from None
+            total = sum(row.values())
+            if abs(total - 1) > SHARE_TOLERANCE:
+                where = "" if key == "all" else f" in {key}"
+                raise ValueError(f"shares{where} sum to {total:.6g}, not 1")
+        return rows
+
+    def share_matrix(self, years: np.ndarray, suppliers: list[str]) -> np.ndarray:
+        """Shares by year, interpolated linearly between listed years and held flat outside.
+
+        Returns
+        -------
+        ndarray, shape (year, supplier)
+            Each row sums to 1.
+        """
+        keys = sorted(self.shares, key=lambda k: -np.inf if k == "all" else int(k))
+        xs = np.array([years[0] if k == "all" else int(k) for k in keys], dtype=float)
+        table = np.array([[self.shares[k].get(s, 0.0) for s in suppliers] for k in keys])
+        return np.stack([np.interp(years, xs, table[:, j]) for j in range(len(suppliers))], axis=1)
+
+
+class ServersNetworking(_Model):
+    multiple_of_chips: NonNegative = Field(description="[USD/USD] server, networking and other IT "
+                                           "spend per dollar of accelerator spend.")
+
+
+class Datacentre(_Model):
+    cost_per_mw: Positive = Field(description="[USD/MW] construction cost per MW of IT capacity.")
+
+
+class Energy(_Model):
+    price_per_mwh: NonNegative = Field(description="[USD/MWh] electricity price.")
+    pue: Uncertain(1, None) = Field(description="[-] power usage effectiveness.")  # type: ignore[valid-type]
+    utilisation: Uncertain(0, 1, lo_open=True) = Field(  # type: ignore[valid-type]
+        description="[-] average IT load as a fraction of installed IT power.")
+
+
+class Operations(_Model):
+    cost_per_mw_year: NonNegative = Field(description="[USD/(MW yr)] operations and maintenance "
+                                          "per MW of installed IT power.")
+
+
+MAX_TRIALS = 50_000_000
+
+
+class Scenario(_Model):
+    """A validated, frozen scenario. Build it with :func:`load_scenario`."""
+
+    schema_version: Literal[1] = 1
+    name: str = Field(min_length=1, description="Short identifier; names the output folder.")
+    title: str | None = None
+    scope: str = Field(description="What is modelled: one company's infrastructure or the "
+                       "industry's. Claims are read against it.")
+    description: str | None = None
+    horizon: Horizon
+    trials: int = Field(10_000, ge=1, le=MAX_TRIALS)
+    seed: int = Field(0, ge=0, description="Seed of the random streams (same seed, same numbers).")
+    discount_rate: Uncertain(-0.5, 1) = Field(  # type: ignore[valid-type]
+        default_factory=lambda: Fixed(value=0.0),
+        description="[1/yr] discount rate for NPV to the start year.")
+    demand: Demand
+    fleet: Fleet
+    suppliers: dict[str, Supplier] = Field(min_length=1)
+    strategies: dict[str, Strategy] = Field(min_length=1)
+    baseline: str | None = Field(None, description="Strategy the others are compared with; "
+                                 "default: the first one.")
+    servers_networking: ServersNetworking
+    datacentre: Datacentre
+    energy: Energy
+    operations: Operations
+
+    _source_file: str | None = PrivateAttr(None)
+    _source_sha256: str | None = PrivateAttr(None)
+
+    @model_validator(mode="after")
+    def _references(self):
+        known = set(self.suppliers)
+        for name, strat in self.strategies.items():
+            for year, row in strat.shares.items():
+                for supplier in row:
+                    if supplier not in known:
+                        near = difflib.get_close_matches(supplier, known, n=1)
+                        tip = f" (did you mean {near[0]!r}?)" if near else ""
+                        loc = "" if year == "all" else f"[{year}]"
+                        raise ValueError(f"strategies.{name}.shares{loc}: unknown supplier "
+                                         f"{supplier!r}{tip}; suppliers are {sorted(known)}")
+        if self.baseline is not None and self.baseline not in self.strategies:
+            raise ValueError(f"baseline {self.baseline!r} is not a strategy; strategies are "
+                             f"{list(self.strategies)}")
+        return self
+
+    # -- derived views --------------------------------------------------------------------------
+    @property
+    def years(self) -> np.ndarray:
+        """Calendar years of the horizon, shape (year,)."""
+        return self.horizon.years
+
+    @property
+    def source_file(self) -> str | None:
+        """The file this scenario was loaded from, if any."""
+        return self._source_file
+
+    @property
+    def source_sha256(self) -> str | None:
+        """SHA-256 of the file's bytes, if loaded from a file."""
+        return self._source_sha256
+
+    @property
+    def supplier_names(self) -> list[str]:
+        return list(self.suppliers)
+
+    @property
+    def strategy_names(self) -> list[str]:
+        return list(self.strategies)
+
+    @property
+    def baseline_strategy(self) -> str:
+        return self.baseline or self.strategy_names[0]
+
+    def uncertain_inputs(self) -> Iterator[tuple[str, _Base]]:
+        """Every numeric input as ``(key path, distribution)``, in schema order."""
+        yield from _walk(self, "")
+
+    def content_hash(self) -> str:
+        """SHA-256 of the validated content (not the file's bytes)."""
+        blob = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _walk(obj: Any, path: str) -> Iterator[tuple[str, _Base]]:
+    if isinstance(obj, _Base):
+        yield path, obj
+    elif isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            yield from _walk(getattr(obj, name), join_path(path, name))
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _walk(v, join_path(path, k))
+
+
+# -- loading and error reporting ----------------------------------------------------------------
+
+def _loc_to_path(loc: tuple[Any, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, str) and (part in FAMILIES or part.startswith("function-")):
+            continue  # pydantic names union members in loc; scenario authors never see them
+        if part == "all":
+            continue
+        path = join_path(path, part)
+    return path
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class that owns the keys at ``loc`` (for 'did you mean' hints)."""
+    current: Any = Scenario
+    for part in loc:
+        while True:
+            origin = typing.get_origin(current)
+            if origin is Annotated:
+                current = typing.get_args(current)[0]
+            elif origin in (typing.Union, getattr(__import__("types"), "UnionType")):
+                args = [a for a in typing.get_args(current) if a is not type(None)]
+                current = args[0] if len(args) == 1 else current
+                if len(args) != 1:
+                    break
+            else:
+                break
+        if isinstance(part, str) and part in FAMILIES:
+            from simulator import distributions as dmod
+            current = next(c for c in (dmod.Fixed, dmod.Normal, dmod.Lognormal, dmod.Uniform,
+                                       dmod.Triangular, dmod.Pert, dmod.Beta, dmod.Discrete)
+                           if c.model_fields["dist"].default == part
+                           or typing.get_args(c.model_fields["dist"].annotation) == (part,))
+            continue
+        if typing.get_origin(current) is dict:
+            current = typing.get_args(current)[1]
+            continue
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(part)
+            if field is None:
+                return current
+            current = field.annotation
+            continue
+        return None
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _issues_from(exc: ValidationError, lines: dict[str, int]) -> list[Issue]:
+    issues = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        path = _loc_to_path(loc)
+        msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        hint = None
+        if err["type"] == "extra_forbidden":
+            parent = _model_at(loc[:-1])
+            key = str(loc[-1])
+            msg = f"unknown key {key!r}"
+            if parent is not None:
+                names = list(parent.model_fields)
+                near = difflib.get_close_matches(key, names, n=1, cutoff=0.5)
+                hint = (f"did you mean {near[0]!r}?" if near
+                        else f"valid keys here: {', '.join(names)}")
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        elif err["type"] == "union_tag_invalid":
+            msg = f"unknown distribution; choose one of {', '.join(FAMILIES)}"
+        probe = path
+        while probe and probe not in lines:
+            probe = probe.rsplit(".", 1)[0] if "." in probe else ""
+        issues.append(Issue(path, msg, lines.get(probe), hint))
+    return issues
+
+
+def scenario_from_dict(data: Any, *, source: str = "<scenario>",
+                       lines: dict[str, int] | None = None) -> Scenario:
+    """Validate plain data (as read from YAML) into a :class:`Scenario`.
+
+    Raises
+    ------
+    ScenarioError
+        Naming ``source``, the line where known, the key path and the problem.
+    """
+    if not isinstance(data, dict):
+        raise ScenarioError(source, [Issue("", f"the top level must be a mapping of keys, got "
+                                           f"{type(data).__name__}", 1,
+                                           "start from scenarios/base.yaml")])
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(source, _issues_from(exc, lines or {})) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, parse and validate a scenario file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A YAML scenario file.
+
+    Returns
+    -------
+    Scenario
+        Frozen and fully validated.
+
+    Raises
+    ------
+    ScenarioError
+        For any problem with the file, naming the file, line, key path and problem.
+    """
+    data, lines = read_yaml_file(path)
+    scenario = scenario_from_dict(data, source=str(path), lines=lines)
+    scenario._source_file = str(path)
+    scenario._source_sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return scenario
