@@ -19,17 +19,17 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import (
     AfterValidator,
-    PrivateAttr,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
 )
 
-from simulator.distributions import FAMILIES, Discrete, Distribution, Fixed, Quantity, _Base
+from simulator.distributions import FAMILIES, Discrete, Distribution, Fixed, _Base
 from simulator.errors import Issue, ScenarioError
 from simulator.quantities import parse_quantity
 from simulator.yaml_source import join_path, read_yaml_file
@@ -70,7 +70,7 @@ def _within(lo: float | None = None, hi: float | None = None, *, lo_open: bool =
             bad_hi = hi is not None and s_hi > hi
         if bad_lo or bad_hi:
             rng = (f"{'(' if lo_open else '['}{'-inf' if lo is None else f'{lo:g}'}, "
-                   f"{'inf' if hi is None else f'{hi:g}'}{')' if hi_open else ']'}")
+                   f"{'inf' if hi is None else f'{hi:g}'}{')' if hi_open or hi is None else ']'}")
             what = "value" if d.is_fixed else "distribution"
             got = f"{s_lo:g}" if d.is_fixed else f"values in [{s_lo:.4g}, {s_hi:.4g}]"
             hint = "" if d.is_fixed else " (add min/max bounds or choose a family with that support)"
@@ -381,7 +381,7 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
             origin = typing.get_origin(current)
             if origin is Annotated:
                 current = typing.get_args(current)[0]
-            elif origin in (typing.Union, getattr(__import__("types"), "UnionType")):
+            elif origin in (typing.Union, __import__("types").UnionType):
                 args = [a for a in typing.get_args(current) if a is not type(None)]
                 current = args[0] if len(args) == 1 else current
                 if len(args) != 1:

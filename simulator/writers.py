@@ -18,10 +18,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # writers never need a screen
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from simulator import plots  # noqa: E402
-from simulator.results import Results  # noqa: E402
+from simulator import plots
+from simulator.results import Results
 
 
 def _grid(n: int, *, width: float = 6.0, height: float = 3.8):

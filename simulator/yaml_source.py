@@ -29,6 +29,11 @@ def join_path(parent: str, key: object) -> str:
     return f"{parent}.{key}" if parent else str(key)
 
 
+#: The only tags a scenario may carry: plain mappings, lists, text, numbers, booleans and null.
+ALLOWED_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("map", "seq", "str", "int", "float", "bool",
+                                                     "null")}
+
+
 class _Builder:
     def __init__(self, source: str) -> None:
         self.source = source
@@ -46,6 +51,10 @@ class _Builder:
             self.fail(path, f"the file expands to more than {MAX_NODES:,} YAML nodes "
                       "(runaway aliases?); refusing to load it", node)
         self.lines.setdefault(path, node.start_mark.line + 1)
+        if node.tag not in ALLOWED_TAGS:
+            tag = node.tag.removeprefix("tag:yaml.org,2002:")
+            self.fail(path, f"YAML tag {tag!r} is not allowed in a scenario", node,
+                      "use plain numbers, text, lists and mappings; quote dates and other text")
         if isinstance(node, yaml.MappingNode):
             self._scalar.flatten_mapping(node)  # resolves "<<" merge keys
             out: dict[str, Any] = {}
@@ -73,6 +82,8 @@ class _Builder:
     def build_scalar(self, node: yaml.Node, path: str) -> Any:
         if not isinstance(node, yaml.ScalarNode):
             self.fail(path, "a mapping or list cannot be used as a key", node)
+        if node.tag not in ALLOWED_TAGS:
+            self.fail(path, f"YAML tag {node.tag!r} is not allowed in a scenario", node)
         try:
             return self._scalar.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:

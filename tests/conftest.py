@@ -1,0 +1,58 @@
+"""Shared fixtures: a tiny fully-fixed scenario whose spend can be computed by hand."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+TINY = {
+    "name": "tiny",
+    "scope": "test scenario",
+    "horizon": {"start": 2025, "end": 2027},
+    "trials": 4,
+    "seed": 1,
+    "discount_rate": 0.1,
+    "demand": {
+        "start": {"compute_units": 100},
+        "growth": {"initial": 0.5, "decay": 0.0, "noise_sd": 0.0},
+    },
+    "fleet": {"lifetime_years": 2},
+    "suppliers": {
+        "a": {"price_per_unit": 10, "price_performance_gain": 0.25, "kw_per_unit": 2,
+              "power_efficiency_gain": 1.0},
+        "b": {"price_per_unit": 4, "kw_per_unit": 2, "power_efficiency_gain": 1.0},
+    },
+    "strategies": {
+        "only_a": {"shares": {"a": 1}},
+        "a_to_b": {"shares": {"2025": {"a": 1}, "2027": {"b": 1}}},
+    },
+    "servers_networking": {"multiple_of_chips": 0.5},
+    "datacentre": {"cost_per_mw": 1000},
+    "energy": {"price_per_mwh": 100, "pue": 1.2, "utilisation": 0.5},
+    "operations": {"cost_per_mw_year": 300},
+}
+
+
+@pytest.fixture
+def tiny() -> dict:
+    """A deep copy of the tiny scenario as plain data."""
+    return copy.deepcopy(TINY)
+
+
+@pytest.fixture
+def write_scenario(tmp_path: Path):
+    """Write plain data (or raw text) as a YAML file and return its path."""
+
+    def write(data: dict | str, name: str = "scenario.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False))
+        return path
+
+    return write
+
+
+REPO = Path(__file__).resolve().parents[1]
+BASE = REPO / "scenarios" / "base.yaml"

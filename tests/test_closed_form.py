@@ -1,0 +1,84 @@
+"""Degenerate scenarios with every input fixed: spend computed by hand, matched to 1e-9."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator import simulate
+from simulator.scenario import scenario_from_dict
+
+HOURS = 8760.0
+
+
+def hand_computed_tiny() -> dict[str, np.ndarray]:
+    """Spend of the tiny scenario (tests/conftest.py), year by year, worked out by hand.
+
+    Demand 100 -> 150 -> 225 units (growth 50%, no decay). Lifetime 2: a chip serves in its
+    purchase year and the next. Purchases: 100 (2025); 150 - 100 alive = 50 (2026); the 2025
+    chips retire, so 225 - 50 = 175 (2027).
+    """
+    purchases = np.array([100.0, 50.0, 175.0])
+    # 2 kW per unit halving each year (both suppliers); installed power [kW]:
+    # 2025: 100*2; 2026: 100*2 + 50*1; 2027: 50*1 + 175*0.5
+    power_mw = np.array([200.0, 250.0, 137.5]) / 1000
+    build_mw = np.array([0.2, 0.05, 0.0])       # capacity only grows: 0.2, 0.25, 0.25
+    other = (build_mw * 1000                     # data centre at 1000 USD/MW
+             + power_mw * HOURS * 0.5 * 1.2 * 100  # energy: util 0.5, PUE 1.2, 100 USD/MWh
+             + power_mw * 300)                   # O&M 300 USD per MW-year
+    price_a = np.array([10.0, 8.0, 6.4])        # 10 / 1.25^t
+    price_b = np.array([4.0, 4.0, 4.0])
+    chips_only_a = purchases * price_a
+    share_b = np.array([0.0, 0.5, 1.0])         # linear between 2025 (all a) and 2027 (all b)
+    chips_a_to_b = purchases * ((1 - share_b) * price_a + share_b * price_b)
+    return {
+        "only_a": chips_only_a * 1.5 + other,   # servers and networking = 0.5 x chips
+        "a_to_b": chips_a_to_b * 1.5 + other,
+        "chips_only_a": chips_only_a,
+        "power_mw": power_mw,
+    }
+
+
+def test_tiny_scenario_matches_hand_calculation(tiny):
+    results = simulate(scenario_from_dict(tiny), trials=3, seed=5)
+    expected = hand_computed_tiny()
+    discount = 1.1 ** -np.arange(3)
+    for i, strategy in enumerate(results.strategies):
+        for trial in range(3):
+            np.testing.assert_allclose(results.annual[i, trial], expected[strategy], rtol=1e-9)
+            np.testing.assert_allclose(results.npv[i, trial], expected[strategy] @ discount,
+                                       rtol=1e-9)
+        np.testing.assert_allclose(results.cumulative()[i], expected[strategy].sum(), rtol=1e-9)
+        np.testing.assert_allclose(results.installed_gw[i, 0], expected["power_mw"] / 1000,
+                                   rtol=1e-6)  # stored as float32
+    j = results.categories.index("accelerators_a")
+    np.testing.assert_allclose(results.spend[0, 0, :, j], expected["chips_only_a"], rtol=1e-6)
+
+
+def test_cumulative_through_a_year(tiny):
+    results = simulate(scenario_from_dict(tiny), trials=2)
+    expected = hand_computed_tiny()["only_a"]
+    np.testing.assert_allclose(results.cumulative(2026)[0], expected[:2].sum(), rtol=1e-9)
+    with pytest.raises(ValueError, match="outside the horizon"):
+        results.cumulative(2030)
+
+
+def test_gw_start_level_reproduces_the_stated_gw(tiny):
+    """A start level in GW converts so that the baseline's start-year power equals it."""
+    tiny["demand"] = {"kw_per_unit": 1.5, "start": {"gw": 1.9}, "before_start": {"gw": 0.6},
+                      "growth": {"initial": 0.5}}
+    tiny["fleet"]["lifetime_years"] = 5
+    results = simulate(scenario_from_dict(tiny), trials=2)
+    np.testing.assert_allclose(results.installed_gw[0, :, 0], 1.9, rtol=1e-6)
+    # the pre-start fleet (0.6 GW at 1.5 kW/unit) plus 1.3 GW of new chips at 2 kW/unit
+    np.testing.assert_allclose(results.demand_units[:, 0], 0.6e6 / 1.5 + 1.3e6 / 2, rtol=1e-6)
+
+
+def test_no_growth_constant_demand_replaces_retired_chips(tiny):
+    """With flat demand and lifetime 1 every year's fleet is bought anew."""
+    tiny["demand"]["growth"]["initial"] = 0.0
+    tiny["fleet"]["lifetime_years"] = 1
+    tiny["suppliers"]["a"]["price_performance_gain"] = 0.0
+    results = simulate(scenario_from_dict(tiny), trials=1)
+    j = results.categories.index("accelerators_a")
+    np.testing.assert_allclose(results.spend[0, 0, :, j], [1000.0, 1000.0, 1000.0], rtol=1e-7)
