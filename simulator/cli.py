@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 
 from simulator.errors import ScenarioError
@@ -58,7 +59,8 @@ def format_summary(results) -> str:
     table = results.summary().set_index(["metric", "strategy"])
     width = max(len(s) for s in results.strategies) + 2
     lines = [f"{sc.title or sc.name}",
-             f"scope: {' '.join(sc.scope.split())}",
+             textwrap.fill(" ".join(sc.scope.split()), width=100, initial_indent="scope: ",
+                           subsequent_indent="       "),
              f"{results.n_trials:,} trials, seed {results.provenance['seed']}, "
              f"{results.provenance['wall_seconds']:.2f} s", ""]
     blocks = [("cumulative_spend", f"Cumulative spend {start}-{end} [USD, nominal]", format_usd),
@@ -72,7 +74,39 @@ def format_summary(results) -> str:
             lines.append(f"  {s:<{width}}" + "".join(f"{fmt(row[c]):>10}"
                                                    for c in ("mean", "p5", "p50", "p95")))
         lines.append("")
+    if len(results.strategies) > 1:
+        lines += _format_comparison(results, table, width)
     return "\n".join(lines)
+
+
+def _format_comparison(results, table, width: int) -> list[str]:
+    dep = results.scenario.dependence_supplier
+    base = results.scenario.baseline_strategy
+    comp = results.comparison().set_index(["metric", "strategy"])
+    lines = [f"Strategies against {base} (paired, same draws)",
+             f"  {'strategy':<{width}}{'spend diff P50':>16}{'P(cheaper)':>12}"
+             f"{dep + ' share':>14}{'unmet':>8}{'in-house net':>14}{'breakeven':>11}"]
+    metrics = set(table.index.get_level_values("metric"))
+    for s in results.strategies:
+        if s == base:
+            diff, p = "", ""
+        else:
+            row = comp.loc[("cumulative_spend", s)]
+            diff, p = format_usd(row["diff_p50"]), f"{row['p_cheaper']:.0%}"
+        share = f"{table.loc[(f'{dep}_share', s), 'mean']:.0%}"
+        unmet = f"{table.loc[('unmet_demand', s), 'mean']:.1%}"
+        net = even = "-"
+        if "inhouse_net_saving" in metrics and ("inhouse_net_saving", s) in table.index:
+            net = format_usd(table.loc[("inhouse_net_saving", s), "p50"])
+            even = f"{table.loc[('inhouse_breaks_even', s), 'mean']:.0%}"
+        lines.append(f"  {s:<{width}}{diff:>16}{p:>12}{share:>14}{unmet:>8}{net:>14}{even:>11}")
+    lines += [f"  spend diff: median of (strategy - {base}) cumulative spend; {dep} share: mean "
+              "share of accelerator spend;",
+              "  unmet: mean share of required compute-years not in service; in-house net: "
+              "median net saving of the",
+              "  in-house program (merchant spend avoided - own chips - program); breakeven: "
+              "P(net saving >= 0 by the end)", ""]
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -217,3 +217,188 @@ def discount_factors(rate: np.ndarray, n_years: int) -> np.ndarray:
     ndarray, shape (n, T) [-]
     """
     return (1.0 + rate[:, None]) ** -np.arange(n_years, dtype=float)
+
+
+# -- sourcing: shocks, the in-house program and the allocation of orders -------------------------
+
+def shock_active(starts: np.ndarray, duration: np.ndarray) -> np.ndarray:
+    """Years in which a shock is active: an event starting in year s covers
+    ``s .. s + ceil(duration) - 1``; overlapping events merge.
+
+    Parameters
+    ----------
+    starts : ndarray, shape (n, T), bool
+        Whether an event starts in each year.
+    duration : ndarray, shape (n,)
+        Duration of the events [yr], > 0.
+
+    Returns
+    -------
+    ndarray, shape (n, T), bool
+    """
+    n_years = starts.shape[1]
+    lasts = np.ceil(duration).astype(np.int64)
+    active = np.zeros_like(starts, dtype=bool)
+    for lag in range(min(n_years, int(lasts.max(initial=0)))):
+        active[:, lag:] |= starts[:, : n_years - lag] & (lag < lasts)[:, None]
+    return active
+
+
+def inhouse_availability(delay: np.ndarray, first_volume_offset: float, generation_years: int,
+                         fails: np.ndarray, n_years: int) -> np.ndarray:
+    """Fraction of each year in which a working in-house generation is in volume.
+
+    Generation g ships over ``[s_g, s_g + generation_years)`` with
+    ``s_g = first_volume_offset + delay + g * generation_years`` (offsets in years from the
+    start year; year t covers ``[t, t + 1)``), unless it failed. With one generation per design
+    start up to the horizon's end (:meth:`Program.generations`), the windows tile the horizon.
+
+    Parameters
+    ----------
+    delay : ndarray, shape (n,)
+        Slip of the volume start [yr].
+    first_volume_offset : float
+        Planned first volume year minus the start year [yr].
+    generation_years : int
+        Cadence [yr].
+    fails : ndarray, shape (n, G), bool
+        Whether each generation fails.
+    n_years : int
+
+    Returns
+    -------
+    ndarray, shape (n, T), in [0, 1]
+    """
+    t = np.arange(n_years, dtype=float)
+    out = np.zeros((len(delay), n_years))
+    for g in range(fails.shape[1]):
+        s = first_volume_offset + delay[:, None] + g * generation_years  # (n, 1)
+        overlap = np.clip(np.minimum(t + 1, s + generation_years) - np.maximum(t, s), 0.0, 1.0)
+        out += overlap * ~fails[:, g : g + 1]
+    return np.minimum(out, 1.0)
+
+
+def capacity_path(first_year: np.ndarray, growth: np.ndarray, ceiling: np.ndarray,
+                  volume_start: np.ndarray, n_years: int) -> np.ndarray:
+    """Yearly capacity ramp: ``min(ceiling, first_year * (1 + growth) ** max(0, t - s0))``.
+
+    Parameters
+    ----------
+    first_year : ndarray, shape (n,)
+        Capacity in the first volume year [units/yr].
+    growth : ndarray, shape (n,)
+        Yearly growth of capacity [1/yr].
+    ceiling : ndarray, shape (n,)
+        Maximum capacity [units/yr] (``inf`` for none).
+    volume_start : ndarray, shape (n,)
+        Offset of the actual first volume year from the start year [yr] (delay included).
+
+    Returns
+    -------
+    ndarray, shape (n, T) [units/yr]
+    """
+    age = np.maximum(np.arange(n_years)[None, :] - volume_start[:, None], 0.0)
+    return np.minimum(first_year[:, None] * (1.0 + growth[:, None]) ** age, ceiling[:, None])
+
+
+def wright_factor(cumulative: np.ndarray, reference: np.ndarray, learning_rate: np.ndarray
+                  ) -> np.ndarray:
+    """Wright's law: cost multiplier ``(max(V / V0, 1)) ** log2(rate)`` after cumulative volume V.
+
+    Parameters
+    ----------
+    cumulative : ndarray, shape (n,)
+        Units produced so far, V [units].
+    reference : ndarray, shape (n,)
+        Volume at which the start-year cost applies, V0 [units].
+    learning_rate : ndarray, shape (n,)
+        Progress ratio in (0, 1]: each doubling multiplies cost by it [-].
+
+    Returns
+    -------
+    ndarray, shape (n,) [-], in (0, 1]
+    """
+    return np.maximum(cumulative / reference, 1.0) ** np.log2(learning_rate)
+
+
+def program_costs(nre: np.ndarray, team: np.ndarray, start_offset: int, generation_years: int,
+                  n_generations: int, n_years: int) -> np.ndarray:
+    """In-house program spend: the team every year from the program's start, and each
+    generation's NRE in its design-start year ``start_offset + g * generation_years``. Spend
+    before the horizon is sunk and not counted.
+
+    Parameters
+    ----------
+    nre : ndarray, shape (n,)
+        Design cost per generation [USD].
+    team : ndarray, shape (n,)
+        Team cost [USD/yr].
+    start_offset : int
+        Program start year minus the horizon's start year [yr] (may be negative).
+
+    Returns
+    -------
+    ndarray, shape (n, T) [USD]
+    """
+    t = np.arange(n_years)
+    cost = np.where(t >= start_offset, 1.0, 0.0)[None, :] * team[:, None]
+    design = start_offset + generation_years * np.arange(n_generations)
+    for d in design[(design >= 0) & (design < n_years)]:
+        cost[:, d] += nre
+    return cost
+
+
+def allocate(orders: np.ndarray, supply_fraction: np.ndarray, capacity: np.ndarray,
+             fallback: int | None) -> np.ndarray:
+    """Serve each supplier's orders within its limits; shortfalls go to the fallback supplier.
+
+    Supplier j delivers ``min(order_j * supply_fraction_j, capacity_j)``. What the others cannot
+    deliver is added to the fallback's order, which is then served within the fallback's own
+    limits; what it cannot deliver is unmet.
+
+    Parameters
+    ----------
+    orders : ndarray, shape (n, S)
+        Units ordered from each supplier [units].
+    supply_fraction : ndarray, shape (n, S)
+        Share of an order a supplier can deliver (shocks) [-].
+    capacity : ndarray, shape (n, S)
+        Absolute limit on deliveries [units] (``inf`` for none).
+    fallback : int or None
+        Column of the fallback supplier.
+
+    Returns
+    -------
+    ndarray, shape (n, S)
+        Units delivered by each supplier [units]; never more than ordered in total.
+    """
+    delivered = np.minimum(orders * supply_fraction, capacity)
+    if fallback is not None:
+        short = (orders - delivered).sum(axis=1) - (orders[:, fallback] - delivered[:, fallback])
+        order_f = orders[:, fallback] + short
+        delivered[:, fallback] = np.minimum(order_f * supply_fraction[:, fallback],
+                                            capacity[:, fallback])
+    return delivered
+
+
+def breakeven_year(cumulative_saving: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """First year from which a cumulative saving stays non-negative to the horizon's end.
+
+    Parameters
+    ----------
+    cumulative_saving : ndarray, shape (n, T)
+        Cumulative net saving [USD].
+    years : ndarray, shape (T,)
+        Calendar years.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        Calendar year; ``inf`` when still negative in the last year.
+    """
+    negative = cumulative_saving < 0
+    # index of the last negative year, -1 if none
+    last_negative = np.where(negative.any(axis=1),
+                             negative.shape[1] - 1 - np.argmax(negative[:, ::-1], axis=1), -1)
+    year = years[0] + last_negative + 1.0
+    return np.where(last_negative == negative.shape[1] - 1, np.inf, year)

@@ -17,30 +17,35 @@ import numpy as np
 from simulator import cost_model as cm
 from simulator.results import Results, provenance
 from simulator.sampling import Draws, sample
-from simulator.scenario import Scenario
+from simulator.scenario import InHouse, Merchant, Scenario
 
 #: Default number of trials per chunk: big enough to amortise NumPy overhead, small enough that
 #: the (trial, year, vintage) fleet array of a chunk stays around 30 MB.
 CHUNK_SIZE = 32_768
 
 OTHER_CATEGORIES = ("servers_networking", "datacentre", "energy", "operations")
+PROGRAM_CATEGORY = "inhouse_program"
 
 
 def categories(scenario: Scenario) -> list[str]:
     """Spend categories, in reporting order: one ``accelerators_<supplier>`` per supplier, then
-    servers and networking, data-centre construction, energy and operations."""
-    return [f"accelerators_{s}" for s in scenario.supplier_names] + list(OTHER_CATEGORIES)
+    servers and networking, data-centre construction, energy, operations, and the in-house
+    program (NRE and team) when the scenario has an in-house supplier."""
+    cats = [f"accelerators_{s}" for s in scenario.supplier_names] + list(OTHER_CATEGORIES)
+    return [*cats, PROGRAM_CATEGORY] if scenario.inhouse_suppliers() else cats
 
 
 @dataclass(frozen=True)
 class ChunkOutput:
     """Engine output for one chunk of n trials (see :class:`Results` for meanings and units)."""
 
-    spend: np.ndarray         # (strategy, n, year, category) [USD]
-    npv: np.ndarray           # (strategy, n) [USD]
-    installed_gw: np.ndarray  # (strategy, n, year) [GW]
-    demand_units: np.ndarray  # (n, year) [compute units]
-    purchases: np.ndarray     # (n, year) [compute units]
+    spend: np.ndarray          # (strategy, n, year, category) [USD]
+    npv: np.ndarray            # (strategy, n) [USD]
+    installed_gw: np.ndarray   # (strategy, n, year) [GW]
+    demand_units: np.ndarray   # (n, year) [compute units]
+    unmet_units: np.ndarray    # (strategy, n, year) [compute units]
+    net_saving: np.ndarray     # (strategy, n) [USD]
+    breakeven: np.ndarray      # (strategy, n) [calendar year; inf never; nan no program]
 
 
 def _start_levels(scenario: Scenario, d: Draws, lifetime: np.ndarray, new_kw: np.ndarray
@@ -77,6 +82,64 @@ def _start_levels(scenario: Scenario, d: Draws, lifetime: np.ndarray, new_kw: np
     return surviving + extra_kw / new_kw, before, legacy_kw
 
 
+@dataclass(frozen=True)
+class _Supply:
+    """Per-supplier paths shared by every strategy, each shape (n, year, supplier)."""
+
+    price: np.ndarray          # [USD/unit] before learning, shock multipliers included
+    kw: np.ndarray             # [kW/unit]
+    fraction: np.ndarray       # [-] share of orders deliverable (shocks)
+    capacity: np.ndarray       # [units/yr] (inf for merchants)
+    program: dict[str, np.ndarray]  # in-house supplier -> (n, year) program spend [USD]
+
+
+def _supply(scenario: Scenario, d: Draws) -> _Supply:
+    n, n_years = d.n_trials, len(scenario.years)
+    offsets = np.arange(n_years)
+    names = scenario.supplier_names
+    shape = (n, n_years, len(names))
+    price, kw = np.empty(shape), np.empty(shape)
+    fraction, capacity = np.ones(shape), np.full(shape, np.inf)
+    program = {}
+    for j, name in enumerate(names):
+        sup = scenario.suppliers[name]
+        p = f"suppliers.{name}"
+        if isinstance(sup, Merchant):
+            list_price = (d[f"{p}.price_per_unit"] if sup.price_per_unit is not None
+                          else d[f"{p}.cost_per_unit"] / (1.0 - d[f"{p}.gross_margin"]))
+            base, penalty = list_price * d[f"{p}.shortage_premium"], 1.0
+        else:
+            penalty = 1.0 - d[f"{p}.performance_penalty"]
+            base = d[f"{p}.unit_cost"] / penalty
+        price[:, :, j] = cm.trend(base, d[f"{p}.price_performance_gain"], offsets)
+        kw[:, :, j] = cm.trend(d[f"{p}.kw_per_unit"] / penalty, d[f"{p}.power_efficiency_gain"],
+                               offsets)
+        if isinstance(sup, InHouse):
+            prog, start = sup.program, scenario.horizon.start
+            delay = d[f"{p}.program.delay_years"]
+            fails = d.generation_fails[name]
+            avail = cm.inhouse_availability(delay, prog.first_volume_year - start,
+                                            prog.generation_years, fails, n_years)
+            ceiling = (np.full(n, np.inf) if sup.capacity.max is None
+                       else d[f"{p}.capacity.max"])
+            ramp = cm.capacity_path(d[f"{p}.capacity.first_year"], d[f"{p}.capacity.growth"],
+                                    ceiling, prog.first_volume_year - start + delay, n_years)
+            capacity[:, :, j] = ramp * avail
+            program[name] = cm.program_costs(d[f"{p}.program.nre_per_generation"],
+                                             d[f"{p}.program.team_cost_per_year"],
+                                             prog.start_year - start, prog.generation_years,
+                                             fails.shape[1], n_years)
+    for sname, shock in scenario.shocks.items():
+        active = cm.shock_active(d.shock_starts[sname], d[f"shocks.{sname}.duration_years"])
+        mult = np.where(active, d[f"shocks.{sname}.price_multiplier"][:, None], 1.0)
+        frac = np.where(active, d[f"shocks.{sname}.supply_fraction"][:, None], 1.0)
+        for supplier in shock.suppliers:
+            j = names.index(supplier)
+            price[:, :, j] *= mult
+            fraction[:, :, j] *= frac
+    return _Supply(price=price, kw=kw, fraction=fraction, capacity=capacity, program=program)
+
+
 def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
     """Evaluate the cost model for every strategy on one block of draws.
 
@@ -94,48 +157,77 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
     d = draws
     n, years = d.n_trials, scenario.years
     n_years = len(years)
-    offsets = np.arange(n_years)
-    suppliers = scenario.supplier_names
-    price = {s: cm.trend(d[f"suppliers.{s}.price_per_unit"],
-                         d[f"suppliers.{s}.price_performance_gain"], offsets) for s in suppliers}
-    kw = {s: cm.trend(d[f"suppliers.{s}.kw_per_unit"],
-                      d[f"suppliers.{s}.power_efficiency_gain"], offsets) for s in suppliers}
-    base_shares = scenario.strategies[scenario.baseline_strategy].share_matrix(years, suppliers)
-    new_kw = sum(base_shares[0, j] * kw[s][:, 0] for j, s in enumerate(suppliers))
+    names = scenario.supplier_names
+    supply = _supply(scenario, d)
+    inhouse = {name: names.index(name) for name in scenario.inhouse_suppliers()}
 
+    base_shares = scenario.strategies[scenario.baseline_strategy].share_matrix(years, names)
+    new_kw = supply.kw[:, 0, :] @ base_shares[0]
     lifetime = d["fleet.lifetime_years"]
     start, before, legacy_kw = _start_levels(scenario, d, lifetime, new_kw)
     demand = cm.demand_path(start, d["demand.growth.initial"], d["demand.growth.decay"],
                             d["demand.growth.noise_sd"], d.demand_noise)
     legacy = cm.legacy_in_service(before, lifetime, n_years)
-    purchases, in_service = cm.fleet_purchases(demand, lifetime, legacy)
+    age = np.arange(n_years)[:, None] - np.arange(n_years)[None, :]
+    surv = cm.survival(lifetime, age.ravel()).reshape(n, n_years, n_years)  # (n, year, vintage)
     legacy_mw = before * legacy_kw * 1e-3
     discount = cm.discount_factors(d["discount_rate"], n_years)
     multiple = d["servers_networking.multiple_of_chips"][:, None]
     cost_per_mw = d["datacentre.cost_per_mw"][:, None]
     om = d["operations.cost_per_mw_year"][:, None]
 
-    n_cat = len(suppliers) + len(OTHER_CATEGORIES)
-    spend = np.empty((len(scenario.strategies), n, n_years, n_cat))
-    gw = np.empty((len(scenario.strategies), n, n_years))
+    cats = categories(scenario)
+    n_sup, n_strat = len(names), len(scenario.strategies)
+    spend = np.zeros((n_strat, n, n_years, len(cats)))
+    gw = np.empty((n_strat, n, n_years))
+    unmet = np.empty((n_strat, n, n_years))
+    net_saving = np.full((n_strat, n), np.nan)
+    breakeven = np.full((n_strat, n), np.nan)
     for i, strategy in enumerate(scenario.strategies.values()):
-        shares = strategy.share_matrix(years, suppliers)  # (year, supplier)
-        kw_vintage = np.zeros((n, n_years))
-        for j, s in enumerate(suppliers):
-            spend[i, :, :, j] = purchases * shares[:, j] * price[s]
-            kw_vintage += shares[:, j] * kw[s]
-        chips = spend[i, :, :, : len(suppliers)].sum(axis=-1)
-        power = cm.installed_power_mw(in_service, kw_vintage, legacy, legacy_kw)
-        k = len(suppliers)
-        spend[i, :, :, k] = multiple * chips
-        spend[i, :, :, k + 1] = cm.datacentre_build_mw(power, legacy_mw) * cost_per_mw
-        spend[i, :, :, k + 2] = cm.energy_cost(power, d["energy.utilisation"], d["energy.pue"],
-                                               d["energy.price_per_mwh"])
-        spend[i, :, :, k + 3] = power * om
+        shares = strategy.share_matrix(years, names)  # (year, supplier)
+        fb = None if strategy.fallback is None else names.index(strategy.fallback)
+        bought = np.zeros((n, n_years))
+        delivered = np.zeros((n, n_years, n_sup))
+        price = supply.price.copy()
+        cumulative = {name: np.zeros(n) for name in inhouse}
+        for t in range(n_years):  # the fleet, learning and fallbacks depend on earlier years
+            alive = legacy[:, t] + np.einsum("nv,nv->n", bought[:, :t], surv[:, t, :t])
+            need = np.maximum(demand[:, t] - alive, 0.0)
+            got = cm.allocate(need[:, None] * shares[t], supply.fraction[:, t],
+                              supply.capacity[:, t], fb)
+            delivered[:, t] = got
+            bought[:, t] = got.sum(axis=1)
+            for name, j in inhouse.items():
+                p = f"suppliers.{name}"
+                price[:, t, j] *= cm.wright_factor(cumulative[name], d[f"{p}.capacity.first_year"],
+                                                   d[f"{p}.learning_rate"])
+                cumulative[name] += got[:, j]
+        chips = delivered * price  # (n, year, supplier) [USD]
+        spend[i, :, :, :n_sup] = chips
+        kw_bought = np.einsum("nts,nts->nt", delivered, supply.kw)
+        power = (np.einsum("ntv,nv->nt", surv, kw_bought) + legacy * legacy_kw[:, None]) * 1e-3
+        short = demand - np.einsum("ntv,nv->nt", surv, bought) - legacy
+        # a fully served year leaves only rounding residue (~1e-16 relative): that is not unmet
+        unmet[i] = np.where(short > 1e-9 * demand, short, 0.0)
+        spend[i, :, :, n_sup] = multiple * chips.sum(axis=2)
+        spend[i, :, :, n_sup + 1] = cm.datacentre_build_mw(power, legacy_mw) * cost_per_mw
+        spend[i, :, :, n_sup + 2] = cm.energy_cost(power, d["energy.utilisation"],
+                                                   d["energy.pue"], d["energy.price_per_mwh"])
+        spend[i, :, :, n_sup + 3] = power * om
+        used = [name for name in inhouse if strategy.uses(name)]
+        if used:
+            program = sum(supply.program[name] for name in used)
+            spend[i, :, :, n_sup + 4] = program
+            # merchant spend avoided: in-house units priced at the fallback's price that year
+            avoided = sum(delivered[:, :, inhouse[name]] for name in used) * price[:, :, fb]
+            own = sum(chips[:, :, inhouse[name]] for name in used)
+            path = np.cumsum(avoided - own - program, axis=1)
+            net_saving[i] = path[:, -1]
+            breakeven[i] = cm.breakeven_year(path, years)
         gw[i] = power * 1e-3
     npv = np.einsum("sntc,nt->sn", spend, discount)
     return ChunkOutput(spend=spend, npv=npv, installed_gw=gw, demand_units=demand,
-                       purchases=purchases)
+                       unmet_units=unmet, net_saving=net_saving, breakeven=breakeven)
 
 
 def chunk_rng(seed: int, index: int) -> np.random.Generator:
@@ -181,6 +273,9 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
     annual = np.empty((n_strat, n, n_years))
     npv = np.empty((n_strat, n))
     gw = np.empty((n_strat, n, n_years), dtype=np.float32)
+    unmet = np.empty((n_strat, n, n_years), dtype=np.float32)
+    net_saving = np.empty((n_strat, n))
+    breakeven = np.empty((n_strat, n))
     demand = np.empty((n, n_years), dtype=np.float32)
     inputs: dict[str, np.ndarray] = {}
     starts = range(0, n, chunk_size)
@@ -193,6 +288,9 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
         annual[:, lo:hi] = out.spend.sum(axis=-1)
         npv[:, lo:hi] = out.npv
         gw[:, lo:hi] = out.installed_gw
+        unmet[:, lo:hi] = out.unmet_units
+        net_saving[:, lo:hi] = out.net_saving
+        breakeven[:, lo:hi] = out.breakeven
         demand[lo:hi] = out.demand_units
         for key, v in draws.values.items():
             inputs.setdefault(key, np.empty(n))[lo:hi] = v
@@ -202,7 +300,9 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
                       wall_seconds=time.perf_counter() - t0)
     return Results(scenario=scenario, strategies=tuple(scenario.strategy_names),
                    years=scenario.years, categories=tuple(cats), spend=spend, annual=annual,
-                   npv=npv, installed_gw=gw, demand_units=demand, inputs=inputs, provenance=prov)
+                   npv=npv, installed_gw=gw, demand_units=demand, unmet_units=unmet,
+                   inhouse_net_saving=net_saving, inhouse_breakeven_year=breakeven,
+                   inputs=inputs, provenance=prov)
 
 
 def _progress_bar(total: int, *, enabled: bool):

@@ -107,3 +107,153 @@ def category_breakdown(results: Results, *, strategy: str | None = None,
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="upper left", frameon=False, fontsize="small")
     return ax
+
+
+STRATEGY_COLOURS = ["#000000", "#0072B2", "#009E73", "#D55E00", "#CC79A7", "#E69F00", "#56B4E9"]
+
+
+def _colour(results: Results, strategy: str) -> str:
+    return STRATEGY_COLOURS[results.strategies.index(strategy) % len(STRATEGY_COLOURS)]
+
+
+def _metric(results: Results, metric: str) -> tuple[str, np.ndarray]:
+    metrics = results.metrics()
+    if metric not in metrics:
+        raise ValueError(f"unknown metric {metric!r}; metrics are {list(metrics)}")
+    return metrics[metric]
+
+
+def strategy_distributions(results: Results, *, metric: str = "cumulative_spend",
+                           ax: Axes | None = None) -> Axes:
+    """Distribution of a metric per strategy, side by side: box P25-P75, whiskers P5-P95,
+    line at the median, diamond at the mean.
+
+    Parameters
+    ----------
+    results : Results
+    metric : str
+        A key of :meth:`Results.metrics`, e.g. ``"cumulative_spend"`` or ``"npv"``.
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    ax = ax or plt.figure(figsize=(7, 4)).gca()
+    unit, values = _metric(results, metric)
+    data = [v[~np.isnan(v)] for v in values]
+    box = ax.boxplot(data, whis=(5, 95), showfliers=False, showmeans=True, widths=0.55,
+                     patch_artist=True, tick_labels=list(results.strategies),
+                     medianprops={"color": "black"},
+                     meanprops={"marker": "D", "markerfacecolor": "white",
+                                "markeredgecolor": "black", "markersize": 5})
+    for patch, s in zip(box["boxes"], results.strategies, strict=True):
+        patch.set_facecolor(_colour(results, s))
+        patch.set_alpha(0.45)
+    if unit == "USD":
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(usd_formatter)
+        ax.yaxis.set_minor_formatter(FuncFormatter(lambda x, _p: ""))
+    ax.set_ylabel(f"{metric.replace('_', ' ')} [{unit}]")
+    end = int(results.years[-1])
+    ax.set_title(f"{metric.replace('_', ' ').capitalize()} {results.years[0]}-{end} per strategy"
+                 if metric == "cumulative_spend" else f"{metric.replace('_', ' ')} per strategy")
+    ax.grid(axis="y", alpha=0.3, which="both")
+    ax.tick_params(axis="x", labelrotation=15)
+    return ax
+
+
+def paired_difference(results: Results, *, metric: str = "cumulative_spend",
+                      baseline: str | None = None, ax: Axes | None = None) -> Axes:
+    """Per strategy, the distribution of its difference from the baseline on the same trials
+    (bar P25-P75, line P5-P95, dot at the median), with P(cheaper) written beside it.
+
+    Returns
+    -------
+    Axes
+    """
+    ax = ax or plt.figure(figsize=(7, 4)).gca()
+    unit, values = _metric(results, metric)
+    base = baseline or results.scenario.baseline_strategy
+    b = results.strategies.index(base)
+    others = [s for s in results.strategies if s != base]
+    for row, s in enumerate(others):
+        i = results.strategies.index(s)
+        diff = values[i] - values[b]
+        diff = diff[~np.isnan(diff)]
+        p5, p25, p50, p75, p95 = np.percentile(diff, [5, 25, 50, 75, 95])
+        c = _colour(results, s)
+        ax.plot([p5, p95], [row, row], color=c, lw=1.5)
+        ax.plot([p25, p75], [row, row], color=c, lw=9, alpha=0.6, solid_capstyle="butt")
+        ax.plot([p50], [row], "o", color="white", markeredgecolor=c, markersize=7)
+        p_cheaper = np.mean(values[i] < values[b])
+        ax.annotate(f"P(lower) = {p_cheaper:.0%}" if unit != "USD" else
+                    f"P(cheaper) = {p_cheaper:.0%}", (1.0, row), xycoords=("axes fraction", "data"),
+                    xytext=(-4, 7), textcoords="offset points", ha="right", fontsize="small",
+                    fontweight="bold", color=c)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(range(len(others)), others)
+    ax.set_ylim(-0.6, len(others) - 0.4)
+    ax.invert_yaxis()
+    if unit == "USD":
+        ax.xaxis.set_major_formatter(usd_formatter)
+    ax.set_xlabel(f"{metric.replace('_', ' ')}: strategy minus {base} [{unit}]  "
+                  "(left of 0 = cheaper)")
+    ax.set_title(f"Paired difference vs {base} (same draws): P5-P95, P25-P75, median")
+    ax.grid(axis="x", alpha=0.3)
+    return ax
+
+
+def dependence_over_time(results: Results, *, supplier: str | None = None,
+                         ax: Axes | None = None) -> Axes:
+    """Share of accelerator spend going to ``supplier`` (default: the dependence supplier) by
+    year: mean line and P5-P95 band per strategy.
+
+    Returns
+    -------
+    Axes
+    """
+    ax = ax or plt.figure(figsize=(7, 4)).gca()
+    supplier = supplier or results.scenario.dependence_supplier
+    share = results.accelerator_share(supplier)
+    for i, s in enumerate(results.strategies):
+        a = share[i]
+        ok = ~np.isnan(a).all(axis=0)
+        with np.errstate(invalid="ignore"):
+            mean = np.nanmean(a[:, ok], axis=0)
+            lo, hi = np.nanpercentile(a[:, ok], [5, 95], axis=0)
+        c = _colour(results, s)
+        ax.fill_between(results.years[ok], lo, hi, color=c, alpha=0.12, lw=0)
+        ax.plot(results.years[ok], mean, color=c, lw=2, label=s)
+    ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0%}"))
+    ax.set_xlabel("year")
+    ax.set_ylabel(f"{supplier} share of accelerator spend")
+    ax.set_title(f"Dependence on {supplier}: mean and P5-P95")
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False, fontsize="small", loc="lower left")
+    return ax
+
+
+def cumulative_paths(results: Results, *, ax: Axes | None = None) -> Axes:
+    """Cumulative spend by year per strategy: median line and P25-P75 band.
+
+    Returns
+    -------
+    Axes
+    """
+    ax = ax or plt.figure(figsize=(7, 4)).gca()
+    cum = np.cumsum(results.annual, axis=2)
+    for i, s in enumerate(results.strategies):
+        q25, q50, q75 = np.percentile(cum[i], [25, 50, 75], axis=0)
+        c = _colour(results, s)
+        ax.fill_between(results.years, q25, q75, color=c, alpha=0.12, lw=0)
+        ax.plot(results.years, q50, color=c, lw=2, label=s)
+    ax.yaxis.set_major_formatter(usd_formatter)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("year")
+    ax.set_ylabel("cumulative spend [USD, nominal]")
+    ax.set_title("Cumulative spend: median and P25-P75")
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False, fontsize="small", loc="upper left")
+    return ax

@@ -68,6 +68,15 @@ class Results:
         IT power of the fleet in service [GW].
     demand_units : ndarray, shape (n, T), float32
         Required installed compute [compute units].
+    unmet_units : ndarray, shape (S, n, T), float32
+        Demand not covered by the fleet in service after the year's purchases [compute units].
+    inhouse_net_saving : ndarray, shape (S, n), float64
+        In-house program's net saving over the horizon [USD]: merchant spend avoided (in-house
+        units at the fallback's price) minus in-house chip spend minus program cost. NaN for
+        strategies that do not use an in-house supplier.
+    inhouse_breakeven_year : ndarray, shape (S, n), float64
+        First year from which the cumulative net saving stays non-negative; ``inf`` if not by
+        the horizon's end; NaN without an in-house supplier.
     inputs : dict of str to ndarray, each shape (n,)
         The sampled value of every input, by key path [input's unit].
     provenance : dict
@@ -83,11 +92,15 @@ class Results:
     npv: np.ndarray
     installed_gw: np.ndarray
     demand_units: np.ndarray
+    unmet_units: np.ndarray
+    inhouse_net_saving: np.ndarray
+    inhouse_breakeven_year: np.ndarray
     inputs: dict[str, np.ndarray] = field(repr=False)
     provenance: dict[str, Any] = field(repr=False)
 
     def __post_init__(self) -> None:
         for arr in (self.spend, self.annual, self.npv, self.installed_gw, self.demand_units,
+                    self.unmet_units, self.inhouse_net_saving, self.inhouse_breakeven_year,
                     *self.inputs.values()):
             arr.flags.writeable = False
 
@@ -115,36 +128,166 @@ class Results:
         """
         return self.annual[:, :, : self._year_index(through) + 1].sum(axis=2)
 
+    def accelerator_share(self, supplier: str | None = None) -> np.ndarray:
+        """Share of accelerator spend going to ``supplier`` (default: the dependence supplier,
+        e.g. Nvidia), by year.
+
+        Returns
+        -------
+        ndarray, shape (S, n, T), float64 [-]
+            NaN in years without accelerator purchases.
+        """
+        j = self._category_index(f"accelerators_{supplier or self.scenario.dependence_supplier}")
+        acc = [k for k, c in enumerate(self.categories) if c.startswith("accelerators_")]
+        total = self.spend[..., acc].sum(axis=-1, dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(total > 0, self.spend[..., j] / total, np.nan)
+
+    def _category_index(self, category: str) -> int:
+        try:
+            return self.categories.index(category)
+        except ValueError:
+            raise ValueError(f"unknown category {category!r}; categories are "
+                             f"{list(self.categories)}") from None
+
     def metrics(self) -> dict[str, tuple[str, np.ndarray]]:
-        """Headline per-trial metrics: name -> (unit, array of shape (S, n))."""
+        """Headline per-trial metrics: name -> (unit, array of shape (S, n)).
+
+        ``cumulative_spend`` and ``npv`` cover the whole horizon; ``spend_<year>`` and
+        ``installed_gw`` are for its last year; ``<supplier>_share`` is the dependence
+        supplier's share of accelerator spend over the horizon; ``unmet_demand`` the share of
+        required compute-years not in service; ``inhouse_*`` only for strategies with an
+        in-house supplier (NaN otherwise).
+        """
         end = int(self.years[-1])
-        return {
+        dep = self.scenario.dependence_supplier
+        acc = [k for k, c in enumerate(self.categories) if c.startswith("accelerators_")]
+        acc_total = self.spend[..., acc].sum(axis=(2, 3), dtype=np.float64)
+        dep_total = self.spend[..., self._category_index(f"accelerators_{dep}")].sum(
+            axis=2, dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(acc_total > 0, dep_total / acc_total, np.nan)
+        unmet = (self.unmet_units.sum(axis=2, dtype=np.float64)
+                 / self.demand_units.sum(axis=1, dtype=np.float64)[None, :])
+        out = {
             "cumulative_spend": ("USD", self.cumulative()),
             "npv": ("USD", self.npv),
             f"spend_{end}": ("USD", self.annual[:, :, -1]),
             "installed_gw": ("GW", self.installed_gw[:, :, -1].astype(np.float64)),
+            f"{dep}_share": ("fraction", share),
+            "unmet_demand": ("fraction", unmet),
         }
+        if not np.isnan(self.inhouse_net_saving).all():
+            out["inhouse_net_saving"] = ("USD", self.inhouse_net_saving)
+            out["inhouse_breakeven_year"] = ("year", self.inhouse_breakeven_year)
+            breaks_even = np.where(np.isnan(self.inhouse_breakeven_year), np.nan,
+                                   np.isfinite(self.inhouse_breakeven_year))
+            out["inhouse_breaks_even"] = ("probability", breaks_even)
+        return out
 
     def summary(self) -> pd.DataFrame:
-        """Distribution of each headline metric per strategy.
+        """Distribution of each headline metric (:meth:`metrics`) per strategy.
 
         Returns
         -------
         DataFrame
             Columns ``strategy, metric, unit, mean, mean_se, p5, p25, p50, p75, p95``;
-            ``mean_se`` is the Monte Carlo standard error of the mean.
-            ``cumulative_spend`` runs through the horizon's last year; ``installed_gw`` is at it.
+            ``mean_se`` is the Monte Carlo standard error of the mean. Rows that do not apply
+            to a strategy (in-house metrics without an in-house supplier) are left out. For
+            ``inhouse_breakeven_year`` the percentiles are observed years, ``inf`` meaning not
+            by the horizon's end, and the mean is left empty; ``inhouse_breaks_even`` gives the
+            probability of breaking even by then.
         """
         rows = []
         for metric, (unit, values) in self.metrics().items():
-            q = np.percentile(values, PERCENTILES, axis=1)  # (P, S)
-            mean = values.mean(axis=1)
-            se = values.std(axis=1, ddof=1) / np.sqrt(self.n_trials) if self.n_trials > 1 \
-                else np.full(len(self.strategies), np.nan)
             for i, s in enumerate(self.strategies):
-                rows.append({"strategy": s, "metric": metric, "unit": unit, "mean": mean[i],
-                             "mean_se": se[i],
-                             **{f"p{p}": q[k, i] for k, p in enumerate(PERCENTILES)}})
+                v = values[i]
+                if np.isnan(v).all():
+                    continue
+                v = v[~np.isnan(v)]  # shares are undefined without purchases
+                if metric == "inhouse_breakeven_year":
+                    # inf = not by the horizon's end: no mean, percentiles are observed years
+                    q = np.percentile(v, PERCENTILES, method="inverted_cdf")
+                    mean = se = np.nan
+                else:
+                    q = np.percentile(v, PERCENTILES)
+                    mean = v.mean()
+                    se = v.std(ddof=1) / np.sqrt(v.size) if v.size > 1 else np.nan
+                rows.append({"strategy": s, "metric": metric, "unit": unit, "mean": mean,
+                             "mean_se": se, **{f"p{p}": q[k] for k, p in enumerate(PERCENTILES)}})
+        return pd.DataFrame(rows)
+
+    def comparison(self, baseline: str | None = None) -> pd.DataFrame:
+        """Paired differences of each strategy against the baseline, on the same trials.
+
+        Parameters
+        ----------
+        baseline : str, optional
+            Default: the scenario's baseline strategy.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``strategy, baseline, metric, unit, diff_mean, diff_mean_se, diff_p5,
+            diff_p50, diff_p95, p_cheaper``: the difference is strategy minus baseline, per
+            trial; ``p_cheaper`` is the share of trials where the strategy's value is lower
+            (cheaper, for money; less dependent or less unmet, for shares).
+        """
+        base = baseline or self.scenario.baseline_strategy
+        b = self.strategies.index(base)
+        rows = []
+        metrics = {k: v for k, v in self.metrics().items() if not k.startswith("inhouse_")}
+        for i, s in enumerate(self.strategies):
+            if i == b:
+                continue
+            for metric, (unit, values) in metrics.items():
+                diff = values[i] - values[b]
+                ok = ~np.isnan(diff)
+                diff = diff[ok]
+                q = np.percentile(diff, [5, 50, 95]) if diff.size else [np.nan] * 3
+                rows.append({
+                    "strategy": s, "baseline": base, "metric": metric, "unit": unit,
+                    "diff_mean": diff.mean() if diff.size else np.nan,
+                    "diff_mean_se": diff.std(ddof=1) / np.sqrt(diff.size) if diff.size > 1
+                    else np.nan,
+                    "diff_p5": q[0], "diff_p50": q[1], "diff_p95": q[2],
+                    "p_cheaper": float(np.mean(values[i][ok] < values[b][ok])) if diff.size
+                    else np.nan,
+                })
+        return pd.DataFrame(rows)
+
+    def indicators(self) -> pd.DataFrame:
+        """Yearly non-money indicators per strategy.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``strategy, year, indicator, unit, mean, p5, p25, p50, p75, p95`` for
+            ``installed_gw`` [GW], ``demand_units`` [compute units], ``unmet_share`` (unmet
+            demand over demand) and ``<supplier>_share`` (dependence supplier's share of that
+            year's accelerator spend; statistics over trials with purchases that year).
+        """
+        dep = self.scenario.dependence_supplier
+        demand = self.demand_units.astype(np.float64)
+        series = {
+            "installed_gw": ("GW", self.installed_gw),
+            "demand_units": ("compute units", np.broadcast_to(demand, self.installed_gw.shape)),
+            "unmet_share": ("fraction", self.unmet_units / demand[None]),
+            f"{dep}_share": ("fraction", self.accelerator_share()),
+        }
+        rows = []
+        for name, (unit, arr) in series.items():
+            for i, s in enumerate(self.strategies):
+                a = np.asarray(arr[i], dtype=np.float64)
+                has = ~np.isnan(a)
+                if has.all():
+                    q, mean = np.percentile(a, PERCENTILES, axis=0), a.mean(axis=0)
+                else:  # shares are undefined in years without purchases
+                    q, mean = np.nanpercentile(a, PERCENTILES, axis=0), np.nanmean(a, axis=0)
+                for t, year in enumerate(self.years):
+                    rows.append({"strategy": s, "year": int(year), "indicator": name,
+                                 "unit": unit, "mean": mean[t],
+                                 **{f"p{p}": q[k, t] for k, p in enumerate(PERCENTILES)}})
         return pd.DataFrame(rows)
 
     def yearly(self) -> pd.DataFrame:

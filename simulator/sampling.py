@@ -57,10 +57,16 @@ class Draws:
         (e.g. ``"suppliers.nvidia.price_per_unit"``), in the input's own unit.
     demand_noise : ndarray, shape (trial, year), float64
         Standard-normal innovations of the demand path; column 0 (the start year) is unused.
+    shock_starts : dict of str to ndarray, each shape (trial, year), bool
+        Per shock: whether an event starts in that year (only inside the shock's window).
+    generation_fails : dict of str to ndarray, each shape (trial, generation), bool
+        Per in-house supplier: whether each chip generation fails.
     """
 
     values: dict[str, np.ndarray]
     demand_noise: np.ndarray
+    shock_starts: dict[str, np.ndarray]
+    generation_fails: dict[str, np.ndarray]
 
     @property
     def n_trials(self) -> int:
@@ -87,13 +93,27 @@ def sample(scenario: Scenario, n_trials: int, *, rng: np.random.Generator) -> Dr
     Draws
     """
     values = {}
+    n_years = len(scenario.years)
     for path, dist in scenario.uncertain_inputs():
         if dist.is_fixed:
             values[path] = np.full(n_trials, dist.value)
         else:
             values[path] = dist.ppf(stream(rng, path).random(n_trials))
-    n_years = len(scenario.years)
     u = stream(rng, DEMAND_NOISE).random((n_trials, n_years))
     # random() can return exactly 0.0, where ndtri is -inf; nudge by half an ulp of the grid.
     noise = ndtri(np.maximum(u, 2.0**-54))
-    return Draws(values=values, demand_noise=noise)
+
+    years = scenario.years
+    starts = {}
+    for name, shock in scenario.shocks.items():
+        u = stream(rng, f"~shocks.{name}.starts").random((n_trials, n_years))
+        can_start = np.ones(n_years, dtype=bool) if shock.window is None else \
+            (years >= shock.window.start) & (years <= shock.window.end)
+        starts[name] = (u < values[f"shocks.{name}.annual_probability"][:, None]) & can_start
+    fails = {}
+    for name in scenario.inhouse_suppliers():
+        program = scenario.suppliers[name].program
+        n_gen = program.generations(int(years[-1]))
+        u = stream(rng, f"~suppliers.{name}.generation_fails").random((n_trials, n_gen))
+        fails[name] = u < values[f"suppliers.{name}.program.failure_probability"][:, None]
+    return Draws(values=values, demand_noise=noise, shock_starts=starts, generation_fails=fails)

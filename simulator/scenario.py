@@ -175,11 +175,10 @@ class Fleet(_Model):
                                      "bought in year v serves while age < lifetime.")
 
 
-class Supplier(_Model):
-    """A source of accelerators. Prices and power are for the start year's chips."""
+class _SupplierBase(_Model):
+    """What every supplier has: a price-performance trend and power per unit of compute."""
 
     description: str | None = None
-    price_per_unit: Positive = Field(description="[USD/unit] price per compute unit, start year.")
     price_performance_gain: Uncertain(0, None) = Field(  # type: ignore[valid-type]
         default_factory=lambda: Fixed(value=0.0),
         description="[1/yr] yearly gain in compute per dollar: price(v) = p0 / (1+g)^(v-start).")
@@ -188,6 +187,108 @@ class Supplier(_Model):
     power_efficiency_gain: Uncertain(0, None) = Field(  # type: ignore[valid-type]
         default_factory=lambda: Fixed(value=0.0),
         description="[1/yr] yearly gain in compute per watt: kw(v) = kw0 / (1+g)^(v-start).")
+
+
+class Merchant(_SupplierBase):
+    """A merchant vendor (Nvidia, AMD, ...): unlimited supply except under shocks.
+
+    Price per unit = ``price_per_unit`` (or ``cost_per_unit / (1 - gross_margin)``) times the
+    ``shortage_premium``, falling with the price-performance trend.
+    """
+
+    kind: Literal["merchant"] = "merchant"
+    price_per_unit: Positive | None = Field(None, description="[USD/unit] list price per compute "
+                                            "unit in the start year, the vendor's margin included.")
+    cost_per_unit: Positive | None = Field(None, description="[USD/unit] the vendor's own cost; "
+                                           "with gross_margin, an alternative to price_per_unit.")
+    gross_margin: Uncertain(0, 1, hi_open=True) | None = Field(  # type: ignore[valid-type]
+        None, description="[-] vendor gross margin: price = cost / (1 - margin).")
+    shortage_premium: Uncertain(0, None, lo_open=True) = Field(  # type: ignore[valid-type]
+        default_factory=lambda: Fixed(value=1.0),
+        description="[-] multiplier on the price while supply is tight (1 = list price).")
+
+    @model_validator(mode="after")
+    def _one_price(self):
+        by_cost = self.cost_per_unit is not None or self.gross_margin is not None
+        if (self.price_per_unit is None) == (not by_cost):
+            raise ValueError("give either price_per_unit, or cost_per_unit and gross_margin")
+        if by_cost and (self.cost_per_unit is None or self.gross_margin is None):
+            raise ValueError("cost_per_unit and gross_margin go together")
+        return self
+
+
+class Program(_Model):
+    """An in-house chip program: paid from its start whether or not the chip ships.
+
+    Generation g is designed from ``start_year + g * generation_years`` (its NRE is paid then)
+    and ships from ``first_volume_year + delay + g * generation_years`` for ``generation_years``,
+    unless it fails (probability ``failure_probability``, independently per generation).
+    """
+
+    start_year: int = Field(ge=1990, le=2200, description="First year of program spending.")
+    first_volume_year: int = Field(ge=1990, le=2200, description="Planned first year of volume.")
+    delay_years: NonNegative = Field(default_factory=lambda: Fixed(value=0.0),
+                                     description="[yr] slip of every generation's volume start.")
+    generation_years: int = Field(2, ge=1, le=10, description="[yr] cadence of chip generations.")
+    failure_probability: Fraction = Field(default_factory=lambda: Fixed(value=0.0),
+                                          description="[-] chance that a generation fails.")
+    nre_per_generation: NonNegative = Field(description="[USD] design cost (NRE) per generation.")
+    team_cost_per_year: NonNegative = Field(default_factory=lambda: Fixed(value=0.0),
+                                            description="[USD/yr] team and tools, every year.")
+
+    def generations(self, last_year: int) -> int:
+        """Number of generations whose design starts by ``last_year`` (at least one)."""
+        return max(1, (last_year - self.start_year) // self.generation_years + 1)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.first_volume_year < self.start_year:
+            raise ValueError(f"first_volume_year {self.first_volume_year} is before start_year "
+                             f"{self.start_year}")
+        return self
+
+
+class Capacity(_Model):
+    """Foundry and packaging allocation: units per year from the first volume year, growing."""
+
+    first_year: Positive = Field(description="[units/yr] capacity in the first volume year.")
+    growth: Uncertain(0, None) = Field(  # type: ignore[valid-type]
+        default_factory=lambda: Fixed(value=0.0), description="[1/yr] yearly capacity growth.")
+    max: Positive | None = Field(None, description="[units/yr] ceiling on yearly capacity.")
+
+
+class InHouse(_SupplierBase):
+    """A custom accelerator: cost without vendor margin, a performance penalty, Wright's-law
+    learning, a capacity ramp, and a risky program (:class:`Program`).
+
+    Price per delivered compute unit = ``unit_cost / (1 - performance_penalty)`` times the trend
+    and times ``(cumulative volume / capacity.first_year) ** log2(learning_rate)`` once the
+    cumulative volume exceeds the first year's capacity. Power per unit is divided by
+    ``1 - performance_penalty`` too.
+    """
+
+    kind: Literal["inhouse"]
+    unit_cost: Positive = Field(description="[USD/unit] cost per nominal compute unit in the "
+                                "start year (foundry, memory, packaging; no vendor margin).")
+    performance_penalty: Uncertain(0, 1, hi_open=True) = Field(  # type: ignore[valid-type]
+        default_factory=lambda: Fixed(value=0.0),
+        description="[-] share of nominal compute lost to software and performance gaps.")
+    learning_rate: Uncertain(0, 1, lo_open=True) = Field(  # type: ignore[valid-type]
+        default_factory=lambda: Fixed(value=1.0),
+        description="[-] Wright's-law progress ratio: cost x rate per doubling of volume.")
+    program: Program
+    capacity: Capacity
+
+
+def _supplier_kind(value: Any) -> Any:
+    if isinstance(value, dict) and "kind" not in value:
+        return {"kind": "merchant", **value}
+    return value
+
+
+SUPPLIER_KINDS = {"merchant": Merchant, "inhouse": InHouse}
+Supplier = Annotated[Annotated[Merchant | InHouse, Field(discriminator="kind")],
+                     BeforeValidator(_supplier_kind)]
 
 
 def _share_table(value: Any) -> Any:
@@ -208,6 +309,10 @@ class Strategy(_Model):
     """A sourcing mix: supplier shares of purchases, by year (linear between listed years)."""
 
     description: str | None = None
+    fallback: str | None = Field(None, description="Supplier that serves what the others cannot "
+                                 "(in-house late, failed or capped; shocks). Required when the "
+                                 "strategy uses an in-house supplier; without one, shortfalls "
+                                 "are unmet demand.")
     shares: Annotated[dict[str, ShareRow], BeforeValidator(_share_table)] = Field(
         description="Shares of each year's purchases per supplier, summing to 1; either one "
                     "mapping for all years or a mapping from year to shares.")
@@ -239,6 +344,42 @@ class Strategy(_Model):
         xs = np.array([years[0] if k == "all" else int(k) for k in keys], dtype=float)
         table = np.array([[self.shares[k].get(s, 0.0) for s in suppliers] for k in keys])
         return np.stack([np.interp(years, xs, table[:, j]) for j in range(len(suppliers))], axis=1)
+
+
+    def uses(self, supplier: str) -> bool:
+        """Whether any year gives ``supplier`` a positive share."""
+        return any(row.get(supplier, 0.0) > 0 for row in self.shares.values())
+
+
+class Window(_Model):
+    start: int = Field(ge=1990, le=2200)
+    end: int = Field(ge=1990, le=2200)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.end < self.start:
+            raise ValueError(f"end year {self.end} is before start year {self.start}")
+        return self
+
+
+class Shock(_Model):
+    """A supply-chain event: starts in any year with ``annual_probability`` and lasts
+    ``duration_years`` (rounded up to whole years); while active, the affected suppliers' prices
+    are multiplied by ``price_multiplier`` and they deliver at most ``supply_fraction`` of what
+    is ordered from them. Drawn once per trial and shared by every strategy."""
+
+    description: str | None = None
+    annual_probability: Fraction = Field(description="[1/yr] chance the event starts in a year.")
+    duration_years: Uncertain(0, None, lo_open=True) = Field(  # type: ignore[valid-type]
+        default_factory=lambda: Fixed(value=1.0), description="[yr] how long it lasts.")
+    suppliers: list[str] = Field(min_length=1, description="Suppliers affected.")
+    price_multiplier: Positive = Field(default_factory=lambda: Fixed(value=1.0),
+                                       description="[-] price multiplier while active.")
+    supply_fraction: Fraction = Field(default_factory=lambda: Fixed(value=1.0),
+                                      description="[-] share of orders delivered while active.")
+    window: Window | None = Field(None, description="Years in which the event can start "
+                                  "(default: the whole horizon).")
+    source: str | None = None
 
 
 class ServersNetworking(_Model):
@@ -290,6 +431,10 @@ class Scenario(_Model):
     datacentre: Datacentre
     energy: Energy
     operations: Operations
+    shocks: dict[str, Shock] = Field(default_factory=dict)
+    dependence_on: str | None = Field(None, description="Supplier whose share of accelerator "
+                                      "spend is reported as the dependence metric; default "
+                                      "'nvidia' if there is one, else the first merchant.")
 
     _source_file: str | None = PrivateAttr(None)
     _source_sha256: str | None = PrivateAttr(None)
@@ -306,6 +451,29 @@ class Scenario(_Model):
                         loc = "" if year == "all" else f"[{year}]"
                         raise ValueError(f"strategies.{name}.shares{loc}: unknown supplier "
                                          f"{supplier!r}{tip}; suppliers are {sorted(known)}")
+            if strat.fallback is not None:
+                if strat.fallback not in known:
+                    raise ValueError(f"strategies.{name}.fallback: unknown supplier "
+                                     f"{strat.fallback!r}; suppliers are {sorted(known)}")
+                if not isinstance(self.suppliers[strat.fallback], Merchant):
+                    raise ValueError(f"strategies.{name}.fallback: {strat.fallback!r} is an "
+                                     "in-house supplier; the fallback must be a merchant vendor")
+            inhouse = [s for s, v in self.suppliers.items()
+                       if isinstance(v, InHouse) and strat.uses(s)]
+            if inhouse and strat.fallback is None:
+                raise ValueError(f"strategies.{name}: uses in-house supplier {inhouse[0]!r} and "
+                                 "needs a 'fallback' merchant supplier for when it is late, "
+                                 "fails or is capped")
+        for name, shock in self.shocks.items():
+            for supplier in shock.suppliers:
+                if supplier not in known:
+                    raise ValueError(f"shocks.{name}.suppliers: unknown supplier {supplier!r}; "
+                                     f"suppliers are {sorted(known)}")
+        if self.dependence_on is not None and self.dependence_on not in known:
+            raise ValueError(f"dependence_on: unknown supplier {self.dependence_on!r}")
+        if not any(isinstance(v, Merchant) for v in self.suppliers.values()) \
+                and self.dependence_on is None:
+            raise ValueError("suppliers: at least one merchant supplier is needed")
         if self.baseline is not None and self.baseline not in self.strategies:
             raise ValueError(f"baseline {self.baseline!r} is not a strategy; strategies are "
                              f"{list(self.strategies)}")
@@ -339,6 +507,19 @@ class Scenario(_Model):
     def baseline_strategy(self) -> str:
         return self.baseline or self.strategy_names[0]
 
+    @property
+    def dependence_supplier(self) -> str:
+        """Supplier whose share of accelerator spend measures dependence (e.g. ``nvidia``)."""
+        if self.dependence_on is not None:
+            return self.dependence_on
+        if "nvidia" in self.suppliers:
+            return "nvidia"
+        return next(s for s, v in self.suppliers.items() if isinstance(v, Merchant))
+
+    def inhouse_suppliers(self) -> list[str]:
+        """Names of the in-house suppliers."""
+        return [s for s, v in self.suppliers.items() if isinstance(v, InHouse)]
+
     def uncertain_inputs(self) -> Iterator[tuple[str, _Base]]:
         """Every numeric input as ``(key path, distribution)``, in schema order."""
         yield from _walk(self, "")
@@ -364,9 +545,12 @@ def _walk(obj: Any, path: str) -> Iterator[tuple[str, _Base]]:
 
 def _loc_to_path(loc: tuple[Any, ...]) -> str:
     path = ""
-    for part in loc:
+    for i, part in enumerate(loc):
+        # pydantic names union members in loc; scenario authors never see them
         if isinstance(part, str) and (part in FAMILIES or part.startswith("function-")):
-            continue  # pydantic names union members in loc; scenario authors never see them
+            continue
+        if i == 2 and loc[0] == "suppliers" and part in SUPPLIER_KINDS:
+            continue
         if part == "all":
             continue
         path = join_path(path, part)
@@ -376,7 +560,10 @@ def _loc_to_path(loc: tuple[Any, ...]) -> str:
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The model class that owns the keys at ``loc`` (for 'did you mean' hints)."""
     current: Any = Scenario
-    for part in loc:
+    for i, part in enumerate(loc):
+        if i == 2 and loc[0] == "suppliers" and part in SUPPLIER_KINDS:
+            current = SUPPLIER_KINDS[part]
+            continue
         while True:
             origin = typing.get_origin(current)
             if origin is Annotated:

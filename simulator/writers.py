@@ -45,17 +45,28 @@ def _per_strategy_figure(results: Results, draw: Callable, path: Path, title: st
 
 
 def write_tables(results: Results, folder: Path) -> list[Path]:
-    """Write ``summary.csv``, ``yearly.csv`` and ``manifest.json`` into an existing folder."""
+    """Write ``summary.csv``, ``yearly.csv``, ``indicators.csv``, ``comparison.csv`` (with more
+    than one strategy) and ``manifest.json`` into an existing folder."""
     folder = Path(folder)
-    files = [folder / "summary.csv", folder / "yearly.csv", folder / "manifest.json"]
-    results.summary().to_csv(files[0], index=False)
-    results.yearly().to_csv(files[1], index=False)
-    files[2].write_text(json.dumps(results.provenance, indent=2) + "\n")
-    return files
+    tables = {
+        "summary.csv": results.summary,
+        "yearly.csv": results.yearly,
+        "indicators.csv": results.indicators,
+    }
+    if len(results.strategies) > 1:
+        tables["comparison.csv"] = results.comparison
+    files = []
+    for name, table in tables.items():
+        table().to_csv(folder / name, index=False)
+        files.append(folder / name)
+    manifest = folder / "manifest.json"
+    manifest.write_text(json.dumps(results.provenance, indent=2) + "\n")
+    return [*files, manifest]
 
 
 def write_figures(results: Results, folder: Path) -> list[Path]:
-    """Write ``fan_chart.png`` and ``spend_by_category.png`` into an existing folder."""
+    """Write ``fan_chart.png``, ``spend_by_category.png`` and ``strategies.png`` (with more than
+    one strategy) into an existing folder."""
     folder = Path(folder)
     name = results.scenario.name
     fan = folder / "fan_chart.png"
@@ -63,7 +74,18 @@ def write_figures(results: Results, folder: Path) -> list[Path]:
     breakdown = folder / "spend_by_category.png"
     _per_strategy_figure(results, plots.category_breakdown, breakdown,
                          f"{name}: mean annual spend by category")
-    return [fan, breakdown]
+    files = [fan, breakdown]
+    if len(results.strategies) > 1:
+        files.append(folder / "strategies.png")
+        fig, axes = plt.subplots(2, 2, figsize=(14, 9), layout="constrained")
+        plots.strategy_distributions(results, ax=axes[0, 0])
+        plots.paired_difference(results, ax=axes[0, 1])
+        plots.cumulative_paths(results, ax=axes[1, 0])
+        plots.dependence_over_time(results, ax=axes[1, 1])
+        fig.suptitle(f"{name}: sourcing strategies on the same {results.n_trials:,} draws")
+        fig.savefig(files[-1], dpi=110)
+        plt.close(fig)
+    return files
 
 
 def write_run(results: Results, out: str | Path) -> list[Path]:
