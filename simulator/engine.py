@@ -18,6 +18,7 @@ from simulator import cost_model as cm
 from simulator.results import Results, provenance
 from simulator.sampling import Draws, sample
 from simulator.scenario import InHouse, Merchant, Scenario
+from simulator.streaming import LogHistogram
 
 #: Default number of trials per chunk: big enough to amortise NumPy overhead, small enough that
 #: the (trial, year, vintage) fleet array of a chunk stays around 30 MB.
@@ -40,7 +41,10 @@ class ChunkOutput:
     """Engine output for one chunk of n trials (see :class:`Results` for meanings and units)."""
 
     spend: np.ndarray          # (strategy, n, year, category) [USD]
+    annual: np.ndarray         # (strategy, n, year) [USD]
     npv: np.ndarray            # (strategy, n) [USD]
+    dependence_share: np.ndarray        # (strategy, n, year) [-], NaN without purchases
+    dependence_share_total: np.ndarray  # (strategy, n) [-] over the horizon
     installed_gw: np.ndarray   # (strategy, n, year) [GW]
     demand_units: np.ndarray   # (n, year) [compute units]
     unmet_units: np.ndarray    # (strategy, n, year) [compute units]
@@ -225,9 +229,17 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
             net_saving[i] = path[:, -1]
             breakeven[i] = cm.breakeven_year(path, years)
         gw[i] = power * 1e-3
-    npv = np.einsum("sntc,nt->sn", spend, discount)
-    return ChunkOutput(spend=spend, npv=npv, installed_gw=gw, demand_units=demand,
-                       unmet_units=unmet, net_saving=net_saving, breakeven=breakeven)
+    annual = spend.sum(axis=3)
+    npv = np.einsum("snt,nt->sn", annual, discount)
+    dep = spend[..., names.index(scenario.dependence_supplier)]
+    chips_total = spend[..., :n_sup].sum(axis=3)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(chips_total > 0, dep / chips_total, np.nan)
+        share_total = dep.sum(axis=2) / chips_total.sum(axis=2)
+    return ChunkOutput(spend=spend, annual=annual, npv=npv, dependence_share=share,
+                       dependence_share_total=share_total, installed_gw=gw,
+                       demand_units=demand, unmet_units=unmet, net_saving=net_saving,
+                       breakeven=breakeven)
 
 
 def chunk_rng(seed: int, index: int) -> np.random.Generator:
@@ -235,8 +247,27 @@ def chunk_rng(seed: int, index: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(index,))))
 
 
+#: Per-trial fields kept in Results: name -> (dtype, axes: s strategy, n trial, t year).
+#: float32 halves memory; its 6e-8 relative rounding is far below any Monte Carlo error.
+#: Fields summed over years
+#: (npv, the dependence share over the horizon, in-house saving) are computed in float64
+#: inside each chunk and kept in float64.
+TRIAL_FIELDS = {
+    "annual": (np.float32, "snt"),
+    "npv": (np.float64, "sn"),
+    "installed_gw": (np.float32, "snt"),
+    "unmet_units": (np.float32, "snt"),
+    "dependence_share": (np.float32, "snt"),
+    "dependence_share_total": (np.float64, "sn"),
+    "net_saving": (np.float64, "sn"),
+    "breakeven": (np.float64, "sn"),
+    "demand_units": (np.float32, "nt"),
+}
+
+
 def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None = None,
-             chunk_size: int = CHUNK_SIZE, progress: bool = False) -> Results:
+             chunk_size: int = CHUNK_SIZE, keep_spend: bool = False,
+             progress: bool = False) -> Results:
     """Run the Monte Carlo simulation of every strategy on common random numbers.
 
     Parameters
@@ -250,13 +281,17 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
         numbers bit for bit.
     chunk_size : int
         Trials per chunk (bounds memory; part of the reproducibility key).
+    keep_spend : bool
+        Also keep spend per trial, year and category (``Results.spend``, float64, S x n x T x C
+        numbers: fine for thousands of trials, too big for millions). Category statistics are
+        always available from streaming histograms.
     progress : bool
         Show a progress bar on stderr (only when it is a terminal).
 
     Returns
     -------
     Results
-        Frozen, with raw per-trial arrays and provenance.
+        Frozen, with per-trial arrays, category histograms and provenance.
     """
     n = scenario.trials if trials is None else int(trials)
     seed = scenario.seed if seed is None else int(seed)
@@ -267,42 +302,40 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
     t0 = time.perf_counter()
     n_strat, n_years = len(scenario.strategies), len(scenario.years)
     cats = categories(scenario)
-    # float32 storage halves memory; its 6e-8 relative error is far below any Monte Carlo error.
-    # Totals and NPV are summed in float64 inside each chunk and kept in float64.
-    spend = np.empty((n_strat, n, n_years, len(cats)), dtype=np.float32)
-    annual = np.empty((n_strat, n, n_years))
-    npv = np.empty((n_strat, n))
-    gw = np.empty((n_strat, n, n_years), dtype=np.float32)
-    unmet = np.empty((n_strat, n, n_years), dtype=np.float32)
-    net_saving = np.empty((n_strat, n))
-    breakeven = np.empty((n_strat, n))
-    demand = np.empty((n, n_years), dtype=np.float32)
-    inputs: dict[str, np.ndarray] = {}
+    sizes = {"s": n_strat, "n": n, "t": n_years}
+    kept = {name: np.empty(tuple(sizes[a] for a in axes), dtype=dtype)
+            for name, (dtype, axes) in TRIAL_FIELDS.items()}
+    spend = np.empty((n_strat, n, n_years, len(cats))) if keep_spend else None
+    histogram = LogHistogram((n_strat, n_years, len(cats)))
+    uncertain = [path for path, dist in scenario.uncertain_inputs() if not dist.is_fixed]
+    inputs = {path: np.empty(n, dtype=np.float32) for path in uncertain}
     starts = range(0, n, chunk_size)
     bar = _progress_bar(len(starts), enabled=progress and len(starts) > 1)
     for k, lo in enumerate(starts):
         hi = min(lo + chunk_size, n)
         draws = sample(scenario, hi - lo, rng=chunk_rng(seed, k))
         out = run_chunk(scenario, draws)
-        spend[:, lo:hi] = out.spend
-        annual[:, lo:hi] = out.spend.sum(axis=-1)
-        npv[:, lo:hi] = out.npv
-        gw[:, lo:hi] = out.installed_gw
-        unmet[:, lo:hi] = out.unmet_units
-        net_saving[:, lo:hi] = out.net_saving
-        breakeven[:, lo:hi] = out.breakeven
-        demand[lo:hi] = out.demand_units
-        for key, v in draws.values.items():
-            inputs.setdefault(key, np.empty(n))[lo:hi] = v
+        for name, (_, axes) in TRIAL_FIELDS.items():
+            trials_axis = (slice(None),) * axes.index("n") + (slice(lo, hi),)
+            kept[name][trials_axis] = getattr(out, name)
+        histogram.add(out.spend, axis=1)
+        if spend is not None:
+            spend[:, lo:hi] = out.spend
+        for path in uncertain:
+            inputs[path][lo:hi] = draws.values[path]
         bar.update(1)
     bar.close()
     prov = provenance(scenario, seed=seed, trials=n, chunk_size=chunk_size,
                       wall_seconds=time.perf_counter() - t0)
     return Results(scenario=scenario, strategies=tuple(scenario.strategy_names),
-                   years=scenario.years, categories=tuple(cats), spend=spend, annual=annual,
-                   npv=npv, installed_gw=gw, demand_units=demand, unmet_units=unmet,
-                   inhouse_net_saving=net_saving, inhouse_breakeven_year=breakeven,
-                   inputs=inputs, provenance=prov)
+                   years=scenario.years, categories=tuple(cats), category_spend=histogram,
+                   annual=kept["annual"], npv=kept["npv"], installed_gw=kept["installed_gw"],
+                   demand_units=kept["demand_units"], unmet_units=kept["unmet_units"],
+                   dependence_share=kept["dependence_share"],
+                   dependence_share_total=kept["dependence_share_total"],
+                   inhouse_net_saving=kept["net_saving"],
+                   inhouse_breakeven_year=kept["breakeven"], inputs=inputs, provenance=prov,
+                   spend=spend)
 
 
 def _progress_bar(total: int, *, enabled: bool):

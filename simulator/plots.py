@@ -84,7 +84,7 @@ def category_breakdown(results: Results, *, strategy: str | None = None,
     """
     ax = ax or plt.figure(figsize=(7, 4)).gca()
     i = _strategy_index(results, strategy)
-    mean = results.spend[i].mean(axis=0, dtype=np.float64)  # (T, C)
+    mean = results.category_spend.mean()[i]  # (T, C), exact
     bottom = np.zeros(len(results.years))
     n_sup = 0
     for j, cat in enumerate(results.categories):
@@ -204,18 +204,17 @@ def paired_difference(results: Results, *, metric: str = "cumulative_spend",
     return ax
 
 
-def dependence_over_time(results: Results, *, supplier: str | None = None,
-                         ax: Axes | None = None) -> Axes:
-    """Share of accelerator spend going to ``supplier`` (default: the dependence supplier) by
-    year: mean line and P5-P95 band per strategy.
+def dependence_over_time(results: Results, *, ax: Axes | None = None) -> Axes:
+    """Share of accelerator spend going to the dependence supplier (``dependence_on``, e.g.
+    Nvidia) by year: mean line and P5-P95 band per strategy.
 
     Returns
     -------
     Axes
     """
     ax = ax or plt.figure(figsize=(7, 4)).gca()
-    supplier = supplier or results.scenario.dependence_supplier
-    share = results.accelerator_share(supplier)
+    supplier = results.scenario.dependence_supplier
+    share = results.dependence_share
     for i, s in enumerate(results.strategies):
         a = share[i]
         ok = ~np.isnan(a).all(axis=0)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.scenario import Scenario
+from simulator.streaming import LogHistogram
 
 #: Percentiles reported in tables [%].
 PERCENTILES = (5, 25, 50, 75, 95)
@@ -46,7 +47,7 @@ def provenance(scenario: Scenario, *, seed: int, trials: int, chunk_size: int,
 
 @dataclass(frozen=True, eq=False)
 class Results:
-    """Per-trial outputs of :func:`simulator.simulate`.
+    """Outputs of :func:`simulator.simulate`: per-trial arrays, category histograms, provenance.
 
     Attributes
     ----------
@@ -57,11 +58,12 @@ class Results:
         Calendar years.
     categories : tuple of str, length C
         Spend categories (``accelerators_<supplier>``, ``servers_networking``, ``datacentre``,
-        ``energy``, ``operations``).
-    spend : ndarray, shape (S, n, T, C), float32
-        Spend by strategy, trial, year and category [USD, nominal].
-    annual : ndarray, shape (S, n, T), float64
-        Total spend per year, summed in float64 [USD, nominal].
+        ``energy``, ``operations`` and, with an in-house supplier, ``inhouse_program``).
+    category_spend : LogHistogram
+        Spend by strategy, year and category over all trials, cells (S, T, C) [USD, nominal]:
+        exact means, percentiles within ``streaming.RELATIVE_ERROR``.
+    annual : ndarray, shape (S, n, T), float32
+        Total spend per year [USD, nominal].
     npv : ndarray, shape (S, n), float64
         Present value of all spend at the start year [USD].
     installed_gw : ndarray, shape (S, n, T), float32
@@ -70,6 +72,11 @@ class Results:
         Required installed compute [compute units].
     unmet_units : ndarray, shape (S, n, T), float32
         Demand not covered by the fleet in service after the year's purchases [compute units].
+    dependence_share : ndarray, shape (S, n, T), float32
+        Share of the year's accelerator spend going to the dependence supplier (e.g. Nvidia)
+        [-]; NaN in years without purchases.
+    dependence_share_total : ndarray, shape (S, n), float64
+        The same over the whole horizon [-].
     inhouse_net_saving : ndarray, shape (S, n), float64
         In-house program's net saving over the horizon [USD]: merchant spend avoided (in-house
         units at the fallback's price) minus in-house chip spend minus program cost. NaN for
@@ -77,31 +84,38 @@ class Results:
     inhouse_breakeven_year : ndarray, shape (S, n), float64
         First year from which the cumulative net saving stays non-negative; ``inf`` if not by
         the horizon's end; NaN without an in-house supplier.
-    inputs : dict of str to ndarray, each shape (n,)
-        The sampled value of every input, by key path [input's unit].
+    inputs : dict of str to ndarray, each shape (n,), float32
+        The sampled value of every uncertain input, by key path [input's unit].
     provenance : dict
         Scenario hashes, seed, trials, chunk size, versions and wall time.
+    spend : ndarray, shape (S, n, T, C), float64, or None
+        Spend per trial, year and category [USD, nominal]; only with ``keep_spend=True``.
     """
 
     scenario: Scenario
     strategies: tuple[str, ...]
     years: np.ndarray
     categories: tuple[str, ...]
-    spend: np.ndarray
-    annual: np.ndarray
-    npv: np.ndarray
-    installed_gw: np.ndarray
-    demand_units: np.ndarray
-    unmet_units: np.ndarray
-    inhouse_net_saving: np.ndarray
-    inhouse_breakeven_year: np.ndarray
+    category_spend: LogHistogram = field(repr=False)
+    annual: np.ndarray = field(repr=False)
+    npv: np.ndarray = field(repr=False)
+    installed_gw: np.ndarray = field(repr=False)
+    demand_units: np.ndarray = field(repr=False)
+    unmet_units: np.ndarray = field(repr=False)
+    dependence_share: np.ndarray = field(repr=False)
+    dependence_share_total: np.ndarray = field(repr=False)
+    inhouse_net_saving: np.ndarray = field(repr=False)
+    inhouse_breakeven_year: np.ndarray = field(repr=False)
     inputs: dict[str, np.ndarray] = field(repr=False)
     provenance: dict[str, Any] = field(repr=False)
+    spend: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        for arr in (self.spend, self.annual, self.npv, self.installed_gw, self.demand_units,
-                    self.unmet_units, self.inhouse_net_saving, self.inhouse_breakeven_year,
-                    *self.inputs.values()):
+        arrays = [self.annual, self.npv, self.installed_gw, self.demand_units, self.unmet_units,
+                  self.dependence_share, self.dependence_share_total, self.inhouse_net_saving,
+                  self.inhouse_breakeven_year, self.category_spend.counts,
+                  self.category_spend.sums, *self.inputs.values()]
+        for arr in [*arrays, *([] if self.spend is None else [self.spend])]:
             arr.flags.writeable = False
 
     def __repr__(self) -> str:
@@ -126,29 +140,7 @@ class Results:
         -------
         ndarray, shape (S, n), float64 [USD, nominal]
         """
-        return self.annual[:, :, : self._year_index(through) + 1].sum(axis=2)
-
-    def accelerator_share(self, supplier: str | None = None) -> np.ndarray:
-        """Share of accelerator spend going to ``supplier`` (default: the dependence supplier,
-        e.g. Nvidia), by year.
-
-        Returns
-        -------
-        ndarray, shape (S, n, T), float64 [-]
-            NaN in years without accelerator purchases.
-        """
-        j = self._category_index(f"accelerators_{supplier or self.scenario.dependence_supplier}")
-        acc = [k for k, c in enumerate(self.categories) if c.startswith("accelerators_")]
-        total = self.spend[..., acc].sum(axis=-1, dtype=np.float64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(total > 0, self.spend[..., j] / total, np.nan)
-
-    def _category_index(self, category: str) -> int:
-        try:
-            return self.categories.index(category)
-        except ValueError:
-            raise ValueError(f"unknown category {category!r}; categories are "
-                             f"{list(self.categories)}") from None
+        return self.annual[:, :, : self._year_index(through) + 1].sum(axis=2, dtype=np.float64)
 
     def metrics(self) -> dict[str, tuple[str, np.ndarray]]:
         """Headline per-trial metrics: name -> (unit, array of shape (S, n)).
@@ -161,12 +153,6 @@ class Results:
         """
         end = int(self.years[-1])
         dep = self.scenario.dependence_supplier
-        acc = [k for k, c in enumerate(self.categories) if c.startswith("accelerators_")]
-        acc_total = self.spend[..., acc].sum(axis=(2, 3), dtype=np.float64)
-        dep_total = self.spend[..., self._category_index(f"accelerators_{dep}")].sum(
-            axis=2, dtype=np.float64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(acc_total > 0, dep_total / acc_total, np.nan)
         unmet = (self.unmet_units.sum(axis=2, dtype=np.float64)
                  / self.demand_units.sum(axis=1, dtype=np.float64)[None, :])
         out = {
@@ -174,7 +160,7 @@ class Results:
             "npv": ("USD", self.npv),
             f"spend_{end}": ("USD", self.annual[:, :, -1]),
             "installed_gw": ("GW", self.installed_gw[:, :, -1].astype(np.float64)),
-            f"{dep}_share": ("fraction", share),
+            f"{dep}_share": ("fraction", self.dependence_share_total),
             "unmet_demand": ("fraction", unmet),
         }
         if not np.isnan(self.inhouse_net_saving).all():
@@ -273,7 +259,7 @@ class Results:
             "installed_gw": ("GW", self.installed_gw),
             "demand_units": ("compute units", np.broadcast_to(demand, self.installed_gw.shape)),
             "unmet_share": ("fraction", self.unmet_units / demand[None]),
-            f"{dep}_share": ("fraction", self.accelerator_share()),
+            f"{dep}_share": ("fraction", self.dependence_share),
         }
         rows = []
         for name, (unit, arr) in series.items():
@@ -297,21 +283,25 @@ class Results:
         -------
         DataFrame
             Columns ``strategy, year, category, mean, p5, p25, p50, p75, p95`` [USD, nominal].
+            Means are exact; category percentiles come from the streaming histograms (within
+            ``streaming.RELATIVE_ERROR``, 0.11%); ``total`` percentiles are exact.
         """
-        frames = []
+        q = np.asarray(PERCENTILES) / 100
+        cat_q = self.category_spend.quantiles(q)          # (P, S, T, C)
+        cat_mean = self.category_spend.mean()             # (S, T, C)
+        tot_q = np.percentile(self.annual, PERCENTILES, axis=1)  # (P, S, T)
+        tot_mean = self.annual.mean(axis=1, dtype=np.float64)    # (S, T)
+        values = np.concatenate([cat_q, tot_q[..., None]], axis=-1)   # (P, S, T, C+1)
+        means = np.concatenate([cat_mean, tot_mean[..., None]], axis=-1)
         cats = [*self.categories, "total"]
-        for i, s in enumerate(self.strategies):
-            # (n, T, C+1): the total is the float64 sum, not a sum of float32 parts
-            block = np.concatenate([self.spend[i].astype(np.float64),
-                                    self.annual[i][:, :, None]], axis=2)
-            q = np.percentile(block, PERCENTILES, axis=0)  # (P, T, C+1)
-            mean = block.mean(axis=0)
-            grid_year, grid_cat = np.meshgrid(self.years, cats, indexing="ij")
-            data = {"strategy": s, "year": grid_year.ravel(), "category": grid_cat.ravel(),
-                    "mean": mean.ravel()}
-            data.update({f"p{p}": q[k].ravel() for k, p in enumerate(PERCENTILES)})
-            frames.append(pd.DataFrame(data))
-        return pd.concat(frames, ignore_index=True)
+        s_idx, t_idx, c_idx = np.meshgrid(np.arange(len(self.strategies)),
+                                          np.arange(len(self.years)), np.arange(len(cats)),
+                                          indexing="ij")
+        data = {"strategy": np.array(self.strategies)[s_idx.ravel()],
+                "year": self.years[t_idx.ravel()], "category": np.array(cats)[c_idx.ravel()],
+                "mean": means.ravel()}
+        data.update({f"p{p}": values[k].ravel() for k, p in enumerate(PERCENTILES)})
+        return pd.DataFrame(data)
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy per-trial data: one row per strategy, trial and year.
@@ -320,7 +310,9 @@ class Results:
         -------
         DataFrame
             Columns ``strategy, trial, year, spend [USD], installed_gw [GW],
-            demand_units [compute units]`` and one column per spend category [USD].
+            demand_units [compute units], unmet_units [compute units], <supplier>_share [-]``,
+            plus one column per spend category [USD] when the run kept them
+            (``keep_spend=True``).
         """
         n_s, n, n_t = self.annual.shape
         out = pd.DataFrame({
@@ -330,7 +322,10 @@ class Results:
             "spend": self.annual.ravel(),
             "installed_gw": self.installed_gw.ravel(),
             "demand_units": np.tile(self.demand_units.ravel(), n_s),
+            "unmet_units": self.unmet_units.ravel(),
+            f"{self.scenario.dependence_supplier}_share": self.dependence_share.ravel(),
         })
-        for j, c in enumerate(self.categories):
-            out[c] = self.spend[..., j].ravel()
+        if self.spend is not None:
+            for j, c in enumerate(self.categories):
+                out[c] = self.spend[..., j].ravel()
         return out

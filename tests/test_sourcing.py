@@ -35,12 +35,15 @@ def test_failed_program_costs_exactly_its_program(tiny):
 
     Program from 2024 with 2-year generations: NRE 1000 in 2024 (sunk, before the horizon) and
     2026; team 100 in each of 2025-2027: 1000 + 300 = 1300 within the horizon."""
-    r = simulate(scenario_from_dict(with_inhouse(tiny, failure_probability=1.0)), trials=5)
-    np.testing.assert_allclose(r.cumulative()[1] - r.cumulative()[0], 1300.0, rtol=1e-9)
+    r = simulate(scenario_from_dict(with_inhouse(tiny, failure_probability=1.0)), trials=5,
+                 keep_spend=True)
+    total = r.spend.sum(axis=(2, 3))
+    np.testing.assert_allclose(total[1] - total[0], 1300.0, rtol=1e-9)
     expected_program = np.array([100.0, 1100.0, 100.0])
     j = r.categories.index("inhouse_program")
     np.testing.assert_allclose(r.spend[1, 0, :, j], expected_program, rtol=1e-7)
-    np.testing.assert_allclose(r.annual[0, 0], hand_computed_tiny()["only_a"], rtol=1e-9)
+    np.testing.assert_allclose(r.spend[0, 0].sum(axis=-1), hand_computed_tiny()["only_a"],
+                               rtol=1e-9)
     assert np.all(r.inhouse_breakeven_year[1] == np.inf)
     np.testing.assert_allclose(r.inhouse_net_saving[1], -1300.0, rtol=1e-9)
 
@@ -62,7 +65,7 @@ def test_working_program_saves_what_hand_calculation_says(tiny):
 def test_capacity_cap_sends_the_rest_to_the_fallback(tiny):
     tiny = with_inhouse(tiny)
     tiny["suppliers"]["own"]["capacity"] = {"first_year": 10}
-    r = simulate(scenario_from_dict(tiny), trials=1)
+    r = simulate(scenario_from_dict(tiny), trials=1, keep_spend=True)
     j_own = r.categories.index("accelerators_own")
     # 10 units a year at price 3; all other purchases from a
     np.testing.assert_allclose(r.spend[1, 0, :, j_own], [30.0, 30.0, 30.0], rtol=1e-7)
@@ -71,7 +74,7 @@ def test_capacity_cap_sends_the_rest_to_the_fallback(tiny):
 
 def test_delay_shifts_first_volume(tiny):
     tiny = with_inhouse(tiny, delay_years=1.5)
-    r = simulate(scenario_from_dict(tiny), trials=1)
+    r = simulate(scenario_from_dict(tiny), trials=1, keep_spend=True)
     j_own = r.categories.index("accelerators_own")
     # planned 2025 + 1.5 years: none in 2025 (all from the fallback a), then half of 2026's
     # ample capacity serves the whole in-house order of 0.5 * 50 units at price 3
@@ -92,7 +95,7 @@ def test_shock_probability_zero_changes_nothing(tiny):
 def test_shock_probability_one_applies_its_multiplier_in_covered_years(tiny):
     tiny["shocks"] = {"war": {"annual_probability": 1.0, "suppliers": ["a"],
                               "price_multiplier": 2, "window": {"start": 2026, "end": 2026}}}
-    r = simulate(scenario_from_dict(tiny), trials=3)
+    r = simulate(scenario_from_dict(tiny), trials=3, keep_spend=True)
     j = r.categories.index("accelerators_a")
     chips = hand_computed_tiny()["chips_only_a"]
     np.testing.assert_allclose(r.spend[0, :, :, j], np.tile(chips * [1, 2, 1], (3, 1)), rtol=1e-7)
@@ -105,7 +108,7 @@ def test_supply_cap_gives_hand_computed_unmet_demand(tiny):
     tiny["strategies"] = {"only_a": {"shares": {"a": 1}}}
     tiny["shocks"] = {"cut": {"annual_probability": 1.0, "suppliers": ["a"],
                               "supply_fraction": 0.5, "window": {"start": 2026, "end": 2026}}}
-    r = simulate(scenario_from_dict(tiny), trials=2)
+    r = simulate(scenario_from_dict(tiny), trials=2, keep_spend=True)
     np.testing.assert_allclose(r.unmet_units[0, 0], [0.0, 25.0, 0.0])
     j = r.categories.index("accelerators_a")
     np.testing.assert_allclose(r.spend[0, 0, :, j], [100 * 10.0, 25 * 8.0, 200 * 6.4], rtol=1e-7)

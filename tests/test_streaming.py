@@ -1,0 +1,35 @@
+"""Streaming histograms: percentiles within the documented error, merging independent of chunks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.streaming import RELATIVE_ERROR, LogHistogram
+
+
+def test_percentiles_within_documented_relative_error():
+    rng = np.random.default_rng(0)
+    x = np.exp(rng.normal(np.log(5e10), 1.5, size=(2, 3, 20_001)))
+    x[0, 0, :5000] = 0.0  # a quarter of zeros, as for a supplier not used early on
+    h = LogHistogram((2, 3))
+    h.add(x, axis=2)
+    q = np.array([0.05, 0.25, 0.5, 0.75, 0.95])
+    got = h.quantiles(q)
+    # the order statistic the histogram targets
+    exact = np.sort(x, axis=2)[..., np.floor(q * (x.shape[2] - 1)).astype(int)]
+    exact = np.moveaxis(exact, -1, 0)
+    np.testing.assert_allclose(got, exact, rtol=RELATIVE_ERROR * 1.0001)
+    assert got[0, 0, 0] == 0.0  # P5 falls among the zeros
+    np.testing.assert_allclose(h.mean(), x.mean(axis=2), rtol=1e-12)
+    assert RELATIVE_ERROR < 0.0012
+
+
+def test_merging_chunks_equals_one_pass():
+    x = np.random.default_rng(1).lognormal(20, 2, size=(4, 1000))
+    one = LogHistogram((4,))
+    one.add(x, axis=1)
+    parts = LogHistogram((4,))
+    for lo in range(0, 1000, 137):
+        parts.add(x[:, lo:lo + 137], axis=1)
+    np.testing.assert_array_equal(one.counts, parts.counts)
+    assert parts.n == 1000
