@@ -266,8 +266,8 @@ TRIAL_FIELDS = {
 
 
 def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None = None,
-             chunk_size: int = CHUNK_SIZE, keep_spend: bool = False,
-             progress: bool = False) -> Results:
+             design: str | None = None, chunk_size: int = CHUNK_SIZE,
+             keep_spend: bool = False, progress: bool = False) -> Results:
     """Run the Monte Carlo simulation of every strategy on common random numbers.
 
     Parameters
@@ -277,8 +277,10 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
     trials : int, optional
         Number of trials; default ``scenario.trials``.
     seed : int, optional
-        Seed; default ``scenario.seed``. The same seed, trials and chunk size give the same
-        numbers bit for bit.
+        Seed; default ``scenario.seed``. The same seed, trials, design and chunk size give the
+        same numbers bit for bit.
+    design : {"random", "lhs", "sobol"}, optional
+        Sampling design; default ``scenario.sampling.design``.
     chunk_size : int
         Trials per chunk (bounds memory; part of the reproducibility key).
     keep_spend : bool
@@ -300,42 +302,83 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     t0 = time.perf_counter()
-    n_strat, n_years = len(scenario.strategies), len(scenario.years)
-    cats = categories(scenario)
-    sizes = {"s": n_strat, "n": n, "t": n_years}
-    kept = {name: np.empty(tuple(sizes[a] for a in axes), dtype=dtype)
-            for name, (dtype, axes) in TRIAL_FIELDS.items()}
-    spend = np.empty((n_strat, n, n_years, len(cats))) if keep_spend else None
-    histogram = LogHistogram((n_strat, n_years, len(cats)))
-    uncertain = [path for path, dist in scenario.uncertain_inputs() if not dist.is_fixed]
-    inputs = {path: np.empty(n, dtype=np.float32) for path in uncertain}
+    acc = _Accumulator(scenario, n, keep_spend=keep_spend)
     starts = range(0, n, chunk_size)
     bar = _progress_bar(len(starts), enabled=progress and len(starts) > 1)
     for k, lo in enumerate(starts):
-        hi = min(lo + chunk_size, n)
-        draws = sample(scenario, hi - lo, rng=chunk_rng(seed, k))
-        out = run_chunk(scenario, draws)
-        for name, (_, axes) in TRIAL_FIELDS.items():
-            trials_axis = (slice(None),) * axes.index("n") + (slice(lo, hi),)
-            kept[name][trials_axis] = getattr(out, name)
-        histogram.add(out.spend, axis=1)
-        if spend is not None:
-            spend[:, lo:hi] = out.spend
-        for path in uncertain:
-            inputs[path][lo:hi] = draws.values[path]
+        draws = sample(scenario, min(lo + chunk_size, n) - lo, rng=chunk_rng(seed, k),
+                       design=design)
+        acc.add(lo, draws, run_chunk(scenario, draws))
         bar.update(1)
     bar.close()
-    prov = provenance(scenario, seed=seed, trials=n, chunk_size=chunk_size,
-                      wall_seconds=time.perf_counter() - t0)
-    return Results(scenario=scenario, strategies=tuple(scenario.strategy_names),
-                   years=scenario.years, categories=tuple(cats), category_spend=histogram,
-                   annual=kept["annual"], npv=kept["npv"], installed_gw=kept["installed_gw"],
-                   demand_units=kept["demand_units"], unmet_units=kept["unmet_units"],
-                   dependence_share=kept["dependence_share"],
-                   dependence_share_total=kept["dependence_share_total"],
-                   inhouse_net_saving=kept["net_saving"],
-                   inhouse_breakeven_year=kept["breakeven"], inputs=inputs, provenance=prov,
-                   spend=spend)
+    return acc.results(provenance(scenario, seed=seed, trials=n, chunk_size=chunk_size,
+                                  design=design or scenario.sampling.design,
+                                  wall_seconds=time.perf_counter() - t0))
+
+
+def evaluate(scenario: Scenario, draws: Draws, *, keep_spend: bool = False,
+             note: str = "evaluated on given draws") -> Results:
+    """Run the model on draws built by the caller (sensitivity designs, fixed points).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    draws : Draws
+        One row per trial.
+    keep_spend : bool
+        Keep spend per trial, year and category.
+    note : str
+        Recorded in the provenance as the design.
+
+    Returns
+    -------
+    Results
+    """
+    t0 = time.perf_counter()
+    acc = _Accumulator(scenario, draws.n_trials, keep_spend=keep_spend)
+    acc.add(0, draws, run_chunk(scenario, draws))
+    return acc.results(provenance(scenario, seed=None, trials=draws.n_trials,
+                                  chunk_size=draws.n_trials, design=note,
+                                  wall_seconds=time.perf_counter() - t0))
+
+
+class _Accumulator:
+    """Collects chunk outputs into preallocated per-trial arrays and streaming histograms."""
+
+    def __init__(self, scenario: Scenario, n: int, *, keep_spend: bool) -> None:
+        self.scenario = scenario
+        self.cats = categories(scenario)
+        n_strat, n_years = len(scenario.strategies), len(scenario.years)
+        sizes = {"s": n_strat, "n": n, "t": n_years}
+        self.kept = {name: np.empty(tuple(sizes[a] for a in axes), dtype=dtype)
+                     for name, (dtype, axes) in TRIAL_FIELDS.items()}
+        self.spend = np.empty((n_strat, n, n_years, len(self.cats))) if keep_spend else None
+        self.histogram = LogHistogram((n_strat, n_years, len(self.cats)))
+        self.uncertain = scenario.uncertain_paths()
+        self.inputs = {path: np.empty(n, dtype=np.float32) for path in self.uncertain}
+
+    def add(self, lo: int, draws: Draws, out: ChunkOutput) -> None:
+        hi = lo + draws.n_trials
+        for name, (_, axes) in TRIAL_FIELDS.items():
+            trials_axis = (slice(None),) * axes.index("n") + (slice(lo, hi),)
+            self.kept[name][trials_axis] = getattr(out, name)
+        self.histogram.add(out.spend, axis=1)
+        if self.spend is not None:
+            self.spend[:, lo:hi] = out.spend
+        for path in self.uncertain:
+            self.inputs[path][lo:hi] = draws.values[path]
+
+    def results(self, prov: dict) -> Results:
+        k, sc = self.kept, self.scenario
+        return Results(scenario=sc, strategies=tuple(sc.strategy_names), years=sc.years,
+                       categories=tuple(self.cats), category_spend=self.histogram,
+                       annual=k["annual"], npv=k["npv"], installed_gw=k["installed_gw"],
+                       demand_units=k["demand_units"], unmet_units=k["unmet_units"],
+                       dependence_share=k["dependence_share"],
+                       dependence_share_total=k["dependence_share_total"],
+                       inhouse_net_saving=k["net_saving"],
+                       inhouse_breakeven_year=k["breakeven"], inputs=self.inputs,
+                       provenance=prov, spend=self.spend)
 
 
 def _progress_bar(total: int, *, enabled: bool):

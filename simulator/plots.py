@@ -21,6 +21,8 @@ CATEGORY_COLOURS = {
     "energy": "#F0E442",
     "operations": "#999999",
 }
+#: Metrics measured in USD (axes get money formatting and, for distributions, a log scale).
+MONEY_METRICS = ("cumulative_spend", "spend", "npv")
 SUPPLIER_COLOURS = ["#009E73", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
 
 
@@ -255,4 +257,139 @@ def cumulative_paths(results: Results, *, ax: Axes | None = None) -> Axes:
     ax.set_title("Cumulative spend: median and P25-P75")
     ax.grid(alpha=0.3)
     ax.legend(frameon=False, fontsize="small", loc="upper left")
+    return ax
+
+
+def s_curve(results: Results, claim, *, ax: Axes | None = None) -> Axes:
+    """Cumulative distribution (S-curve) of a claim's metric per strategy, with the claim's
+    threshold and its probability for each strategy marked.
+
+    Parameters
+    ----------
+    results : Results
+    claim : ClaimSpec or str
+        E.g. ``"cumulative_spend through 2030 >= 7T"``.
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    from simulator.claims import as_claim, claim_metric, evaluate_claims
+
+    ax = ax or plt.figure(figsize=(7, 4)).gca()
+    claim = as_claim(claim)
+    values = claim_metric(results, claim)
+    table = evaluate_claims(results, [claim]).set_index("strategy")
+    money = claim.base_metric in MONEY_METRICS
+    for i, s in enumerate(results.strategies):
+        v = values[i][~np.isnan(values[i])]
+        # 1,001 quantiles draw the same curve as every trial, far faster
+        levels = np.linspace(0, 1, min(v.size, 1001))
+        c = _colour(results, s)
+        row = table.loc[s]
+        ax.plot(np.quantile(v, levels), levels, color=c, lw=2,
+                label=f"{s}: P = {row['probability']:.1%} "
+                      f"[{row['ci_low']:.1%}, {row['ci_high']:.1%}]")
+    ax.axvline(claim.threshold, color="#D55E00", lw=1.5, ls="--")
+    ax.annotate(f"claim: {claim.op} {format_usd(claim.threshold) if money else claim.threshold:}",
+                (claim.threshold, 0.02), xytext=(4, 0), textcoords="offset points",
+                color="#D55E00", fontsize="small", rotation=90, va="bottom")
+    if money:
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(usd_formatter)
+        ax.xaxis.set_minor_formatter(FuncFormatter(lambda x, _p: ""))
+    ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0%}"))
+    ax.set_ylabel("share of trials at or below")
+    what = claim.metric.replace("_", " ")
+    when = "" if claim.year is None else (f" through {claim.year}"
+                                          if claim.metric == "cumulative_spend" else f" in {claim.year}")
+    ax.set_xlabel(f"{what}{when}" + (" [USD, nominal]" if money else ""))
+    ax.set_title(f"Claim: {claim.label}  (P = probability the claim holds, 95% interval)",
+                 fontsize="medium")
+    ax.grid(alpha=0.3, which="major")
+    ax.legend(frameon=False, fontsize="small", loc="upper left")
+    return ax
+
+
+def tornado_chart(table, *, strategy: str | None = None, top: int = 12,
+                  ax: Axes | None = None) -> Axes:
+    """Tornado: the metric with each input at its low and high value, others at medians.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`simulator.sensitivity.tornado` (or ``sensitivity_table``).
+    strategy : str, optional
+        Default: the first strategy in the table.
+    top : int
+        Number of inputs shown, by swing.
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    strategy = strategy or table["strategy"].iloc[0]
+    rows = table[table["strategy"] == strategy].nlargest(top, "swing").iloc[::-1]
+    ax = ax or plt.figure(figsize=(8, 0.45 * len(rows) + 1.5)).gca()
+    base = float(rows["base"].iloc[0])
+    y = np.arange(len(rows))
+    ax.barh(y, rows["at_low"] - base, left=base, color="#0072B2", alpha=0.8,
+            label="input at its P10")
+    ax.barh(y, rows["at_high"] - base, left=base, color="#D55E00", alpha=0.8,
+            label="input at its P90")
+    labels = [f"{p}  ({_short(lo)} to {_short(hi)})" for p, lo, hi in
+              zip(rows["input"], rows["value_low"], rows["value_high"], strict=True)]
+    ax.set_yticks(y, labels, fontsize="small")
+    ax.axvline(base, color="black", lw=0.8)
+    metric = str(rows["metric"].iloc[0])
+    if metric.split()[0] in MONEY_METRICS:
+        ax.xaxis.set_major_formatter(usd_formatter)
+    ax.set_xlabel(f"{metric.replace('_', ' ')}; line = all inputs at their medians")
+    ax.set_title(f"Tornado ({strategy}): which assumptions move the answer")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(frameon=False, fontsize="small", loc="lower right")
+    return ax
+
+
+def _short(x: float) -> str:
+    a = abs(x)
+    if a >= 1e3:
+        return format_usd(x).replace("$", "") if a >= 1e4 else f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def sobol_bars(table, *, strategy: str | None = None, top: int = 12,
+               ax: Axes | None = None) -> Axes:
+    """First-order and total Sobol indices per input, with their 95% intervals.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`simulator.sensitivity.sobol_analysis`.
+    strategy : str, optional
+    top : int
+        Inputs shown, by total index.
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    strategy = strategy or table["strategy"].iloc[0]
+    rows = table[table["strategy"] == strategy].nlargest(top, "ST").iloc[::-1]
+    ax = ax or plt.figure(figsize=(8, 0.45 * len(rows) + 1.5)).gca()
+    y = np.arange(len(rows))
+    ax.barh(y + 0.2, rows["S1"], height=0.4, xerr=rows["S1_conf"], color="#0072B2",
+            label="first order S1", error_kw={"lw": 0.8})
+    ax.barh(y - 0.2, rows["ST"], height=0.4, xerr=rows["ST_conf"], color="#E69F00",
+            label="total ST", error_kw={"lw": 0.8})
+    ax.set_yticks(y, rows["input"], fontsize="small")
+    ax.set_xlim(left=min(0, float(rows["S1"].min()) - 0.02))
+    ax.set_xlabel("share of output variance")
+    ax.set_title(f"Sobol indices ({strategy})")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(frameon=False, fontsize="small", loc="lower right")
     return ax

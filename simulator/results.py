@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.mc_error import percentiles_with_se
 from simulator.scenario import Scenario
 from simulator.streaming import LogHistogram
 
@@ -21,7 +22,7 @@ from simulator.streaming import LogHistogram
 PERCENTILES = (5, 25, 50, 75, 95)
 
 
-def provenance(scenario: Scenario, *, seed: int, trials: int, chunk_size: int,
+def provenance(scenario: Scenario, *, seed: int | None, trials: int, chunk_size: int, design: str,
                wall_seconds: float) -> dict[str, Any]:
     """What is needed to reproduce a run: scenario identity, seed, sizes and package versions."""
     versions = {}
@@ -38,7 +39,7 @@ def provenance(scenario: Scenario, *, seed: int, trials: int, chunk_size: int,
         "seed": seed,
         "trials": trials,
         "chunk_size": chunk_size,
-        "design": "random",
+        "design": design,
         "python": platform.python_version(),
         "versions": versions,
         "wall_seconds": round(wall_seconds, 4),
@@ -177,8 +178,9 @@ class Results:
         Returns
         -------
         DataFrame
-            Columns ``strategy, metric, unit, mean, mean_se, p5, p25, p50, p75, p95``;
-            ``mean_se`` is the Monte Carlo standard error of the mean. Rows that do not apply
+            Columns ``strategy, metric, unit, mean, mean_se, p5, p25, p50, p75, p95`` and
+            ``p5_se ... p95_se``: Monte Carlo standard errors of the mean (sd / sqrt(n)) and of
+            each percentile (order-statistic method, :mod:`simulator.mc_error`). Rows that do not apply
             to a strategy (in-house metrics without an in-house supplier) are left out. For
             ``inhouse_breakeven_year`` the percentiles are observed years, ``inf`` meaning not
             by the horizon's end, and the mean is left empty; ``inhouse_breaks_even`` gives the
@@ -194,13 +196,16 @@ class Results:
                 if metric == "inhouse_breakeven_year":
                     # inf = not by the horizon's end: no mean, percentiles are observed years
                     q = np.percentile(v, PERCENTILES, method="inverted_cdf")
+                    q_se = np.full(len(PERCENTILES), np.nan)
                     mean = se = np.nan
                 else:
-                    q = np.percentile(v, PERCENTILES)
+                    q, q_se = percentiles_with_se(v, PERCENTILES)
                     mean = v.mean()
                     se = v.std(ddof=1) / np.sqrt(v.size) if v.size > 1 else np.nan
                 rows.append({"strategy": s, "metric": metric, "unit": unit, "mean": mean,
-                             "mean_se": se, **{f"p{p}": q[k] for k, p in enumerate(PERCENTILES)}})
+                             "mean_se": se,
+                             **{f"p{p}": q[k] for k, p in enumerate(PERCENTILES)},
+                             **{f"p{p}_se": q_se[k] for k, p in enumerate(PERCENTILES)}})
         return pd.DataFrame(rows)
 
     def comparison(self, baseline: str | None = None) -> pd.DataFrame:
@@ -282,16 +287,19 @@ class Results:
         Returns
         -------
         DataFrame
-            Columns ``strategy, year, category, mean, p5, p25, p50, p75, p95`` [USD, nominal].
-            Means are exact; category percentiles come from the streaming histograms (within
-            ``streaming.RELATIVE_ERROR``, 0.11%); ``total`` percentiles are exact.
+            Columns ``strategy, year, category, mean, p5, p25, p50, p75, p95`` [USD, nominal] and
+            ``p5_se ... p95_se``, the percentiles' Monte Carlo standard errors. Means are exact;
+            category percentiles come from the streaming histograms (within
+            ``streaming.RELATIVE_ERROR``, 0.11%, of the sample percentile); ``total``
+            percentiles are exact.
         """
-        q = np.asarray(PERCENTILES) / 100
-        cat_q = self.category_spend.quantiles(q)          # (P, S, T, C)
+        cat_q, cat_se = percentiles_with_se(self.annual, PERCENTILES, axis=1,
+                                            quantile=self.category_spend.quantiles)  # (P, S, T, C)
         cat_mean = self.category_spend.mean()             # (S, T, C)
-        tot_q = np.percentile(self.annual, PERCENTILES, axis=1)  # (P, S, T)
+        tot_q, tot_se = percentiles_with_se(self.annual, PERCENTILES, axis=1)  # (P, S, T)
         tot_mean = self.annual.mean(axis=1, dtype=np.float64)    # (S, T)
         values = np.concatenate([cat_q, tot_q[..., None]], axis=-1)   # (P, S, T, C+1)
+        errors = np.concatenate([cat_se, tot_se[..., None]], axis=-1)
         means = np.concatenate([cat_mean, tot_mean[..., None]], axis=-1)
         cats = [*self.categories, "total"]
         s_idx, t_idx, c_idx = np.meshgrid(np.arange(len(self.strategies)),
@@ -301,6 +309,7 @@ class Results:
                 "year": self.years[t_idx.ravel()], "category": np.array(cats)[c_idx.ravel()],
                 "mean": means.ravel()}
         data.update({f"p{p}": values[k].ravel() for k, p in enumerate(PERCENTILES)})
+        data.update({f"p{p}_se": errors[k].ravel() for k, p in enumerate(PERCENTILES)})
         return pd.DataFrame(data)
 
     def to_frame(self) -> pd.DataFrame:

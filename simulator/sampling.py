@@ -1,20 +1,25 @@
 """Turn a Scenario into Draws: one value per trial for every input, plus yearly noise.
 
-Design (see DESIGN.md): uniforms first, distributions second. Each input draws its own column of
-uniforms U in [0, 1) from its own random stream and maps it through its distribution's ``ppf``.
-The stream of an input is derived from the caller's generator and a hash of the input's key path,
-so adding, removing or reordering inputs never changes the draws of the others, and the same
-generator state gives the same numbers bit for bit.
+Uniforms first, distributions second: a sampling design (random, Latin hypercube or scrambled
+Sobol) fills a matrix U in [0, 1)^(n x d) for the d uncertain inputs, rank correlations are
+induced on it (Iman-Conover, which only reorders columns, so marginals are unchanged), and each
+column is mapped through its distribution's ``ppf``. Under the random design each input draws
+from its own stream, derived from the caller's generator and a hash of the input's key path, so
+adding, removing or reordering inputs never changes the draws of the others. The same generator
+state gives the same numbers bit for bit.
 """
 
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import ndtri
+from scipy.stats import qmc
 
+from simulator.correlation import induce_rank_correlation
 from simulator.scenario import Scenario
 
 #: Key of the yearly demand-noise stream (not an input of the scenario, so not a key path).
@@ -76,7 +81,128 @@ class Draws:
         return self.values[key]
 
 
-def sample(scenario: Scenario, n_trials: int, *, rng: np.random.Generator) -> Draws:
+DESIGNS = ("random", "lhs", "sobol")
+
+
+def design_uniforms(scenario: Scenario, n_trials: int, *, rng: np.random.Generator,
+                    design: str | None = None) -> np.ndarray:
+    """Uniforms for the scenario's uncertain inputs under a sampling design, with the
+    scenario's rank correlations induced.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    n_trials : int
+    rng : numpy.random.Generator
+    design : {"random", "lhs", "sobol"}, optional
+        Default: ``scenario.sampling.design``. ``random``: every input from its own stream (adding
+        an input leaves the others' draws unchanged). ``lhs``: a Latin hypercube over all
+        uncertain inputs (exactly one point per 1/n stratum of every input). ``sobol``: a
+        scrambled Sobol sequence (balanced when ``n_trials`` is a power of two).
+
+    Returns
+    -------
+    ndarray, shape (n_trials, d), in [0, 1)
+        Columns in the order of :meth:`Scenario.uncertain_paths`.
+    """
+    design = design or scenario.sampling.design
+    paths = scenario.uncertain_paths()
+    d = len(paths)
+    if design == "random":
+        u = np.empty((n_trials, d))
+        for j, path in enumerate(paths):
+            u[:, j] = stream(rng, path).random(n_trials)
+    elif design == "lhs":
+        u = qmc.LatinHypercube(d, rng=stream(rng, "~design.lhs")).random(n_trials) if d else \
+            np.empty((n_trials, 0))
+    elif design == "sobol":
+        if d == 0:
+            u = np.empty((n_trials, 0))
+        else:
+            engine = qmc.Sobol(d, scramble=True, rng=stream(rng, "~design.sobol"))
+            with warnings.catch_warnings():
+                # a partial last chunk is not a power of two: still low-discrepancy, less balanced
+                warnings.simplefilter("ignore", UserWarning)
+                u = engine.random(n_trials)
+    else:
+        raise ValueError(f"unknown sampling design {design!r}; choose one of {DESIGNS}")
+    correlated = scenario.correlation_target()
+    if correlated is not None:
+        columns, target = correlated
+        idx = [paths.index(c) for c in columns]
+        u[:, idx] = induce_rank_correlation(u[:, idx], target,
+                                            rng=stream(rng, "~design.correlation"))
+    return u
+
+
+def draws_from_uniforms(scenario: Scenario, u: np.ndarray, *, rng: np.random.Generator | None,
+                        central: bool = False) -> Draws:
+    """Map design uniforms to input values and draw the yearly noise and events.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    u : ndarray, shape (n, d)
+        Uniforms for :meth:`Scenario.uncertain_paths`, in that order.
+    rng : numpy.random.Generator or None
+        Source of the demand noise, shock starts and generation failures (each from its own
+        keyed stream; these are not part of the design). Unused when ``central``.
+    central : bool
+        Hold the yearly noise at zero and every discrete event at its median outcome instead
+        (a shock starts, or a chip generation fails, only where its probability exceeds 1/2).
+        Sensitivity designs use this to evaluate a deterministic model of the inputs.
+
+    Returns
+    -------
+    Draws
+    """
+    n_trials = u.shape[0]
+    values = {}
+    uncertain = iter(range(u.shape[1]))
+    for path, dist in scenario.uncertain_inputs():
+        values[path] = np.full(n_trials, dist.value) if dist.is_fixed else dist.ppf(u[:, next(uncertain)])
+    if central:
+        return _central(scenario, values, n_trials)
+    n_years = len(scenario.years)
+    years = scenario.years
+    z = stream(rng, DEMAND_NOISE).random((n_trials, n_years))
+    # random() can return exactly 0.0, where ndtri is -inf; nudge by half an ulp of the grid.
+    noise = ndtri(np.maximum(z, 2.0**-54))
+
+    starts = {}
+    for name, shock in scenario.shocks.items():
+        e = stream(rng, f"~shocks.{name}.starts").random((n_trials, n_years))
+        can_start = np.ones(n_years, dtype=bool) if shock.window is None else \
+            (years >= shock.window.start) & (years <= shock.window.end)
+        starts[name] = (e < values[f"shocks.{name}.annual_probability"][:, None]) & can_start
+    fails = {}
+    for name in scenario.inhouse_suppliers():
+        program = scenario.suppliers[name].program
+        n_gen = program.generations(int(years[-1]))
+        e = stream(rng, f"~suppliers.{name}.generation_fails").random((n_trials, n_gen))
+        fails[name] = e < values[f"suppliers.{name}.program.failure_probability"][:, None]
+    return Draws(values=values, demand_noise=noise, shock_starts=starts, generation_fails=fails)
+
+
+def _central(scenario: Scenario, values: dict[str, np.ndarray], n_trials: int) -> Draws:
+    """Draws with the yearly noise at zero and every event at its median outcome."""
+    years = scenario.years
+    starts = {}
+    for name, shock in scenario.shocks.items():
+        can_start = np.ones(len(years), dtype=bool) if shock.window is None else \
+            (years >= shock.window.start) & (years <= shock.window.end)
+        starts[name] = (values[f"shocks.{name}.annual_probability"][:, None] > 0.5) & can_start
+    fails = {}
+    for name in scenario.inhouse_suppliers():
+        n_gen = scenario.suppliers[name].program.generations(int(years[-1]))
+        p = values[f"suppliers.{name}.program.failure_probability"]
+        fails[name] = np.repeat((p > 0.5)[:, None], n_gen, axis=1)
+    return Draws(values=values, demand_noise=np.zeros((n_trials, len(years))),
+                 shock_starts=starts, generation_fails=fails)
+
+
+def sample(scenario: Scenario, n_trials: int, *, rng: np.random.Generator,
+           design: str | None = None) -> Draws:
     """Draw every input of a scenario for ``n_trials`` trials.
 
     Parameters
@@ -86,34 +212,13 @@ def sample(scenario: Scenario, n_trials: int, *, rng: np.random.Generator) -> Dr
     n_trials : int
         Number of trials to draw.
     rng : numpy.random.Generator
-        Source of randomness; each input gets its own child stream (:func:`stream`).
+        Source of randomness; each consumer gets its own child stream (:func:`stream`).
+    design : {"random", "lhs", "sobol"}, optional
+        Sampling design of the per-trial inputs (default: the scenario's).
 
     Returns
     -------
     Draws
     """
-    values = {}
-    n_years = len(scenario.years)
-    for path, dist in scenario.uncertain_inputs():
-        if dist.is_fixed:
-            values[path] = np.full(n_trials, dist.value)
-        else:
-            values[path] = dist.ppf(stream(rng, path).random(n_trials))
-    u = stream(rng, DEMAND_NOISE).random((n_trials, n_years))
-    # random() can return exactly 0.0, where ndtri is -inf; nudge by half an ulp of the grid.
-    noise = ndtri(np.maximum(u, 2.0**-54))
-
-    years = scenario.years
-    starts = {}
-    for name, shock in scenario.shocks.items():
-        u = stream(rng, f"~shocks.{name}.starts").random((n_trials, n_years))
-        can_start = np.ones(n_years, dtype=bool) if shock.window is None else \
-            (years >= shock.window.start) & (years <= shock.window.end)
-        starts[name] = (u < values[f"shocks.{name}.annual_probability"][:, None]) & can_start
-    fails = {}
-    for name in scenario.inhouse_suppliers():
-        program = scenario.suppliers[name].program
-        n_gen = program.generations(int(years[-1]))
-        u = stream(rng, f"~suppliers.{name}.generation_fails").random((n_trials, n_gen))
-        fails[name] = u < values[f"suppliers.{name}.program.failure_probability"][:, None]
-    return Draws(values=values, demand_noise=noise, shock_starts=starts, generation_fails=fails)
+    u = design_uniforms(scenario, n_trials, rng=rng, design=design)
+    return draws_from_uniforms(scenario, u, rng=rng)

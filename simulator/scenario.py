@@ -12,6 +12,7 @@ import difflib
 import hashlib
 import json
 import typing
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -29,6 +30,8 @@ from pydantic import (
     model_validator,
 )
 
+from simulator.claim_spec import ClaimInput
+from simulator.correlation import check_correlation, nearest_correlation
 from simulator.distributions import FAMILIES, Discrete, Distribution, Fixed, _Base
 from simulator.errors import Issue, ScenarioError
 from simulator.quantities import parse_quantity
@@ -403,6 +406,29 @@ class Operations(_Model):
                                           "per MW of installed IT power.")
 
 
+class CorrelationSpec(_Model):
+    """A rank (Spearman) correlation between two uncertain inputs, by key path."""
+
+    inputs: tuple[str, str] = Field(description="Key paths of two uncertain inputs.")
+    rho: float = Field(ge=-1, le=1, description="[-] target Spearman rank correlation.")
+    source: str | None = None
+
+
+class Sampling(_Model):
+    """How per-trial inputs are drawn."""
+
+    design: Literal["random", "lhs", "sobol"] = Field(
+        "random", description="Sampling design: plain random, Latin hypercube or scrambled Sobol.")
+    correlations: list[CorrelationSpec] = Field(default_factory=list)
+    repair_correlations: bool = Field(False, description="Replace an invalid correlation "
+                                      "matrix by the nearest valid one (with a warning) "
+                                      "instead of rejecting it.")
+
+
+class CorrelationRepairWarning(UserWarning):
+    """The requested correlations were not a valid correlation matrix and were repaired."""
+
+
 MAX_TRIALS = 50_000_000
 
 
@@ -432,12 +458,16 @@ class Scenario(_Model):
     energy: Energy
     operations: Operations
     shocks: dict[str, Shock] = Field(default_factory=dict)
+    sampling: Sampling = Field(default_factory=Sampling)
+    claims: list[ClaimInput] = Field(default_factory=list, description="Statements to test, "
+                                     "e.g. 'cumulative_spend through 2030 >= 7T'.")
     dependence_on: str | None = Field(None, description="Supplier whose share of accelerator "
                                       "spend is reported as the dependence metric; default "
                                       "'nvidia' if there is one, else the first merchant.")
 
     _source_file: str | None = PrivateAttr(None)
     _source_sha256: str | None = PrivateAttr(None)
+    _correlation: tuple[list[str], np.ndarray] | None = PrivateAttr(None)
 
     @model_validator(mode="after")
     def _references(self):
@@ -477,7 +507,91 @@ class Scenario(_Model):
         if self.baseline is not None and self.baseline not in self.strategies:
             raise ValueError(f"baseline {self.baseline!r} is not a strategy; strategies are "
                              f"{list(self.strategies)}")
+        for k, claim in enumerate(self.claims):
+            if claim.year is not None and not self.horizon.start <= claim.year <= self.horizon.end:
+                raise ValueError(f"claims[{k}]: year {claim.year} is outside the horizon "
+                                 f"{self.horizon.start}-{self.horizon.end}")
+            if claim.base_metric == "dependence_share" and claim.metric != "dependence_share" \
+                    and claim.metric != f"{self.dependence_supplier}_share":
+                raise ValueError(f"claims[{k}]: {claim.metric!r} is not a metric; the dependence "
+                                 f"share is '{self.dependence_supplier}_share'")
+        self._correlation = self._build_correlation()
         return self
+
+    def _build_correlation(self) -> tuple[list[str], np.ndarray] | None:
+        specs = self.sampling.correlations
+        if not specs:
+            return None
+        uncertain = self.uncertain_paths()
+        for k, spec in enumerate(specs):
+            for path in spec.inputs:
+                if path not in uncertain:
+                    fixed = any(p == path for p, _ in self.uncertain_inputs())
+                    near = difflib.get_close_matches(path, uncertain, n=1, cutoff=0.6)
+                    why = ("is fixed, so it cannot be correlated" if fixed else
+                           "is not an uncertain input" + (f" (did you mean {near[0]!r}?)"
+                                                          if near else ""))
+                    raise ValueError(f"sampling.correlations[{k}]: {path!r} {why}")
+            if spec.inputs[0] == spec.inputs[1]:
+                raise ValueError(f"sampling.correlations[{k}]: an input cannot be correlated "
+                                 "with itself")
+        columns = [p for p in uncertain if any(p in spec.inputs for spec in specs)]
+        target = np.eye(len(columns))
+        for spec in specs:
+            i, j = columns.index(spec.inputs[0]), columns.index(spec.inputs[1])
+            target[i, j] = target[j, i] = spec.rho
+        problems = check_correlation(target)
+        if problems:
+            if not self.sampling.repair_correlations:
+                raise ValueError("sampling.correlations do not form a valid correlation matrix ("
+                                 + "; ".join(problems) + "); fix them, or set "
+                                 "sampling.repair_correlations: true to use the nearest valid "
+                                 "matrix")
+            repaired = nearest_correlation(target)
+            changes = [f"{columns[i]} ~ {columns[j]}: requested {target[i, j]:+.3f}, "
+                       f"used {repaired[i, j]:+.3f}"
+                       for i in range(len(columns)) for j in range(i + 1, len(columns))
+                       if abs(repaired[i, j] - target[i, j]) > 5e-4]
+            warnings.warn(CorrelationRepairWarning(
+                "the requested correlations are not a valid correlation matrix; using the "
+                "nearest valid one:\n  " + "\n  ".join(changes)), stacklevel=2)
+            target = repaired
+        return columns, target
+
+    def correlation_target(self) -> tuple[list[str], np.ndarray] | None:
+        """The correlated inputs (key paths) and their target rank-correlation matrix
+        (repaired if invalid and repair was asked for), or None without correlations."""
+        return self._correlation
+
+    def uncertain_paths(self) -> list[str]:
+        """Key paths of the inputs that are not fixed, in schema order."""
+        return [p for p, d in self.uncertain_inputs() if not d.is_fixed]
+
+    def override(self, changes: dict[str, Any]) -> Scenario:
+        """A copy with values replaced by key path, validated exactly like a file.
+
+        Parameters
+        ----------
+        changes : dict of str to Any
+            Key path -> new value, e.g. ``{"demand.growth.initial.high": 2.5,
+            "trials": 20000}``; values take the same forms as in YAML (numbers, money
+            strings, distribution mappings).
+
+        Returns
+        -------
+        Scenario
+
+        Raises
+        ------
+        ScenarioError
+            Naming the key path, with the nearest valid key for unknown ones.
+        """
+        data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        for path, value in changes.items():
+            _set_path(data, path, value)
+        out = scenario_from_dict(data, source="<override>")
+        out._source_file, out._source_sha256 = self._source_file, self._source_sha256
+        return out
 
     # -- derived views --------------------------------------------------------------------------
     @property
@@ -528,6 +642,36 @@ class Scenario(_Model):
         """SHA-256 of the validated content (not the file's bytes)."""
         blob = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _set_path(data: dict, path: str, value: Any) -> None:
+    """Set ``data[a][b][c] = value`` for ``path = "a.b.c"``; list items by number."""
+    keys = path.split(".")
+    node: Any = data
+    for depth, key in enumerate(keys[:-1]):
+        if isinstance(node, list):
+            node = node[_list_index(node, key, keys[: depth + 1])]
+            continue
+        child = node.get(key)
+        if not isinstance(child, dict | list):
+            # a fixed number written as a plain value becomes a mapping when a part of it is set
+            child = {} if child is None else {"value": child}
+            node[key] = child
+        node = child
+    if isinstance(node, list):
+        node[_list_index(node, keys[-1], keys)] = value
+    else:
+        node[keys[-1]] = value
+
+
+def _list_index(node: list, key: str, keys: list[str]) -> int:
+    try:
+        i = int(key)
+        node[i]  # raises IndexError when out of range
+        return i
+    except (ValueError, IndexError):
+        raise ScenarioError("<override>", [Issue(".".join(keys), f"no item {key!r} in a list of "
+                                                 f"{len(node)}")]) from None
 
 
 def _walk(obj: Any, path: str) -> Iterator[tuple[str, _Base]]:

@@ -15,20 +15,19 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # writers never need a screen
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 from simulator import plots
+from simulator.analysis import Analysis
 from simulator.results import Results
 
 
 def _grid(n: int, *, width: float = 6.0, height: float = 3.8):
     cols = min(n, 2)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False,
-                             sharey=True, layout="constrained")
+    # Figure objects, not pyplot: no GUI backend, no global state, nothing left open
+    fig = Figure(figsize=(width * cols, height * rows), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
     return fig, axes.ravel()[:n]
@@ -41,59 +40,92 @@ def _per_strategy_figure(results: Results, draw: Callable, path: Path, title: st
         ax.yaxis.set_tick_params(labelleft=True)
     fig.suptitle(title)
     fig.savefig(path, dpi=120)
-    plt.close(fig)
 
 
-def write_tables(results: Results, folder: Path) -> list[Path]:
-    """Write ``summary.csv``, ``yearly.csv``, ``indicators.csv``, ``comparison.csv`` (with more
-    than one strategy) and ``manifest.json`` into an existing folder."""
-    folder = Path(folder)
+def write_tables(analysis: Analysis, folder: Path) -> list[Path]:
+    """Write the CSV tables and ``manifest.json`` into an existing folder: ``summary.csv``,
+    ``yearly.csv``, ``indicators.csv``, ``comparison.csv`` (with more than one strategy),
+    ``claims.csv`` and ``what_must_be_true.csv`` (with claims), ``sensitivity.csv``."""
+    results, folder = analysis.results, Path(folder)
     tables = {
-        "summary.csv": results.summary,
-        "yearly.csv": results.yearly,
-        "indicators.csv": results.indicators,
+        "summary.csv": results.summary(),
+        "yearly.csv": results.yearly(),
+        "indicators.csv": results.indicators(),
     }
     if len(results.strategies) > 1:
-        tables["comparison.csv"] = results.comparison
+        tables["comparison.csv"] = results.comparison()
+    if not analysis.claims.empty:
+        tables["claims.csv"] = analysis.claims
+    if not analysis.drivers.empty:
+        tables["what_must_be_true.csv"] = analysis.drivers
+    tables["sensitivity.csv"] = analysis.sensitivity
     files = []
     for name, table in tables.items():
-        table().to_csv(folder / name, index=False)
+        table.to_csv(folder / name, index=False)
         files.append(folder / name)
     manifest = folder / "manifest.json"
-    manifest.write_text(json.dumps(results.provenance, indent=2) + "\n")
+    meta = dict(results.provenance)
+    if analysis.batches is not None:
+        meta["precision_batches"] = analysis.batches
+    manifest.write_text(json.dumps(meta, indent=2, default=str) + "\n")
     return [*files, manifest]
 
 
-def write_figures(results: Results, folder: Path) -> list[Path]:
-    """Write ``fan_chart.png``, ``spend_by_category.png`` and ``strategies.png`` (with more than
-    one strategy) into an existing folder."""
-    folder = Path(folder)
+def _save(fig: Figure, path: Path, files: list[Path], dpi: int = 110) -> None:
+    fig.savefig(path, dpi=dpi)
+    files.append(path)
+
+
+def write_figures(analysis: Analysis, folder: Path) -> list[Path]:
+    """Write the PNG figures into an existing folder: ``fan_chart.png``,
+    ``spend_by_category.png``, ``strategies.png`` (with more than one strategy),
+    ``s_curve.png`` (per claim, stacked), ``tornado.png`` and ``sobol.png`` (when computed)."""
+    results, folder = analysis.results, Path(folder)
     name = results.scenario.name
-    fan = folder / "fan_chart.png"
-    _per_strategy_figure(results, plots.fan_chart, fan, f"{name}: annual spend, all categories")
-    breakdown = folder / "spend_by_category.png"
-    _per_strategy_figure(results, plots.category_breakdown, breakdown,
+    files: list[Path] = []
+    _per_strategy_figure(results, plots.fan_chart, folder / "fan_chart.png",
+                         f"{name}: annual spend, all categories")
+    files.append(folder / "fan_chart.png")
+    _per_strategy_figure(results, plots.category_breakdown, folder / "spend_by_category.png",
                          f"{name}: mean annual spend by category")
-    files = [fan, breakdown]
+    files.append(folder / "spend_by_category.png")
     if len(results.strategies) > 1:
-        files.append(folder / "strategies.png")
-        fig, axes = plt.subplots(2, 2, figsize=(14, 9), layout="constrained")
+        fig = Figure(figsize=(14, 9), layout="constrained")
+        axes = fig.subplots(2, 2)
         plots.strategy_distributions(results, ax=axes[0, 0])
         plots.paired_difference(results, ax=axes[0, 1])
         plots.cumulative_paths(results, ax=axes[1, 0])
         plots.dependence_over_time(results, ax=axes[1, 1])
         fig.suptitle(f"{name}: sourcing strategies on the same {results.n_trials:,} draws")
-        fig.savefig(files[-1], dpi=110)
-        plt.close(fig)
+        _save(fig, folder / "strategies.png", files)
+    claims = results.scenario.claims
+    if claims:
+        fig = Figure(figsize=(9, 4.5 * len(claims)), layout="constrained")
+        axes = fig.subplots(len(claims), 1, squeeze=False)
+        for ax, claim in zip(axes[:, 0], claims, strict=True):
+            plots.s_curve(results, claim, ax=ax)
+        _save(fig, folder / "s_curve.png", files)
+    base = results.scenario.baseline_strategy
+    top = 12
+    fig = Figure(figsize=(10, 0.42 * top + 1.8), layout="constrained")
+    ax = fig.subplots()
+    plots.tornado_chart(analysis.sensitivity, strategy=base, top=top, ax=ax)
+    _save(fig, folder / "tornado.png", files)
+    if analysis.sobol is not None:
+        fig = Figure(figsize=(10, 0.42 * top + 1.8), layout="constrained")
+        ax = fig.subplots()
+        plots.sobol_bars(analysis.sobol, strategy=base, top=top, ax=ax)
+        _save(fig, folder / "sobol.png", files)
     return files
 
 
-def write_run(results: Results, out: str | Path) -> list[Path]:
+def write_run(analysis: Analysis, out: str | Path) -> list[Path]:
     """Write every output of a run into ``out``, atomically.
 
     Parameters
     ----------
-    results : Results
+    analysis : Analysis
+        From :func:`simulator.analysis.analyse`.
     out : str or Path
         Output folder. If it exists it is replaced as a whole once the new outputs are complete.
 
@@ -106,7 +138,7 @@ def write_run(results: Results, out: str | Path) -> list[Path]:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
-        names = [p.name for p in write_tables(results, tmp) + write_figures(results, tmp)]
+        names = [p.name for p in write_tables(analysis, tmp) + write_figures(analysis, tmp)]
         _replace_dir(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,98 @@
+"""Everything a run reports beyond the raw results, computed once: claims, sensitivity and
+what would have to be true. The CLI, the writers and notebooks share it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from simulator.claims import evaluate_claims
+from simulator.discovery import (
+    MAX_BOX_INPUTS,
+    MIN_CASES,
+    claim_box,
+    claim_holds,
+    conditional_inputs,
+)
+from simulator.prim import Box
+from simulator.results import Results
+from simulator.sensitivity import sensitivity_table, sobol_analysis
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A run's results with its derived tables.
+
+    Attributes
+    ----------
+    results : Results
+    claims : DataFrame
+        :func:`simulator.claims.evaluate_claims` of the scenario's claims.
+    sensitivity : DataFrame
+        Tornado swings, rank correlations and (when computed) Sobol indices of the
+        sensitivity metric, per strategy and input.
+    sensitivity_metric : tuple of (str, int or None)
+        The metric and year the sensitivity refers to: the first claim's, else cumulative spend.
+    sobol : DataFrame or None
+        Sobol indices, when asked for.
+    drivers : DataFrame
+        For each claim, the baseline's inputs where it holds versus not, with the PRIM box.
+    boxes : dict of str to Box
+        PRIM box per claim (baseline strategy).
+    batches : list of dict or None
+        Batches of a run to a requested precision.
+    """
+
+    results: Results
+    claims: pd.DataFrame
+    sensitivity: pd.DataFrame
+    sensitivity_metric: tuple[str, int | None]
+    sobol: pd.DataFrame | None = None
+    drivers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    boxes: dict[str, Box] = field(default_factory=dict)
+    batches: list[dict] | None = None
+
+
+def analyse(results: Results, *, sobol_n: int | None = None,
+            batches: list[dict] | None = None) -> Analysis:
+    """Compute claims, sensitivity (tornado, rank correlations, optional Sobol) and claim
+    drivers for a run.
+
+    Parameters
+    ----------
+    results : Results
+    sobol_n : int, optional
+        Base sample size of a Sobol analysis (a power of two); none by default.
+    batches : list of dict, optional
+        Passed through from :func:`simulator.convergence.simulate_to_precision`.
+
+    Returns
+    -------
+    Analysis
+    """
+    scenario = results.scenario
+    first = scenario.claims[0] if scenario.claims else None
+    metric = (first.metric, first.year) if first else ("cumulative_spend", None)
+    sobol = None
+    if sobol_n:
+        sobol = sobol_analysis(scenario, n_base=sobol_n, metric=metric[0], year=metric[1],
+                               seed=results.provenance["seed"])
+    sens = sensitivity_table(results, metric=metric[0], year=metric[1], sobol=sobol)
+    frames, boxes = [], {}
+    for claim in scenario.claims:
+        table = conditional_inputs(results, claim)
+        n_true = int(claim_holds(results, claim).sum())
+        if table.empty or min(n_true, results.n_trials - n_true) < MIN_CASES:
+            continue  # too few trials on one side to say what must be true
+        box = claim_box(results, claim, inputs=list(table["input"][:MAX_BOX_INPUTS]))
+        boxes[claim.label] = box
+        table.insert(0, "claim", claim.label)
+        table.insert(1, "strategy", scenario.baseline_strategy)
+        table["box_low"] = table["input"].map(lambda p, b=box: b.limits.get(p, (None, None))[0])
+        table["box_high"] = table["input"].map(lambda p, b=box: b.limits.get(p, (None, None))[1])
+        frames.append(table)
+    drivers = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return Analysis(results=results, claims=evaluate_claims(results), sensitivity=sens,
+                    sensitivity_metric=metric, sobol=sobol, drivers=drivers, boxes=boxes,
+                    batches=batches)

@@ -1,0 +1,100 @@
+"""Evaluate claims: the probability that a statement about a metric holds, per strategy.
+
+The probability is the share of trials where the claim holds; its 95% interval is the Wilson
+score interval and its Monte Carlo standard error ``sqrt(p (1 - p) / n)``. Both assume
+independent trials (plain random design); Latin hypercube and Sobol designs are at least as
+precise, so the interval is then conservative.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from simulator.claim_spec import ClaimSpec, parse_claim_text
+from simulator.mc_error import wilson_interval
+from simulator.results import Results
+
+_OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
+#: Fewer trials than this on the rarer side of a claim make its interval unreliable.
+MIN_TAIL_TRIALS = 10
+
+
+def as_claim(claim: ClaimSpec | str | dict) -> ClaimSpec:
+    """Accept a ClaimSpec, its text form or a mapping."""
+    if isinstance(claim, ClaimSpec):
+        return claim
+    if isinstance(claim, str):
+        return ClaimSpec.model_validate(parse_claim_text(claim))
+    return ClaimSpec.model_validate(claim)
+
+
+def claim_metric(results: Results, claim: ClaimSpec) -> np.ndarray:
+    """The per-trial values of the claim's metric.
+
+    Returns
+    -------
+    ndarray, shape (S, n), float64
+        In the metric's unit (USD, GW or fraction); NaN where undefined (a share in a year
+        without purchases).
+    """
+    metric, year = claim.base_metric, claim.year
+    if metric == "cumulative_spend":
+        return results.cumulative(year)
+    if metric == "spend":
+        return results.annual[:, :, results._year_index(year)].astype(np.float64)
+    if metric == "npv":
+        return results.npv
+    if metric == "installed_gw":
+        return results.installed_gw[:, :, results._year_index(year)].astype(np.float64)
+    if metric == "dependence_share":
+        if year is None:
+            return results.dependence_share_total
+        return results.dependence_share[:, :, results._year_index(year)].astype(np.float64)
+    if metric == "unmet_demand":
+        return results.metrics()["unmet_demand"][1]
+    raise ValueError(f"unknown claim metric {claim.metric!r}")
+
+
+def evaluate_claims(results: Results, claims: Iterable[ClaimSpec | str | dict] | None = None
+                    ) -> pd.DataFrame:
+    """Probability of each claim per strategy.
+
+    Parameters
+    ----------
+    results : Results
+    claims : iterable of ClaimSpec, str or dict, optional
+        Default: the scenario's ``claims``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``claim, strategy, probability, ci_low, ci_high, mc_se, trials, trials_true,
+        metric_p50, threshold, warning``; ``ci_*`` is the 95% Wilson interval, ``mc_se`` the
+        Monte Carlo standard error, ``warning`` non-empty when fewer than
+        ``MIN_TAIL_TRIALS`` trials fall on the rarer side.
+    """
+    specs = [as_claim(c) for c in (results.scenario.claims if claims is None else claims)]
+    rows = []
+    for claim in specs:
+        values = claim_metric(results, claim)
+        for i, strategy in enumerate(results.strategies):
+            v = values[i][~np.isnan(values[i])]
+            n = v.size
+            k = int(_OPS[claim.op](v, claim.threshold).sum())
+            p = k / n if n else np.nan
+            lo, hi = wilson_interval(k, n) if n else (np.nan, np.nan)
+            rare = min(k, n - k)
+            warning = "" if rare >= MIN_TAIL_TRIALS else (
+                f"only {rare} of {n:,} trials on the {'true' if k < n - k else 'false'} side: "
+                "run more trials for a reliable tail estimate")
+            rows.append({"claim": claim.label, "strategy": strategy, "probability": p,
+                         "ci_low": float(lo), "ci_high": float(hi),
+                         "mc_se": float(np.sqrt(p * (1 - p) / n)) if n else np.nan,
+                         "trials": n, "trials_true": k,
+                         "metric_p50": float(np.median(v)) if n else np.nan,
+                         "threshold": claim.threshold, "warning": warning})
+    return pd.DataFrame(rows)

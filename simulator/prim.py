@@ -1,0 +1,220 @@
+"""PRIM bump hunting: the box of input ranges where an outcome of interest is most likely.
+
+Scenario discovery asks "under which combinations of inputs does strategy X lose?". Given the
+sampled inputs of every trial and a yes/no outcome per trial, the Patient Rule Induction Method
+(Friedman & Fisher 1999) starts from the box holding all trials and repeatedly peels a thin
+slice (a share ``peel_alpha`` of the remaining trials) off the bottom or top of one input, always
+the slice whose removal leaves the highest share of trials of interest. The peeling trajectory
+trades coverage (how many of the cases of interest the box catches) against density (how pure
+the box is).
+
+Reference
+---------
+Friedman, J. H. & Fisher, N. I. (1999). Bump hunting in high-dimensional data.
+Statistics and Computing 9, 123-143.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Box:
+    """A box of input ranges found by :func:`prim_box`.
+
+    Attributes
+    ----------
+    limits : dict of str to (float, float)
+        For each restricted input only, the inclusive range ``(low, high)`` in the input's own
+        units. Both ends are values of sampled points; a side that was never peeled is at the
+        sample minimum or maximum (so it excludes no point). A point is in the box when every
+        restricted input lies within its range.
+    coverage : float
+        Share of all cases of interest that lie in the box, in [0, 1].
+    density : float
+        Share of the points in the box that are cases of interest, in [0, 1].
+    support : float
+        Share of all points that lie in the box, in [0, 1].
+    trajectory : pandas.DataFrame
+        The whole peeling path, one row per box from the full box (step 0) to the last:
+        columns ``step``, ``coverage``, ``density``, ``support``, ``n_restricted`` (number of
+        restricted inputs).
+    """
+
+    limits: dict[str, tuple[float, float]]
+    coverage: float
+    density: float
+    support: float
+    trajectory: pd.DataFrame
+
+
+def prim_box(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    names: list[str],
+    peel_alpha: float = 0.05,
+    min_support: float = 0.05,
+    threshold: float | None = None,
+) -> Box:
+    """Find the box of input ranges where ``y`` is most often true, by top-down peeling.
+
+    At each step, for each input, two peels are tried on the points still in the box: removing
+    those below the ``peel_alpha`` quantile of the input, or those above the ``1 - peel_alpha``
+    quantile. When ties at the quantile mean that a strict cut removes nothing (discrete
+    inputs), the whole tied block at that end is peeled instead. The peel that leaves the
+    highest density is taken. Peeling stops when every peel would leave a support below
+    ``min_support`` or none increases the density. There is no pasting phase.
+
+    Parameters
+    ----------
+    x : array_like, shape (n, d)
+        Sampled inputs, one row per trial, one column per input, in the inputs' own units.
+    y : array_like of bool, shape (n,)
+        Whether each trial is a case of interest; needs at least one true value. Integer
+        arrays of 0 and 1 are accepted.
+    names : list of str, length d
+        Name of each input (column of ``x``), used as the keys of :attr:`Box.limits`.
+    peel_alpha : float
+        Share of the points in the box removed by one peel, in (0, 0.5).
+    min_support : float
+        Smallest share of all points the box may keep, in (0, 1].
+    threshold : float or None
+        If given, return the box on the trajectory with the highest coverage whose density is
+        at least ``threshold`` (ties in coverage go to the higher density), or the last box if
+        none reaches it. If None, return the last box of the peeling.
+
+    Returns
+    -------
+    Box
+
+    Raises
+    ------
+    ValueError
+        If shapes do not match, ``x`` has non-finite values, ``y`` is not boolean or has no
+        true value, or a parameter is out of range.
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"x must be a non-empty 2-D array (n, d), got shape {x.shape}")
+    n, d = x.shape
+    if not np.all(np.isfinite(x)):
+        raise ValueError("x has non-finite values")
+    y = _as_bool(y, n)
+    if len(names) != d:
+        raise ValueError(f"names has {len(names)} entries but x has {d} columns")
+    if len(set(names)) != d:
+        raise ValueError("names must be distinct")
+    if not 0.0 < peel_alpha < 0.5:
+        raise ValueError(f"peel_alpha must be in (0, 0.5), got {peel_alpha}")
+    if not 0.0 < min_support <= 1.0:
+        raise ValueError(f"min_support must be in (0, 1], got {min_support}")
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be in [0, 1] or None, got {threshold}")
+    n_interest = int(y.sum())
+    if n_interest == 0:
+        raise ValueError("y has no true value: there are no cases of interest to find a box for")
+
+    min_count = min_support * n
+    inside = np.ones(n, dtype=bool)
+    # Step at which each point left the box, so any box on the path is `removed_at > step`
+    # without storing one mask per step.
+    removed_at = np.full(n, np.iinfo(np.int64).max)
+    # Which sides of each input have been peeled, per step: column 0 bottom, column 1 top.
+    peeled = np.zeros((d, 2), dtype=bool)
+    history = [peeled.copy()]
+    density = n_interest / n
+    while True:
+        xb, yb = x[inside], y[inside]
+        best = None
+        for j in range(d):
+            for side, keep in enumerate(_peels(xb[:, j], peel_alpha)):
+                count = keep.sum()
+                if count < min_count or count == xb.shape[0]:
+                    continue
+                candidate = yb[keep].sum() / count
+                if best is None or candidate > best[0]:
+                    best = (candidate, j, side, keep)
+        if best is None or best[0] <= density:
+            break
+        density, j, side, keep = best
+        gone = np.flatnonzero(inside)[~keep]
+        inside[gone] = False
+        removed_at[gone] = len(history)
+        peeled[j, side] = True
+        history.append(peeled.copy())
+
+    rows = [_stats(y, removed_at > step, n_interest) for step in range(len(history))]
+    trajectory = pd.DataFrame(
+        {
+            "step": np.arange(len(rows)),
+            "coverage": [r[0] for r in rows],
+            "density": [r[1] for r in rows],
+            "support": [r[2] for r in rows],
+            "n_restricted": [int(sides.any(axis=1).sum()) for sides in history],
+        }
+    )
+    chosen = len(rows) - 1
+    if threshold is not None:
+        ok = np.flatnonzero(trajectory["density"].to_numpy() >= threshold)
+        if ok.size:
+            # Highest coverage, then highest density among equal coverage.
+            path_coverage = trajectory["coverage"].to_numpy()
+            path_density = trajectory["density"].to_numpy()
+            order = np.lexsort((-path_density[ok], -path_coverage[ok]))
+            chosen = int(ok[order[0]])
+    coverage, density, support = rows[chosen]
+    return Box(
+        limits=_limits(x, removed_at > chosen, history[chosen], names),
+        coverage=coverage,
+        density=density,
+        support=support,
+        trajectory=trajectory,
+    )
+
+
+def _as_bool(y: np.ndarray, n: int) -> np.ndarray:
+    y = np.asarray(y)
+    if y.shape != (n,):
+        raise ValueError(f"y must have shape ({n},) to match x, got {y.shape}")
+    if y.dtype != bool:
+        if not np.isin(y, (0, 1)).all():
+            raise ValueError("y must be boolean (or 0/1)")
+        y = y.astype(bool)
+    return y
+
+
+def _peels(values: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the points kept by a bottom peel and by a top peel."""
+    low, high = np.quantile(values, [alpha, 1.0 - alpha])
+    keep_bottom = values >= low
+    if keep_bottom.all():
+        keep_bottom = values > low
+    keep_top = values <= high
+    if keep_top.all():
+        keep_top = values < high
+    return keep_bottom, keep_top
+
+
+def _stats(y: np.ndarray, mask: np.ndarray, n_interest: int) -> tuple[float, float, float]:
+    count = int(mask.sum())
+    hits = int(y[mask].sum())
+    return hits / n_interest, hits / count, count / y.size
+
+
+def _limits(x: np.ndarray, mask: np.ndarray, sides: np.ndarray,
+            names: list[str]) -> dict[str, tuple[float, float]]:
+    # The box's own extremes on a peeled side are at or beyond every cut made on that side, so
+    # the limits select exactly the points in the box.
+    box_low, box_high = x[mask].min(axis=0), x[mask].max(axis=0)
+    all_low, all_high = x.min(axis=0), x.max(axis=0)
+    limits = {}
+    for j in np.flatnonzero(sides.any(axis=1)):
+        low = box_low[j] if sides[j, 0] else all_low[j]
+        high = box_high[j] if sides[j, 1] else all_high[j]
+        limits[names[j]] = (float(low), float(high))
+    return limits

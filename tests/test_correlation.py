@@ -1,0 +1,184 @@
+"""Rank correlation: Iman-Conover keeps marginals exactly, hits the target, and repairs bad targets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from simulator.correlation import (
+    PD_EPSILON,
+    check_correlation,
+    induce_rank_correlation,
+    nearest_correlation,
+    spearman,
+)
+
+TARGET = np.array([
+    [1.0, 0.7, -0.3, 0.0],
+    [0.7, 1.0, 0.0, 0.2],
+    [-0.3, 0.0, 1.0, 0.0],
+    [0.0, 0.2, 0.0, 1.0],
+])
+
+# Pairwise consistent-looking but jointly impossible: its smallest eigenvalue is -0.8.
+INCONSISTENT = np.array([
+    [1.0, 0.9, -0.9],
+    [0.9, 1.0, 0.9],
+    [-0.9, 0.9, 1.0],
+])
+
+
+def test_marginals_are_exactly_unchanged():
+    rng = np.random.default_rng(1)
+    # Mixed marginals, including many ties, which must survive as exactly as the rest.
+    u = np.column_stack([rng.random(500), rng.lognormal(size=500), rng.integers(0, 5, 500),
+                         rng.normal(size=500)])
+    out = induce_rank_correlation(u, TARGET, rng=rng)
+    assert out.shape == u.shape
+    np.testing.assert_array_equal(np.sort(out, axis=0), np.sort(u, axis=0))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+def test_spearman_of_result_is_close_to_target(seed):
+    """Two effects separate the result from the target: the normal-scores bias (Spearman =
+    6/pi asin(r/2), at most 0.018 here, for r = 0.7) and sampling noise, which is below 0.01
+    at n = 1000 because the scores' Pearson correlation is matched exactly. 0.05 covers both."""
+    rng = np.random.default_rng(seed)
+    u = rng.random((1000, 4))
+    # Independent inputs start with rank correlations of order 1/sqrt(n) ~ 0.03, not the target.
+    assert np.abs(spearman(u) - TARGET).max() > 0.5
+    out = induce_rank_correlation(u, TARGET, rng=rng)
+    np.testing.assert_allclose(spearman(out), TARGET, atol=0.05)
+
+
+def test_the_normal_scores_bias_has_the_predicted_size():
+    rng = np.random.default_rng(5)
+    target = np.array([[1.0, 0.7], [0.7, 1.0]])
+    got = np.mean([spearman(induce_rank_correlation(rng.random((2000, 2)), target, rng=rng))[0, 1]
+                   for _ in range(20)])
+    # 6/pi * asin(0.35) = 0.6829; each estimate spreads by about 0.005, their mean by 0.001.
+    assert got == pytest.approx(6 / np.pi * np.arcsin(0.35), abs=0.005)
+
+
+def test_same_rng_state_gives_the_same_result():
+    u = np.random.default_rng(0).random((200, 4))
+    a = induce_rank_correlation(u, TARGET, rng=np.random.default_rng(9))
+    b = induce_rank_correlation(u, TARGET, rng=np.random.default_rng(9))
+    np.testing.assert_array_equal(a, b)
+
+
+def test_singular_target_gives_perfect_rank_correlation():
+    rng = np.random.default_rng(3)
+    u = rng.random((300, 3))
+    target = np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    out = induce_rank_correlation(u, target, rng=rng)
+    assert spearman(out)[0, 1] == pytest.approx(1.0, abs=1e-12)
+    np.testing.assert_array_equal(np.sort(out, axis=0), np.sort(u, axis=0))
+
+
+def test_invalid_target_is_rejected_with_its_problems():
+    u = np.random.default_rng(0).random((100, 3))
+    with pytest.raises(ValueError, match="not positive semidefinite"):
+        induce_rank_correlation(u, INCONSISTENT, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"shape \(3, 3\)"):
+        induce_rank_correlation(u, TARGET, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="more rows than columns"):
+        induce_rank_correlation(u[:3], np.eye(3), rng=np.random.default_rng(0))
+
+
+def test_nearest_correlation_repairs_an_inconsistent_matrix():
+    fixed = nearest_correlation(INCONSISTENT)
+    assert check_correlation(fixed) == []
+    np.testing.assert_array_equal(np.diag(fixed), 1.0)
+    np.testing.assert_array_equal(fixed, fixed.T)
+    # By the matrix's symmetry the answer has the form [[1, r, -r], [r, 1, r], [-r, r, 1]]; its
+    # distance 6 (0.9 - r)^2 is smallest at the largest feasible r, 0.5 (eigenvalue 1 - 2r >= 0).
+    expected = np.array([[1.0, 0.5, -0.5], [0.5, 1.0, 0.5], [-0.5, 0.5, 1.0]])
+    np.testing.assert_allclose(fixed, expected, atol=1e-6)
+    assert np.linalg.norm(fixed - INCONSISTENT) < np.linalg.norm(np.eye(3) - INCONSISTENT)
+    # Strictly positive definite, so Cholesky works although the exact answer is singular.
+    assert np.linalg.eigvalsh(fixed)[0] == pytest.approx(PD_EPSILON, rel=0.1)
+    np.linalg.cholesky(fixed)
+
+
+def test_nearest_correlation_beats_other_valid_matrices():
+    rng = np.random.default_rng(4)
+    m = rng.uniform(-1, 1, (6, 6))
+    m = 0.5 * (m + m.T)
+    np.fill_diagonal(m, 1.0)
+    assert check_correlation(m)  # random entries are almost never jointly consistent
+    fixed = nearest_correlation(m)
+    assert check_correlation(fixed) == []
+    best = np.linalg.norm(fixed - m)
+    for _ in range(200):
+        # Random nearby valid correlation matrices: shrink the repaired one towards a random one.
+        g = rng.normal(size=(6, 6))
+        other = g @ g.T
+        other /= np.sqrt(np.outer(np.diag(other), np.diag(other)))
+        w = rng.uniform(0.0, 0.2)
+        assert np.linalg.norm((1 - w) * fixed + w * other - m) >= best - 1e-9
+
+
+def test_valid_matrix_comes_back_unchanged_as_a_copy():
+    out = nearest_correlation(TARGET)
+    np.testing.assert_array_equal(out, TARGET)
+    assert out is not TARGET
+    out[0, 1] = 0.0
+    assert TARGET[0, 1] == 0.7
+
+
+@pytest.mark.parametrize(
+    ("matrix", "message"),
+    [
+        (np.ones((2, 3)), "not a non-empty square matrix"),
+        ([[1.0, np.nan], [np.nan, 1.0]], "non-finite"),
+        ([[1.0, 0.5], [0.4, 1.0]], "not symmetric"),
+        ([[0.9, 0.0], [0.0, 1.0]], "diagonal entries other than 1"),
+        ([[1.0, 1.5], [1.5, 1.0]], "outside [-1, 1]"),
+        (INCONSISTENT, "not positive semidefinite"),
+    ],
+)
+def test_check_correlation_names_each_problem(matrix, message):
+    problems = check_correlation(matrix)
+    assert any(message in p for p in problems), problems
+
+
+def test_check_correlation_accepts_valid_and_semidefinite_matrices():
+    assert check_correlation(TARGET) == []
+    assert check_correlation(np.ones((3, 3))) == []  # rank one, but a valid correlation matrix
+    assert check_correlation([[1.0]]) == []
+
+
+def test_spearman_matches_known_values():
+    x = np.arange(10.0)
+    data = np.column_stack([x, x**3, -np.exp(x)])
+    np.testing.assert_allclose(spearman(data), [[1, 1, -1], [1, 1, -1], [-1, -1, 1]], atol=1e-12)
+    # One swapped pair in 5: rho = 1 - 6 * sum(d^2) / (n (n^2 - 1)) = 1 - 6 * 2 / 120 = 0.9.
+    pair = np.array([[1, 2], [2, 1], [3, 3], [4, 4], [5, 5]], dtype=float)
+    assert spearman(pair)[0, 1] == pytest.approx(0.9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    u=st.integers(2, 4).flatmap(
+        lambda d: arrays(np.float64, st.tuples(st.integers(d + 1, 40), st.just(d)),
+                         elements=st.floats(-1e6, 1e6, allow_nan=False))
+    ),
+    rho=st.floats(-0.95, 0.95),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_every_column_stays_a_permutation_of_itself(u, rho, seed):
+    d = u.shape[1]
+    target = np.full((d, d), rho / (d - 1) if rho < 0 else rho)  # equicorrelation >= -1/(d-1)
+    np.fill_diagonal(target, 1.0)
+    rng = np.random.default_rng(seed)
+    try:
+        out = induce_rank_correlation(u, target, rng=rng)
+    except ValueError as err:
+        # Tiny samples can draw collinear scores; that is the only acceptable refusal.
+        assert "collinear" in str(err)
+        return
+    np.testing.assert_array_equal(np.sort(out, axis=0), np.sort(u, axis=0))
