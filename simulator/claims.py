@@ -89,8 +89,8 @@ def evaluate_claims(results: Results, claims: Iterable[ClaimSpec | str | dict] |
             lo, hi = wilson_interval(k, n) if n else (np.nan, np.nan)
             rare = min(k, n - k)
             warning = "" if rare >= MIN_TAIL_TRIALS else (
-                f"only {rare} of {n:,} trials on the {'true' if k < n - k else 'false'} side: "
-                "run more trials for a reliable tail estimate")
+                f"only {rare} {'true' if k < n - k else 'false'} of {n:,}: tail estimate "
+                "unreliable, run more trials")
             rows.append({"claim": claim.label, "strategy": strategy, "probability": p,
                          "ci_low": float(lo), "ci_high": float(hi),
                          "mc_se": float(np.sqrt(p * (1 - p) / n)) if n else np.nan,

@@ -14,7 +14,9 @@ import warnings
 from pathlib import Path
 
 from simulator.analysis import Analysis
+from simulator.discovery import describe_box
 from simulator.errors import ScenarioError
+from simulator.plots import format_probability
 from simulator.quantities import format_usd
 from simulator.sampling import DESIGNS
 from simulator.scenario import CorrelationRepairWarning
@@ -128,9 +130,10 @@ def _format_claims(analysis: Analysis, width: int) -> list[str]:
                                        initial_indent="  note: ", subsequent_indent="        "))
         lines.append(f"  {'strategy':<{width}}{'P(claim)':>10}{'95% interval':>20}{'MC s.e.':>10}")
         for _, r in rows.iterrows():
-            interval = f"[{r['ci_low']:.1%}, {r['ci_high']:.1%}]"
-            lines.append(f"  {r['strategy']:<{width}}{r['probability']:>10.1%}{interval:>20}"
-                         f"{r['mc_se']:>10.2%}" + (f"  ({r['warning']})" if r["warning"] else ""))
+            interval = f"[{format_probability(r['ci_low'])}, {format_probability(r['ci_high'])}]"
+            lines.append(f"  {r['strategy']:<{width}}{format_probability(r['probability']):>10}"
+                         f"{interval:>20}{format_probability(r['mc_se']):>10}"
+                         + (f"  ({r['warning']})" if r["warning"] else ""))
         lines.append("")
     return lines
 
@@ -138,9 +141,9 @@ def _format_claims(analysis: Analysis, width: int) -> list[str]:
 def _format_drivers(analysis: Analysis) -> list[str]:
     sens = analysis.sensitivity
     base = analysis.results.scenario.baseline_strategy
-    metric, year = analysis.sensitivity_metric
+    metric, _ = analysis.sensitivity_metric
     top = sens[sens["strategy"] == base].head(5)
-    what = metric.replace("_", " ") + ("" if year is None else f" {year}")
+    what = str(top["metric"].iloc[0]).replace("_", " ")
     money = metric in ("cumulative_spend", "spend", "npv")
     fmt = format_usd if money else (lambda x: f"{x:.3g}")
     lines = [f"What moves {what} most ({base}; tornado, each input P10 -> P90, others at medians)"]
@@ -148,11 +151,11 @@ def _format_drivers(analysis: Analysis) -> list[str]:
         lines.append(f"  {r['input']:<44} {fmt(r['at_low']):>9} -> {fmt(r['at_high']):<9}"
                      f" (rank corr. {r['spearman']:+.2f})")
     for label, box in analysis.boxes.items():
-        if box.limits:
-            ranges = "; ".join(f"{p} in [{lo:.4g}, {hi:.4g}]" for p, (lo, hi) in
-                               list(box.limits.items())[:3])
-            lines.append(f"  '{label}' is likely ({box.density:.0%}) when {ranges} "
-                         f"({box.support:.0%} of trials)")
+        ranges = describe_box(box, analysis.results)
+        if ranges:
+            lines.append(f"  '{label}' holds in {box.density:.0%} of trials where "
+                         + " and ".join(ranges[:3]) + f" ({box.support:.0%} of all trials, "
+                         f"{box.coverage:.0%} of those where it holds)")
     return [*lines, ""]
 
 

@@ -214,3 +214,19 @@ def goal_seek(scenario: Scenario, claim: ClaimSpec | str, input_path: str, *,
     value = 0.5 * (lo + hi)
     return GoalSeek(input=input_path, value=value, probability=probability(value),
                     target=target, bracket=bracket, evaluations=evaluations)
+
+
+def describe_box(box: Box, results: Results, *, digits: int = 4) -> list[str]:
+    """The box's restrictions in words: ``"demand.growth.initial >= 1.14"``, one per input;
+    a side left at the sample's minimum or maximum is not a restriction and is omitted."""
+    out = []
+    for path, (lo, hi) in box.limits.items():
+        x = results.inputs[path]
+        low_cut, high_cut = lo > x.min(), hi < x.max()
+        if low_cut and high_cut:
+            out.append(f"{path} in [{lo:.{digits}g}, {hi:.{digits}g}]")
+        elif low_cut:
+            out.append(f"{path} >= {lo:.{digits}g}")
+        elif high_cut:
+            out.append(f"{path} <= {hi:.{digits}g}")
+    return out

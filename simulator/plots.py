@@ -282,6 +282,7 @@ def s_curve(results: Results, claim, *, ax: Axes | None = None) -> Axes:
     values = claim_metric(results, claim)
     table = evaluate_claims(results, [claim]).set_index("strategy")
     money = claim.base_metric in MONEY_METRICS
+    finite = values[~np.isnan(values)]
     for i, s in enumerate(results.strategies):
         v = values[i][~np.isnan(values[i])]
         # 1,001 quantiles draw the same curve as every trial, far faster
@@ -289,16 +290,23 @@ def s_curve(results: Results, claim, *, ax: Axes | None = None) -> Axes:
         c = _colour(results, s)
         row = table.loc[s]
         ax.plot(np.quantile(v, levels), levels, color=c, lw=2,
-                label=f"{s}: P = {row['probability']:.1%} "
-                      f"[{row['ci_low']:.1%}, {row['ci_high']:.1%}]")
+                label=f"{s}: P = {format_probability(row['probability'])} "
+                      f"[{format_probability(row['ci_low'])}, "
+                      f"{format_probability(row['ci_high'])}]")
+    # show the bulk and the threshold, not the one extreme trial in a million
+    lo, hi = np.percentile(finite, [0.5, 99.5]) if finite.size else (0.0, 1.0)
+    lo, hi = min(lo, claim.threshold), max(hi, claim.threshold)
+    log = money or (lo > 0 and hi / lo > 20)
+    ax.set_xlim(lo / 1.15 if log else lo - 0.05 * (hi - lo), hi * 1.15 if log else hi + 0.05 * (hi - lo))
     ax.axvline(claim.threshold, color="#D55E00", lw=1.5, ls="--")
     ax.annotate(f"claim: {claim.op} {format_usd(claim.threshold) if money else claim.threshold:}",
                 (claim.threshold, 0.02), xytext=(4, 0), textcoords="offset points",
                 color="#D55E00", fontsize="small", rotation=90, va="bottom")
-    if money:
+    if log:
         ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(usd_formatter)
         ax.xaxis.set_minor_formatter(FuncFormatter(lambda x, _p: ""))
+    if money:
+        ax.xaxis.set_major_formatter(usd_formatter)
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0%}"))
     ax.set_ylabel("share of trials at or below")
@@ -352,6 +360,19 @@ def tornado_chart(table, *, strategy: str | None = None, top: int = 12,
     ax.grid(axis="x", alpha=0.3)
     ax.legend(frameon=False, fontsize="small", loc="lower right")
     return ax
+
+
+def format_probability(p: float) -> str:
+    """A probability as a percentage with enough digits for small values: 0.0004 -> '0.04%'."""
+    if not np.isfinite(p):
+        return "n/a"
+    if p == 0 or p == 1:
+        return f"{p:.0%}"
+    if min(p, 1 - p) < 0.001:
+        return f"{p:.3%}"
+    if min(p, 1 - p) < 0.01:
+        return f"{p:.2%}"
+    return f"{p:.1%}"
 
 
 def _short(x: float) -> str:

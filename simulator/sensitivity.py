@@ -72,7 +72,8 @@ def tornado(scenario: Scenario, *, metric: str = "cumulative_spend", year: int |
         u[2 * k + 1, k], u[2 * k + 2, k] = low, high
     draws = draws_from_uniforms(scenario, u, rng=None, central=True)
     values = metric_values(evaluate(scenario, draws, note="tornado"), metric, year)  # (S, 2d+1)
-    label = metric if year is None else f"{metric} {year}"
+    label = metric if year is None else \
+        f"{metric} {'through' if metric == 'cumulative_spend' else 'in'} {year}"
     rows = []
     for i, strategy in enumerate(scenario.strategy_names):
         for k, path in enumerate(paths):
