@@ -1,25 +1,40 @@
 """The ``simulate`` command: a thin layer over the public API.
 
-``simulate SCENARIO.yaml [--trials N] [--seed S] [--out DIR] [--quiet]``
+::
 
-Exit codes: 0 success, 2 bad input (scenario or arguments), 130 interrupted.
+    simulate SCENARIO.yaml [--trials N] [--seed S] [--out DIR] [--set KEY=VALUE ...]
+                           [--claim TEXT ...] [--sampler random|lhs|sobol] [--sobol N]
+                           [--precision SE] [--sweep KEY=V1,V2,...] [--quiet]
+    simulate validate FILE [FILE ...]
+    simulate describe SCENARIO.yaml [--markdown]
+    simulate schema
+
+Exit codes: 0 success, 1 cannot write outputs, 2 bad input (scenario or arguments),
+130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-import textwrap
 import warnings
 from pathlib import Path
+from typing import Any
 
-from simulator.analysis import Analysis
-from simulator.discovery import describe_box
-from simulator.errors import ScenarioError
-from simulator.plots import format_probability
-from simulator.quantities import format_usd
+from simulator.analysis import analyse
+from simulator.assumptions import assumptions_markdown, assumptions_text
+from simulator.convergence import simulate_to_precision
+from simulator.engine import CHUNK_SIZE, simulate
+from simulator.errors import Issue, ScenarioError
+from simulator.json_schema import scenario_json_schema
+from simulator.loading import load_scenario
 from simulator.sampling import DESIGNS
-from simulator.scenario import CorrelationRepairWarning
+from simulator.scenario import CorrelationRepairWarning, Scenario
+from simulator.sweep import sweep
+from simulator.text_report import format_summary, format_sweep
+from simulator.writers import write_run, write_sweep
+from simulator.yaml_source import parse_yaml
 
 
 def _positive_int(text: str) -> int:
@@ -46,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="simulate",
         description="Monte Carlo projection of AI infrastructure spend per sourcing strategy.",
-        epilog="Example: simulate scenarios/base.yaml --trials 50000 --out runs/base",
+        epilog="Subcommands: 'simulate validate FILE', 'simulate describe FILE', "
+               "'simulate schema'. Example: simulate scenarios/base.yaml --trials 50000 "
+               "--set demand.growth.initial.high=2.5 --out runs/base",
     )
     parser.add_argument("scenario", type=Path, help="scenario YAML file")
     parser.add_argument("--trials", type=_positive_int, help="number of trials (default: the "
@@ -67,6 +84,16 @@ def build_parser() -> argparse.ArgumentParser:
                         "standard error <= SE (e.g. 0.005), or --max-trials is reached")
     parser.add_argument("--max-trials", type=_positive_int, default=2_000_000,
                         help="trial limit for --precision (default 2,000,000)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override an assumption by key path, e.g. "
+                        "demand.growth.initial.high=2.5 or trials=20000 (repeatable; VALUE is "
+                        "read as YAML)")
+    parser.add_argument("--sweep", metavar="KEY=V1,V2,...",
+                        help="run once per value of KEY on the same draws and write sweep.csv "
+                        "and sweep.png instead of a single run")
+    parser.add_argument("--sweep-metric", action="append", metavar="NAME",
+                        help="quantity to plot in a sweep (repeatable; default: cumulative_spend "
+                        "and every claim's probability)")
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     return parser
 
@@ -88,128 +115,69 @@ def _fraction(text: str) -> float:
     return value
 
 
-def format_summary(analysis: Analysis) -> str:
-    """The terminal summary: per strategy, cumulative spend and NPV (mean, P5, P50, P95), the
-    installed GW in the last year, the strategy comparison, claims and what drives them."""
-    results = analysis.results
-    sc = results.scenario
-    start, end = int(results.years[0]), int(results.years[-1])
-    table = results.summary().set_index(["metric", "strategy"])
-    width = max(len(s) for s in results.strategies) + 2
-    lines = [f"{sc.title or sc.name}",
-             textwrap.fill(" ".join(sc.scope.split()), width=100, initial_indent="scope: ",
-                           subsequent_indent="       "),
-             f"{results.n_trials:,} trials, seed {results.provenance['seed']}, "
-             f"{results.provenance['wall_seconds']:.2f} s", ""]
-    blocks = [("cumulative_spend", f"Cumulative spend {start}-{end} [USD, nominal]", format_usd),
-              ("npv", f"NPV of spend at {start} [USD]", format_usd),
-              ("installed_gw", f"Installed IT power in {end} [GW]", lambda x: f"{x:,.1f}")]
-    for metric, title, fmt in blocks:
-        lines.append(title)
-        lines.append(f"  {'strategy':<{width}}{'mean':>10}{'P5':>10}{'P50':>10}{'P95':>10}")
-        for s in results.strategies:
-            row = table.loc[(metric, s)]
-            lines.append(f"  {s:<{width}}" + "".join(f"{fmt(row[c]):>10}"
-                                                   for c in ("mean", "p5", "p50", "p95")))
-        lines.append("")
-    if len(results.strategies) > 1:
-        lines += _format_comparison(results, table, width)
-    if not analysis.claims.empty:
-        lines += _format_claims(analysis, width)
-    lines += _format_drivers(analysis)
-    return "\n".join(lines)
+def _load(path: Path, overrides: list[str], extra_claims: list[str]) -> Scenario:
+    """Load a scenario, apply ``--set`` overrides and ``--claim`` additions; warnings to stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CorrelationRepairWarning)
+        scenario = load_scenario(path)
+        changes = dict(_parse_assignment(text, "--set") for text in overrides)
+        if extra_claims:
+            changes["claims"] = [c.model_dump(exclude_none=True) for c in scenario.claims] \
+                + extra_claims
+        if changes:
+            scenario = scenario.override(changes, source=f"{path} with --set/--claim")
+    for w in caught:
+        print(f"warning: {path}: {w.message}", file=sys.stderr)
+    return scenario
 
 
-def _format_claims(analysis: Analysis, width: int) -> list[str]:
-    lines = []
-    for claim in analysis.results.scenario.claims:
-        rows = analysis.claims[analysis.claims["claim"] == claim.label]
-        lines.append(f"Claim: {claim.label}")
-        if claim.note:
-            lines.append(textwrap.fill(" ".join(claim.note.split()), width=100,
-                                       initial_indent="  note: ", subsequent_indent="        "))
-        lines.append(f"  {'strategy':<{width}}{'P(claim)':>10}{'95% interval':>20}{'MC s.e.':>10}")
-        for _, r in rows.iterrows():
-            interval = f"[{format_probability(r['ci_low'])}, {format_probability(r['ci_high'])}]"
-            lines.append(f"  {r['strategy']:<{width}}{format_probability(r['probability']):>10}"
-                         f"{interval:>20}{format_probability(r['mc_se']):>10}"
-                         + (f"  ({r['warning']})" if r["warning"] else ""))
-        lines.append("")
-    return lines
+def _parse_assignment(text: str, option: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` with VALUE read as YAML (numbers, '7T', '{dist: uniform, ...}')."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ScenarioError(option, [Issue("", f"expected KEY=VALUE, got {text!r}")])
+    try:
+        value, _ = parse_yaml(raw, f"{option} {key}")
+    except ScenarioError as exc:
+        if exc.issues and exc.issues[0].problem == "the file is empty":
+            raise ScenarioError(option, [Issue(key.strip(), "no value after '='")]) from None
+        raise
+    return key.strip(), value
 
 
-def _format_drivers(analysis: Analysis) -> list[str]:
-    sens = analysis.sensitivity
-    base = analysis.results.scenario.baseline_strategy
-    metric, _ = analysis.sensitivity_metric
-    top = sens[sens["strategy"] == base].head(5)
-    what = str(top["metric"].iloc[0]).replace("_", " ")
-    money = metric in ("cumulative_spend", "spend", "npv")
-    fmt = format_usd if money else (lambda x: f"{x:.3g}")
-    lines = [f"What moves {what} most ({base}; tornado, each input P10 -> P90, others at medians)"]
-    for _, r in top.iterrows():
-        lines.append(f"  {r['input']:<44} {fmt(r['at_low']):>9} -> {fmt(r['at_high']):<9}"
-                     f" (rank corr. {r['spearman']:+.2f})")
-    for label, box in analysis.boxes.items():
-        ranges = describe_box(box, analysis.results)
-        if ranges:
-            lines.append(f"  '{label}' holds in {box.density:.0%} of trials where "
-                         + " and ".join(ranges[:3]) + f" ({box.support:.0%} of all trials, "
-                         f"{box.coverage:.0%} of those where it holds)")
-    return [*lines, ""]
-
-
-def _format_comparison(results, table, width: int) -> list[str]:
-    dep = results.scenario.dependence_supplier
-    base = results.scenario.baseline_strategy
-    comp = results.comparison().set_index(["metric", "strategy"])
-    lines = [f"Strategies against {base} (paired, same draws)",
-             f"  {'strategy':<{width}}{'spend diff P50':>16}{'P(cheaper)':>12}"
-             f"{dep + ' share':>14}{'unmet':>8}{'in-house net':>14}{'breakeven':>11}"]
-    metrics = set(table.index.get_level_values("metric"))
-    for s in results.strategies:
-        if s == base:
-            diff, p = "", ""
-        else:
-            row = comp.loc[("cumulative_spend", s)]
-            diff, p = format_usd(row["diff_p50"]), f"{row['p_cheaper']:.0%}"
-        share = f"{table.loc[(f'{dep}_share', s), 'mean']:.0%}"
-        unmet = f"{table.loc[('unmet_demand', s), 'mean']:.1%}"
-        net = even = "-"
-        if "inhouse_net_saving" in metrics and ("inhouse_net_saving", s) in table.index:
-            net = format_usd(table.loc[("inhouse_net_saving", s), "p50"])
-            even = f"{table.loc[('inhouse_breaks_even', s), 'mean']:.0%}"
-        lines.append(f"  {s:<{width}}{diff:>16}{p:>12}{share:>14}{unmet:>8}{net:>14}{even:>11}")
-    lines += [f"  spend diff: median of (strategy - {base}) cumulative spend; {dep} share: mean "
-              "share of accelerator spend;",
-              "  unmet: mean share of required compute-years not in service; in-house net: "
-              "median net saving of the",
-              "  in-house program (merchant spend avoided - own chips - program); breakeven: "
-              "P(net saving >= 0 by the end)", ""]
-    return lines
+def _sweep_values(text: str) -> tuple[str, list[Any]]:
+    key, raw = _parse_assignment(text, "--sweep")
+    parts = raw if isinstance(raw, list) else str(raw).split(",") if isinstance(raw, str) \
+        else [raw]
+    values = [parse_yaml(p, "--sweep")[0] if isinstance(p, str) else p for p in parts]
+    if len(values) < 2:
+        raise ScenarioError("--sweep", [Issue(key, "give at least two values, e.g. "
+                                            f"{key}=0.8,1.0,1.2")])
+    return key, values
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``simulate`` command; returns the exit code."""
-    from simulator import load_scenario, simulate
-    from simulator.analysis import analyse
-    from simulator.convergence import simulate_to_precision
-    from simulator.engine import CHUNK_SIZE
-    from simulator.writers import write_run
-
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", CorrelationRepairWarning)
-            scenario = load_scenario(args.scenario)
-            if args.claim:
-                claims = [c.model_dump(exclude_none=True) for c in scenario.claims]
-                scenario = scenario.override({"claims": claims + args.claim})
-        for w in caught:
-            print(f"warning: {args.scenario}: {w.message}", file=sys.stderr)
+        if argv and argv[0] in SUBCOMMANDS:
+            return SUBCOMMANDS[argv[0]](argv[1:])
+        return _simulate(build_parser().parse_args(argv))
+    except BrokenPipeError:
+        # output piped into e.g. `head`, which stopped reading: not an error
+        sys.stderr.close()
+        return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    try:
+        scenario = _load(args.scenario, args.set, args.claim)
+        sweep_spec = _sweep_values(args.sweep) if args.sweep else None
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if sweep_spec is not None:
+        return _run_sweep(args, scenario, *sweep_spec)
     out = args.out or Path("runs") / scenario.name
     try:
         def run(trials: int | None):
@@ -240,6 +208,77 @@ def main(argv: list[str] | None = None) -> int:
             print("precision batches: " + ", ".join(f"{b['trials']:,}" for b in batches) + "\n")
         print(f"wrote {len(files)} files to {out}/: " + ", ".join(f.name for f in files))
     return 0
+
+
+def _run_sweep(args: argparse.Namespace, scenario: Scenario, key: str, values: list) -> int:
+    out = args.out or Path("runs") / f"{scenario.name}-sweep-{key}"
+    quantities = args.sweep_metric or ["cumulative_spend"] + \
+        [f"P({c.label})" for c in scenario.claims]
+    try:
+        table = sweep(scenario, key, values, trials=args.trials, seed=args.seed,
+                      design=args.sampler)
+        unknown = sorted(set(quantities) - set(table["quantity"]))
+        if unknown:
+            print(f"error: unknown --sweep-metric {', '.join(unknown)}; choose from "
+                  f"{', '.join(dict.fromkeys(table['quantity']))}", file=sys.stderr)
+            return 2
+        files = write_sweep(table, out, path=key, quantities=quantities)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: nothing was written; {out} is unchanged", file=sys.stderr)
+        return 130
+    if not args.quiet:
+        print(format_sweep(table, key, quantities))
+        print(f"wrote {len(files)} files to {out}/: " + ", ".join(f.name for f in files))
+    return 0
+
+
+def _validate(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="simulate validate",
+                                     description="Check scenario files without running them.")
+    parser.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files")
+    args = parser.parse_args(argv)
+    failed = 0
+    for path in args.scenarios:
+        try:
+            scenario = _load(path, [], [])
+        except ScenarioError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"{path}: valid ({len(scenario.uncertain_paths())} uncertain inputs, "
+              f"{len(scenario.strategies)} strategies, {len(scenario.claims)} claims, "
+              f"{scenario.horizon.start}-{scenario.horizon.end})")
+    return 2 if failed else 0
+
+
+def _schema(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="simulate schema",
+                                     description="Print the JSON Schema of scenario files.")
+    parser.parse_args(argv)
+    print(json.dumps(scenario_json_schema(), indent=2))
+    return 0
+
+
+def _describe(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="simulate describe",
+                                     description="Print every assumption of a scenario with its "
+                                     "distribution, P5/P50/P95 and source.")
+    parser.add_argument("scenario", type=Path, help="scenario YAML file")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    args = parser.parse_args(argv)
+    try:
+        scenario = _load(args.scenario, [], [])
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(assumptions_markdown(scenario) if args.markdown else assumptions_text(scenario))
+    return 0
+
+
+SUBCOMMANDS = {"validate": _validate, "schema": _schema, "describe": _describe}
 
 
 if __name__ == "__main__":

@@ -25,14 +25,18 @@ class Issue:
         1-based line in the file, when known.
     hint : str or None
         How to fix it, when there is an obvious fix.
+    file : str or None
+        The file the line refers to when it is not the scenario itself (a parent it extends).
     """
 
     path: str
     problem: str
     line: int | None = None
     hint: str | None = None
+    file: str | None = None
 
     def format(self, source: str) -> str:
+        source = self.file or source
         where = source if self.line is None else f"{source}:{self.line}"
         key = f" {self.path}:" if self.path else ""
         text = f"{where}:{key} {self.problem}"

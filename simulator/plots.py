@@ -6,7 +6,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from simulator.quantities import format_usd
 from simulator.results import Results
@@ -227,7 +227,7 @@ def dependence_over_time(results: Results, *, ax: Axes | None = None) -> Axes:
         ax.fill_between(results.years[ok], lo, hi, color=c, alpha=0.12, lw=0)
         ax.plot(results.years[ok], mean, color=c, lw=2, label=s)
     ax.set_ylim(0, 1.02)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0%}"))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("year")
     ax.set_ylabel(f"{supplier} share of accelerator spend")
     ax.set_title(f"Dependence on {supplier}: mean and P5-P95")
@@ -308,7 +308,7 @@ def s_curve(results: Results, claim, *, ax: Axes | None = None) -> Axes:
     if money:
         ax.xaxis.set_major_formatter(usd_formatter)
     ax.set_ylim(0, 1)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0%}"))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylabel("share of trials at or below")
     what = claim.metric.replace("_", " ")
     when = "" if claim.year is None else (f" through {claim.year}"
@@ -413,4 +413,55 @@ def sobol_bars(table, *, strategy: str | None = None, top: int = 12,
     ax.set_title(f"Sobol indices ({strategy})")
     ax.grid(axis="x", alpha=0.3)
     ax.legend(frameon=False, fontsize="small", loc="lower right")
+    return ax
+
+
+def sweep_chart(table, *, quantity: str = "cumulative_spend", path: str = "value",
+                ax: Axes | None = None) -> Axes:
+    """A swept quantity against the swept value: median (or probability) and P5-P95 band per
+    strategy.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`simulator.sweep.sweep`.
+    quantity : str
+        A ``quantity`` of the table, e.g. ``"cumulative_spend"`` or ``"P($7T through 2030)"``.
+    path : str
+        Name of the swept input, for the axis label.
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    ax = ax or plt.figure(figsize=(7, 4)).gca()
+    rows = table[table["quantity"] == quantity]
+    if rows.empty:
+        raise ValueError(f"no quantity {quantity!r} in the sweep; quantities are "
+                         f"{sorted(table['quantity'].unique())}")
+    numeric = all(isinstance(v, int | float) for v in rows["value"])
+    positions = {v: k for k, v in enumerate(dict.fromkeys(rows["value"]))}
+    for k, (strategy, grp) in enumerate(rows.groupby("strategy", sort=False)):
+        x = grp["value"].to_numpy() if numeric else grp["value"].map(positions).to_numpy()
+        colour = STRATEGY_COLOURS[k % len(STRATEGY_COLOURS)]
+        centre = grp["mean"] if grp["unit"].iloc[0] == "probability" else grp["p50"]
+        ax.fill_between(x, grp["p5"], grp["p95"], color=colour, alpha=0.12, lw=0)
+        ax.plot(x, centre, "o-", color=colour, lw=2, label=strategy)
+    if not numeric:
+        ax.set_xticks(list(positions.values()), [str(v) for v in positions])
+    unit = rows["unit"].iloc[0]
+    if unit == "USD":
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(usd_formatter)
+        ax.yaxis.set_minor_formatter(FuncFormatter(lambda x, _p: ""))
+    elif unit in ("probability", "fraction"):
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel(path)
+    band = "95% interval" if unit == "probability" else "P5-P95"
+    ax.set_ylabel(unit)
+    ax.set_title(f"{quantity}  (line: {'probability' if unit == 'probability' else 'median'}; "
+                 f"band: {band})", fontsize="medium")
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False, fontsize="small")
     return ax

@@ -338,3 +338,59 @@ class Results:
             for j, c in enumerate(self.categories):
                 out[c] = self.spend[..., j].ravel()
         return out
+
+    # -- conveniences for notebooks: each delegates to the module that owns the work ----------
+
+    def claims(self, claims=None) -> pd.DataFrame:
+        """Probability of each claim per strategy (:func:`simulator.claims.evaluate_claims`).
+
+        Parameters
+        ----------
+        claims : list of str, dict or ClaimSpec, optional
+            Default: the scenario's claims. Text form: ``"cumulative_spend through 2030 >= 7T"``.
+        """
+        from simulator.claims import evaluate_claims
+
+        return evaluate_claims(self, claims)
+
+    def plot_fan(self, *, strategy: str | None = None, ax=None):
+        """Fan chart of annual spend (:func:`simulator.plots.fan_chart`); returns the Axes."""
+        from simulator import plots
+
+        return plots.fan_chart(self, strategy=strategy, ax=ax)
+
+    def plot_categories(self, *, strategy: str | None = None, ax=None):
+        """Mean spend by category and year (:func:`simulator.plots.category_breakdown`)."""
+        from simulator import plots
+
+        return plots.category_breakdown(self, strategy=strategy, ax=ax)
+
+    def plot_strategies(self, *, metric: str = "cumulative_spend", ax=None):
+        """A metric's distribution per strategy (:func:`simulator.plots.strategy_distributions`)."""
+        from simulator import plots
+
+        return plots.strategy_distributions(self, metric=metric, ax=ax)
+
+    def plot_paired(self, *, metric: str = "cumulative_spend", ax=None):
+        """Paired difference against the baseline (:func:`simulator.plots.paired_difference`)."""
+        from simulator import plots
+
+        return plots.paired_difference(self, metric=metric, ax=ax)
+
+    def plot_dependence(self, *, ax=None):
+        """Dependence supplier's share by year (:func:`simulator.plots.dependence_over_time`)."""
+        from simulator import plots
+
+        return plots.dependence_over_time(self, ax=ax)
+
+    def plot_cumulative(self, *, ax=None):
+        """Cumulative spend paths (:func:`simulator.plots.cumulative_paths`)."""
+        from simulator import plots
+
+        return plots.cumulative_paths(self, ax=ax)
+
+    def plot_s_curve(self, claim, *, ax=None):
+        """S-curve of a claim's metric with its threshold (:func:`simulator.plots.s_curve`)."""
+        from simulator import plots
+
+        return plots.s_curve(self, claim, ax=ax)

@@ -11,10 +11,8 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import typing
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -25,7 +23,6 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
-    ValidationError,
     field_validator,
     model_validator,
 )
@@ -33,9 +30,8 @@ from pydantic import (
 from simulator.claim_spec import ClaimInput
 from simulator.correlation import check_correlation, nearest_correlation
 from simulator.distributions import FAMILIES, Discrete, Distribution, Fixed, _Base
-from simulator.errors import Issue, ScenarioError
 from simulator.quantities import parse_quantity
-from simulator.yaml_source import join_path, read_yaml_file
+from simulator.yaml_source import join_path
 
 SHARE_TOLERANCE = 1e-6
 
@@ -567,7 +563,7 @@ class Scenario(_Model):
         """Key paths of the inputs that are not fixed, in schema order."""
         return [p for p, d in self.uncertain_inputs() if not d.is_fixed]
 
-    def override(self, changes: dict[str, Any]) -> Scenario:
+    def override(self, changes: dict[str, Any], *, source: str = "<override>") -> Scenario:
         """A copy with values replaced by key path, validated exactly like a file.
 
         Parameters
@@ -576,6 +572,8 @@ class Scenario(_Model):
             Key path -> new value, e.g. ``{"demand.growth.initial.high": 2.5,
             "trials": 20000}``; values take the same forms as in YAML (numbers, money
             strings, distribution mappings).
+        source : str
+            Name used in error messages.
 
         Returns
         -------
@@ -586,10 +584,10 @@ class Scenario(_Model):
         ScenarioError
             Naming the key path, with the nearest valid key for unknown ones.
         """
-        data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
-        for path, value in changes.items():
-            _set_path(data, path, value)
-        out = scenario_from_dict(data, source="<override>")
+        from simulator.loading import apply_overrides
+
+        out = apply_overrides(self.model_dump(mode="json", by_alias=True, exclude_none=True),
+                              changes, source=source)
         out._source_file, out._source_sha256 = self._source_file, self._source_sha256
         return out
 
@@ -644,36 +642,6 @@ class Scenario(_Model):
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _set_path(data: dict, path: str, value: Any) -> None:
-    """Set ``data[a][b][c] = value`` for ``path = "a.b.c"``; list items by number."""
-    keys = path.split(".")
-    node: Any = data
-    for depth, key in enumerate(keys[:-1]):
-        if isinstance(node, list):
-            node = node[_list_index(node, key, keys[: depth + 1])]
-            continue
-        child = node.get(key)
-        if not isinstance(child, dict | list):
-            # a fixed number written as a plain value becomes a mapping when a part of it is set
-            child = {} if child is None else {"value": child}
-            node[key] = child
-        node = child
-    if isinstance(node, list):
-        node[_list_index(node, keys[-1], keys)] = value
-    else:
-        node[keys[-1]] = value
-
-
-def _list_index(node: list, key: str, keys: list[str]) -> int:
-    try:
-        i = int(key)
-        node[i]  # raises IndexError when out of range
-        return i
-    except (ValueError, IndexError):
-        raise ScenarioError("<override>", [Issue(".".join(keys), f"no item {key!r} in a list of "
-                                                 f"{len(node)}")]) from None
-
-
 def _walk(obj: Any, path: str) -> Iterator[tuple[str, _Base]]:
     if isinstance(obj, _Base):
         yield path, obj
@@ -683,128 +651,3 @@ def _walk(obj: Any, path: str) -> Iterator[tuple[str, _Base]]:
     elif isinstance(obj, dict):
         for k, v in obj.items():
             yield from _walk(v, join_path(path, k))
-
-
-# -- loading and error reporting ----------------------------------------------------------------
-
-def _loc_to_path(loc: tuple[Any, ...]) -> str:
-    path = ""
-    for i, part in enumerate(loc):
-        # pydantic names union members in loc; scenario authors never see them
-        if isinstance(part, str) and (part in FAMILIES or part.startswith("function-")):
-            continue
-        if i == 2 and loc[0] == "suppliers" and part in SUPPLIER_KINDS:
-            continue
-        if part == "all":
-            continue
-        path = join_path(path, part)
-    return path
-
-
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The model class that owns the keys at ``loc`` (for 'did you mean' hints)."""
-    current: Any = Scenario
-    for i, part in enumerate(loc):
-        if i == 2 and loc[0] == "suppliers" and part in SUPPLIER_KINDS:
-            current = SUPPLIER_KINDS[part]
-            continue
-        while True:
-            origin = typing.get_origin(current)
-            if origin is Annotated:
-                current = typing.get_args(current)[0]
-            elif origin in (typing.Union, __import__("types").UnionType):
-                args = [a for a in typing.get_args(current) if a is not type(None)]
-                current = args[0] if len(args) == 1 else current
-                if len(args) != 1:
-                    break
-            else:
-                break
-        if isinstance(part, str) and part in FAMILIES:
-            from simulator import distributions as dmod
-            current = next(c for c in (dmod.Fixed, dmod.Normal, dmod.Lognormal, dmod.Uniform,
-                                       dmod.Triangular, dmod.Pert, dmod.Beta, dmod.Discrete)
-                           if c.model_fields["dist"].default == part
-                           or typing.get_args(c.model_fields["dist"].annotation) == (part,))
-            continue
-        if typing.get_origin(current) is dict:
-            current = typing.get_args(current)[1]
-            continue
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            field = current.model_fields.get(part)
-            if field is None:
-                return current
-            current = field.annotation
-            continue
-        return None
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
-
-
-def _issues_from(exc: ValidationError, lines: dict[str, int]) -> list[Issue]:
-    issues = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        path = _loc_to_path(loc)
-        msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        hint = None
-        if err["type"] == "extra_forbidden":
-            parent = _model_at(loc[:-1])
-            key = str(loc[-1])
-            msg = f"unknown key {key!r}"
-            if parent is not None:
-                names = list(parent.model_fields)
-                near = difflib.get_close_matches(key, names, n=1, cutoff=0.5)
-                hint = (f"did you mean {near[0]!r}?" if near
-                        else f"valid keys here: {', '.join(names)}")
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        elif err["type"] == "union_tag_invalid":
-            msg = f"unknown distribution; choose one of {', '.join(FAMILIES)}"
-        probe = path
-        while probe and probe not in lines:
-            probe = probe.rsplit(".", 1)[0] if "." in probe else ""
-        issues.append(Issue(path, msg, lines.get(probe), hint))
-    return issues
-
-
-def scenario_from_dict(data: Any, *, source: str = "<scenario>",
-                       lines: dict[str, int] | None = None) -> Scenario:
-    """Validate plain data (as read from YAML) into a :class:`Scenario`.
-
-    Raises
-    ------
-    ScenarioError
-        Naming ``source``, the line where known, the key path and the problem.
-    """
-    if not isinstance(data, dict):
-        raise ScenarioError(source, [Issue("", f"the top level must be a mapping of keys, got "
-                                           f"{type(data).__name__}", 1,
-                                           "start from scenarios/base.yaml")])
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(source, _issues_from(exc, lines or {})) from None
-
-
-def load_scenario(path: str | Path) -> Scenario:
-    """Read, parse and validate a scenario file.
-
-    Parameters
-    ----------
-    path : str or Path
-        A YAML scenario file.
-
-    Returns
-    -------
-    Scenario
-        Frozen and fully validated.
-
-    Raises
-    ------
-    ScenarioError
-        For any problem with the file, naming the file, line, key path and problem.
-    """
-    data, lines = read_yaml_file(path)
-    scenario = scenario_from_dict(data, source=str(path), lines=lines)
-    scenario._source_file = str(path)
-    scenario._source_sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    return scenario

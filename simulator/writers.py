@@ -134,11 +134,48 @@ def write_run(analysis: Analysis, out: str | Path) -> list[Path]:
     list of Path
         The files written (inside ``out``).
     """
+    return _write_atomically(out, lambda folder: write_tables(analysis, folder)
+                             + write_figures(analysis, folder))
+
+
+def write_sweep(table, out: str | Path, *, path: str, quantities: list[str]) -> list[Path]:
+    """Write ``sweep.csv`` and ``sweep.png`` (one panel per quantity) into ``out``, atomically.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`simulator.sweep.sweep`.
+    out : str or Path
+        Output folder, replaced as a whole.
+    path : str
+        The swept key path.
+    quantities : list of str
+        Quantities to plot.
+
+    Returns
+    -------
+    list of Path
+    """
+    def write(folder: Path) -> list[Path]:
+        table.to_csv(folder / "sweep.csv", index=False)
+        fig = Figure(figsize=(8, 3.6 * len(quantities)), layout="constrained")
+        axes = fig.subplots(len(quantities), 1, squeeze=False)[:, 0]
+        for ax, quantity in zip(axes, quantities, strict=True):
+            plots.sweep_chart(table, quantity=quantity, path=path, ax=ax)
+        fig.suptitle(f"Sweep of {path}: every value on the same draws")
+        fig.savefig(folder / "sweep.png", dpi=110)
+        return [folder / "sweep.csv", folder / "sweep.png"]
+
+    return _write_atomically(out, write)
+
+
+def _write_atomically(out: str | Path, write: Callable[[Path], list[Path]]) -> list[Path]:
+    """Let ``write`` fill a temporary sibling folder, then swap it into place."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
-        names = [p.name for p in write_tables(analysis, tmp) + write_figures(analysis, tmp)]
+        names = [p.name for p in write(tmp)]
         _replace_dir(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

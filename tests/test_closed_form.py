@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from simulator import simulate
-from simulator.scenario import scenario_from_dict
+from simulator.loading import scenario_from_dict
 
 HOURS = 8760.0
 

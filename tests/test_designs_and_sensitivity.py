@@ -10,8 +10,9 @@ from scipy import stats
 
 from simulator import ScenarioError, load_scenario, simulate
 from simulator.engine import chunk_rng
+from simulator.loading import scenario_from_dict
 from simulator.sampling import design_uniforms, sample
-from simulator.scenario import CorrelationRepairWarning, scenario_from_dict
+from simulator.scenario import CorrelationRepairWarning
 from simulator.sensitivity import rank_correlations, sobol_analysis, tornado
 from tests.conftest import BASE
 from tests.test_claims import CHIPS_PER_PRICE, one_uncertain_price

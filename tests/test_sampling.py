@@ -8,8 +8,8 @@ import numpy as np
 
 from simulator import load_scenario, simulate
 from simulator.engine import chunk_rng
+from simulator.loading import scenario_from_dict
 from simulator.sampling import sample
-from simulator.scenario import scenario_from_dict
 from tests.conftest import BASE
 
 

@@ -10,7 +10,7 @@ from hypothesis.extra.numpy import arrays
 
 from simulator import cost_model as cm
 from simulator import load_scenario, simulate
-from simulator.scenario import scenario_from_dict
+from simulator.loading import scenario_from_dict
 from tests.conftest import BASE
 from tests.test_closed_form import hand_computed_tiny
 

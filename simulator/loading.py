@@ -1,0 +1,333 @@
+"""From YAML files and key-path overrides to a validated :class:`Scenario`.
+
+* :func:`load_scenario` reads a file safely (:mod:`simulator.yaml_source`), resolves
+  ``extends:`` inheritance, and validates the result once.
+* :func:`scenario_from_dict` validates plain data; pydantic's errors become a
+  :class:`ScenarioError` naming the file, line, key path and problem, with the nearest valid key
+  for typos.
+* :func:`apply_overrides` sets values by key path (``demand.growth.initial.high``) and validates
+  exactly like a file.
+
+Inheritance: a file with ``extends: parent.yaml`` (a path relative to the file) starts from the
+parent's data and merges its own on top: mappings merge key by key, a mapping with ``dist`` or
+``value`` replaces a distribution whole, lists and numbers replace, and ``null`` deletes a key
+(e.g. ``strategies: {hybrid: null}``). Chains of parents are allowed; cycles are errors.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import types
+import typing
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ValidationError
+
+from simulator.distributions import FAMILIES
+from simulator.errors import Issue, ScenarioError
+from simulator.scenario import SUPPLIER_KINDS, Scenario
+from simulator.yaml_source import join_path, read_yaml_file
+
+
+def _loc_to_path(loc: tuple[Any, ...]) -> str:
+    path = ""
+    for i, part in enumerate(loc):
+        # pydantic names union members in loc; scenario authors never see them
+        if isinstance(part, str) and (part in FAMILIES or part.startswith("function-")):
+            continue
+        if i == 2 and loc[0] == "suppliers" and part in SUPPLIER_KINDS:
+            continue
+        if part == "all":
+            continue
+        path = join_path(path, part)
+    return path
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class that owns the keys at ``loc`` (for 'did you mean' hints)."""
+    current: Any = Scenario
+    for i, part in enumerate(loc):
+        if i == 2 and loc[0] == "suppliers" and part in SUPPLIER_KINDS:
+            current = SUPPLIER_KINDS[part]
+            continue
+        while True:
+            origin = typing.get_origin(current)
+            if origin is Annotated:
+                current = typing.get_args(current)[0]
+            elif origin in (typing.Union, __import__("types").UnionType):
+                args = [a for a in typing.get_args(current) if a is not type(None)]
+                current = args[0] if len(args) == 1 else current
+                if len(args) != 1:
+                    break
+            else:
+                break
+        if isinstance(part, str) and part in FAMILIES:
+            from simulator import distributions as dmod
+            current = next(c for c in (dmod.Fixed, dmod.Normal, dmod.Lognormal, dmod.Uniform,
+                                       dmod.Triangular, dmod.Pert, dmod.Beta, dmod.Discrete)
+                           if c.model_fields["dist"].default == part
+                           or typing.get_args(c.model_fields["dist"].annotation) == (part,))
+            continue
+        if typing.get_origin(current) is dict:
+            current = typing.get_args(current)[1]
+            continue
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(part)
+            if field is None:
+                return current
+            current = field.annotation
+            continue
+        return None
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _issues_from(exc: ValidationError, lines: dict[str, int | tuple[str, int]],
+                 source: str) -> list[Issue]:
+    issues = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        path = _loc_to_path(loc)
+        msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        hint = None
+        if err["type"] == "extra_forbidden":
+            parent = _model_at(loc[:-1])
+            key = str(loc[-1])
+            msg = f"unknown key {key!r}"
+            if parent is not None:
+                names = list(parent.model_fields)
+                near = difflib.get_close_matches(key, names, n=1, cutoff=0.5)
+                hint = (f"did you mean {near[0]!r}?" if near
+                        else f"valid keys here: {', '.join(names)}")
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        elif err["type"] == "union_tag_invalid":
+            msg = f"unknown distribution; choose one of {', '.join(FAMILIES)}"
+        probe = path
+        while probe and probe not in lines:
+            probe = probe.rsplit(".", 1)[0] if "." in probe else ""
+        at = lines.get(probe)
+        file, line = at if isinstance(at, tuple) else (source, at)
+        issues.append(Issue(path, msg, line, hint, None if file == source else file))
+    return issues
+
+
+def scenario_from_dict(data: Any, *, source: str = "<scenario>",
+                       lines: dict[str, int | tuple[str, int]] | None = None) -> Scenario:
+    """Validate plain data (as read from YAML) into a :class:`Scenario`.
+
+    ``lines`` maps key paths to a line of ``source``, or to (file, line) for keys that come
+    from another file (a parent scenario).
+
+    Raises
+    ------
+    ScenarioError
+        Naming ``source``, the line where known, the key path and the problem.
+    """
+    if not isinstance(data, dict):
+        raise ScenarioError(source, [Issue("", f"the top level must be a mapping of keys, got "
+                                           f"{type(data).__name__}", 1,
+                                           "start from scenarios/base.yaml")])
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(source, _issues_from(exc, lines or {}, source)) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, parse and validate a scenario file, resolving ``extends:`` inheritance.
+
+    Parameters
+    ----------
+    path : str or Path
+        A YAML scenario file.
+
+    Returns
+    -------
+    Scenario
+        Frozen and fully validated.
+
+    Raises
+    ------
+    ScenarioError
+        For any problem with the file or its parents, naming the file, line, key path and
+        problem.
+    """
+    data, where = _read_with_parents(Path(path), chain=())
+    scenario = scenario_from_dict(data, source=str(path), lines=where)
+    scenario._source_file = str(path)
+    scenario._source_sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return scenario
+
+
+#: Key naming the parent scenario file.
+EXTENDS = "extends"
+
+
+def _read_with_parents(path: Path, *, chain: tuple[Path, ...]
+                       ) -> tuple[dict, dict[str, tuple[str, int]]]:
+    """Data of a file merged on top of its parents', and (file, line) of every key path."""
+    data, lines = read_yaml_file(path)
+    where = {k: (str(path), line) for k, line in lines.items()}
+    if not isinstance(data, dict) or EXTENDS not in data:
+        return data, where
+    parent_ref = data.pop(EXTENDS)
+    if not isinstance(parent_ref, str) or not parent_ref.strip():
+        raise ScenarioError(str(path), [Issue(EXTENDS, "must be the path of a parent scenario "
+                                              "file", lines.get(EXTENDS))])
+    parent = (path.parent / parent_ref).resolve()
+    here = path.resolve()
+    if parent in (*chain, here):
+        cycle = " -> ".join(str(p) for p in (*chain, here, parent))
+        raise ScenarioError(str(path), [Issue(EXTENDS, f"inheritance cycle: {cycle}",
+                                              lines.get(EXTENDS))])
+    if not parent.is_file():
+        raise ScenarioError(str(path), [Issue(EXTENDS, f"parent scenario {parent_ref!r} not "
+                                              f"found (looked for {parent})", lines.get(EXTENDS),
+                                              "paths are relative to the file that extends")])
+    base, base_where = _read_with_parents(parent, chain=(*chain, here))
+    if not isinstance(base, dict):
+        return data, where  # the parent's own problem is reported when it is loaded alone
+    base_where.update(where)
+    return merge(base, data), base_where
+
+
+def merge(base: dict, child: dict) -> dict:
+    """Child data on top of parent data (see the module docstring for the rules)."""
+    out = dict(base)
+    for key, value in child.items():
+        if value is None:
+            out.pop(key, None)
+        elif (isinstance(value, dict) and isinstance(out.get(key), dict)
+              and "dist" not in value and "value" not in value):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def apply_overrides(data: dict, changes: dict[str, Any], *, source: str = "<override>"
+                    ) -> Scenario:
+    """Set values by key path in scenario data and validate the result.
+
+    Parameters
+    ----------
+    data : dict
+        Scenario data (e.g. ``scenario.model_dump(mode="json", by_alias=True)``); not modified.
+    changes : dict of str to Any
+        Key path -> new value, in YAML forms.
+    source : str
+        Name used in error messages.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        With the nearest valid key path for unknown ones.
+    """
+    import copy
+
+    data = copy.deepcopy(data)
+    valid = sorted(set(_flat_paths(data)) | set(_schema_paths(Scenario)))
+    for path, value in changes.items():
+        _set_path(data, path, value)
+    try:
+        return scenario_from_dict(data, source=source)
+    except ScenarioError as exc:
+        for k, issue in enumerate(exc.issues):
+            if issue.problem.startswith("unknown key"):
+                near = nearest_path(issue.path, valid)
+                hint = f"nearest valid key path: {near!r}" if near else issue.hint
+                exc.issues[k] = Issue(issue.path, f"unknown key path {issue.path!r}", None, hint)
+        raise
+
+
+def nearest_path(path: str, valid: list[str]) -> str | None:
+    """The valid key path a mistyped one most likely meant.
+
+    Candidates are the paths under the longest valid prefix of ``path``; they are ranked by how
+    closely their last key matches the mistyped last key, so ``demand.growth.hgih`` finds
+    ``demand.growth.initial.high``.
+    """
+    parts = path.split(".")
+    valid_set = set(valid)
+    for depth in range(len(parts) - 1, -1, -1):
+        prefix = ".".join(parts[:depth])
+        if depth and prefix not in valid_set:
+            continue
+        below = [v for v in valid if v.startswith(prefix + ".") or not prefix]
+        tail = ".".join(parts[depth:])
+        scored = sorted(((difflib.SequenceMatcher(None, tail.split(".")[-1],
+                                                  v.rsplit(".", 1)[-1]).ratio(),
+                          -v.count("."), v) for v in below), reverse=True)
+        if scored and scored[0][0] >= 0.5:
+            return scored[0][2]
+    return None
+
+
+def _flat_paths(node: Any, prefix: str = "") -> list[str]:
+    if isinstance(node, dict):
+        out = []
+        for k, v in node.items():
+            out += [join_path(prefix, k), *_flat_paths(v, join_path(prefix, k))]
+        return out
+    return []
+
+
+def _schema_paths(model: type[BaseModel], prefix: str = "", depth: int = 0) -> list[str]:
+    """Key paths the schema defines (fields of nested models), for 'did you mean' hints."""
+    out = []
+    for name, field in model.model_fields.items():
+        path = join_path(prefix, field.alias or name)
+        out.append(path)
+        sub = _model_in(field.annotation)
+        if sub is not None and depth < 6:
+            out += _schema_paths(sub, path, depth + 1)
+    return out
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
+        return _model_in(args[0])
+    if typing.get_origin(annotation) is Annotated:
+        return _model_in(args[0])
+    return None
+
+
+def _set_path(data: dict, path: str, value: Any) -> None:
+    """Set ``data[a][b][c] = value`` for ``path = "a.b.c"``; list items by number."""
+    keys = path.split(".")
+    node: Any = data
+    for depth, key in enumerate(keys[:-1]):
+        if isinstance(node, list):
+            node = node[_list_index(node, key, keys[: depth + 1])]
+            continue
+        child = node.get(key)
+        if not isinstance(child, dict | list):
+            # a fixed number written as a plain value becomes a mapping when a part of it is set
+            child = {} if child is None else {"value": child}
+            node[key] = child
+        node = child
+    if isinstance(node, list):
+        node[_list_index(node, keys[-1], keys)] = value
+    else:
+        node[keys[-1]] = value
+
+
+def _list_index(node: list, key: str, keys: list[str]) -> int:
+    try:
+        i = int(key)
+        node[i]  # raises IndexError when out of range
+        return i
+    except (ValueError, IndexError):
+        raise ScenarioError("<override>", [Issue(".".join(keys), f"no item {key!r} in a list of "
+                                                 f"{len(node)}")]) from None
+
+
