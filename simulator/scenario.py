@@ -291,9 +291,12 @@ Supplier = Annotated[Annotated[Merchant | InHouse, Field(discriminator="kind")],
 
 
 def _share_table(value: Any) -> Any:
-    """Normalise ``{nvidia: 1}`` to the year-keyed form ``{None: {nvidia: 1}}``."""
+    """Normalise ``{nvidia: 1}`` to the year-keyed form ``{"all": {nvidia: 1}}``; year keys
+    become text (YAML and Python callers may write them as numbers)."""
     if isinstance(value, dict) and value and all(not isinstance(v, dict) for v in value.values()):
         return {"all": value}
+    if isinstance(value, dict):
+        return {str(k): v for k, v in value.items()}
     return value
 
 
