@@ -1,9 +1,10 @@
 r"""The cost model's equations as pure array functions.
 
 Each function takes arrays and returns arrays; none knows of YAML, strategies or chunks (the
-engine, :mod:`simulator.engine`, builds the shapes). Axes: ``trial`` (n), ``year`` (T, index
-``t = year - start``), ``vintage`` (the year a chip was bought, same index as year). Arrays of
-per-trial parameters have shape (n,); time paths have shape (n, T).
+engine, :mod:`simulator.engine`, builds the shapes). The trial axis comes LAST, so that the
+slices the engine takes year by year are contiguous in memory: per-trial parameters have shape
+(n,), time paths (T, n), vintage matrices (T, T, n) indexed [year, vintage, trial], and
+per-supplier arrays (S, n). ``t = year - start``; a vintage is the year a chip was bought.
 
 Equations (t = 0 is the start year):
 
@@ -12,17 +13,28 @@ Equations (t = 0 is the start year):
   :math:`g_t = g_1 (1 - d)^{t-1}`; :math:`z_t` standard normal, so the noise has mean 1.
 * Survival of a chip of age :math:`a` (years since purchase) with lifetime :math:`L`:
   :math:`S(a) = \mathrm{clip}(L - a, 0, 1)`; integer lifetimes serve exactly L years.
-* Purchases [units]: :math:`P_t = \max(0, D_t - \sum_{v<t} P_v S(t-v) - B\,S(t+1))`, where B is the
-  fleet in service the year before the start (treated as bought then). This equals new demand plus
-  replacement of retired chips; surplus fleet is kept, never sold.
-* Vintage price [USD/unit]: :math:`p(v) = p_0 / (1 + g_p)^v`; vintage power [kW/unit]:
-  :math:`k(v) = k_0 / (1 + g_k)^v`.
-* Installed IT power [MW]: :math:`W_t = 10^{-3} \left(\sum_{v \le t} P_v k(v) S(t-v) + B k(-1) S(t+1)\right)`.
+* Fleet in service [units]: :math:`F_t = \sum_{v<t} Q_v S(t-v) + B\,S(t+1)`, where :math:`Q_v`
+  are the units delivered in year v and B the fleet in service the year before the start
+  (treated as bought then).
+* Units needed [units]: :math:`P_t = \max(0, D_t - F_t)`: new demand plus replacement of retired
+  chips; a surplus is kept, never sold.
+* Sourcing: :math:`P_t` is ordered from suppliers by the strategy's shares; supplier s delivers
+  :math:`\min(o_s f_s, c_s)` with :math:`f_s` the share of orders a shock lets through and
+  :math:`c_s` its capacity; what the others cannot deliver goes to the fallback supplier, and
+  what it cannot deliver is unmet demand (:func:`allocate`).
+* Vintage price [USD/unit]: :math:`p(v) = p_0 / (1 + g_p)^v` times shock multipliers; merchants'
+  :math:`p_0` is their list price (or cost / (1 - margin)) times a shortage premium; an in-house
+  chip's is its unit cost / (1 - performance penalty), times Wright's learning factor
+  :math:`(\max(V/V_0, 1))^{\log_2 r}` on cumulative in-house volume V.
+* Vintage power [kW/unit]: :math:`k(v) = k_0 / (1 + g_k)^v` (in-house: / (1 - penalty)).
+* Installed IT power [MW]: :math:`W_t = 10^{-3} \left(\sum_{v \le t} Q_v k(v) S(t-v) + B k_B S(t+1)\right)`.
 * Data-centre capacity [MW]: :math:`C_t = \max(C_{t-1}, W_t)`, :math:`C_{-1} = W_{-1}` (the
   fleet before the start); construction spend :math:`(C_t - C_{t-1})\,c_{MW}`.
 * Energy [USD]: :math:`W_t \cdot 8760\,h \cdot u \cdot PUE \cdot p_{MWh}`.
 * Operations [USD]: :math:`W_t \cdot c_{O\&M}` [USD per MW-year].
 * Servers and networking [USD]: :math:`m \cdot` accelerator spend.
+* In-house program [USD]: team cost every year from the program's start plus each generation's
+  NRE in its design-start year, whether or not the chip ships.
 * NPV [USD, start-year]: :math:`\sum_t X_t / (1 + r)^t`.
 """
 
@@ -47,23 +59,22 @@ def demand_path(start: np.ndarray, growth: np.ndarray, decay: np.ndarray, noise_
         Fraction of the growth rate lost each year, ``d`` [-].
     noise_sd : ndarray, shape (n,)
         Standard deviation of the yearly log-noise, ``sigma`` [-].
-    z : ndarray, shape (n, T)
-        Standard-normal innovations; column 0 is ignored.
+    z : ndarray, shape (T, n)
+        Standard-normal innovations; row 0 is ignored.
 
     Returns
     -------
-    ndarray, shape (n, T)
+    ndarray, shape (T, n)
         Demand ``D_t`` [compute units].
     """
-    n_years = z.shape[1]
-    t = np.arange(1, n_years)
-    g = growth[:, None] * (1.0 - decay[:, None]) ** (t - 1)  # (n, T-1)
-    sd = noise_sd[:, None]
-    step = np.log1p(g) + sd * z[:, 1:] - 0.5 * sd**2
-    log_d = np.empty((len(start), n_years))
-    log_d[:, 0] = 0.0
-    np.cumsum(step, axis=1, out=log_d[:, 1:])
-    return start[:, None] * np.exp(log_d)
+    n_years = z.shape[0]
+    t = np.arange(1, n_years)[:, None]
+    g = growth * (1.0 - decay) ** (t - 1)  # (T-1, n)
+    step = np.log1p(g) + noise_sd * z[1:] - 0.5 * noise_sd**2
+    log_d = np.empty((n_years, len(start)))
+    log_d[0] = 0.0
+    np.cumsum(step, axis=0, out=log_d[1:])
+    return start * np.exp(log_d)
 
 
 def trend(base: np.ndarray, gain: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -80,9 +91,9 @@ def trend(base: np.ndarray, gain: np.ndarray, offsets: np.ndarray) -> np.ndarray
 
     Returns
     -------
-    ndarray, shape (n, k)
+    ndarray, shape (k, n)
     """
-    return base[:, None] * (1.0 + gain[:, None]) ** (-np.asarray(offsets, dtype=float))
+    return base * (1.0 + gain) ** (-np.asarray(offsets, dtype=float)[:, None])
 
 
 def survival(lifetime: np.ndarray, age: np.ndarray) -> np.ndarray:
@@ -97,78 +108,57 @@ def survival(lifetime: np.ndarray, age: np.ndarray) -> np.ndarray:
 
     Returns
     -------
-    ndarray, shape (n, k)
+    ndarray, shape (k, n)
         ``clip(L - age, 0, 1)``; zero for negative ages (not yet bought).
     """
-    age = np.asarray(age, dtype=float)
-    s = np.clip(lifetime[:, None] - age, 0.0, 1.0)
-    return np.where(age < 0, 0.0, s)
+    age = np.asarray(age, dtype=float)[:, None]
+    return np.where(age < 0, 0.0, np.clip(lifetime - age, 0.0, 1.0))
 
 
-def fleet_purchases(demand: np.ndarray, lifetime: np.ndarray, legacy_units: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """Purchases that keep the fleet at demand, replacing chips that reach end of life.
-
-    Parameters
-    ----------
-    demand : ndarray, shape (n, T)
-        Required installed compute [compute units].
-    lifetime : ndarray, shape (n,)
-        Service life [yr].
-    legacy_units : ndarray, shape (n, T)
-        Pre-start fleet still in service each year [compute units] (:func:`legacy_in_service`).
+def survival_matrix(lifetime: np.ndarray, n_years: int) -> np.ndarray:
+    """Survival of every vintage in every year.
 
     Returns
     -------
-    purchases : ndarray, shape (n, T)
-        Units bought each year [compute units].
-    in_service : ndarray, shape (n, T, T)
-        ``in_service[:, t, v]`` = units of vintage v in service in year t [compute units]
-        (zero for v > t).
+    ndarray, shape (T, T, n)
+        ``[t, v]``: share of vintage v in service in year t (zero for v > t).
     """
-    n, n_years = demand.shape
     years = np.arange(n_years)
-    # age of vintage v in year t is t - v
-    surv = survival(lifetime, (years[:, None] - years[None, :]).ravel()).reshape(n, n_years, n_years)
-    purchases = np.zeros((n, n_years))
-    for t in range(n_years):  # each year's purchase depends on the survivors of earlier ones
-        alive = legacy_units[:, t] + np.einsum("nv,nv->n", purchases[:, :t], surv[:, t, :t])
-        purchases[:, t] = np.maximum(demand[:, t] - alive, 0.0)
-    return purchases, surv * purchases[:, None, :]
+    age = (years[:, None] - years[None, :]).ravel()
+    return survival(lifetime, age).reshape(n_years, n_years, len(lifetime))
 
 
 def legacy_in_service(before_start: np.ndarray, lifetime: np.ndarray, n_years: int) -> np.ndarray:
-    """Units of the pre-start fleet still in service each year.
+    """Units of the pre-start fleet still in service each year (bought the year before).
 
     Returns
     -------
-    ndarray, shape (n, T) [compute units]
+    ndarray, shape (T, n) [compute units]
     """
-    return before_start[:, None] * survival(lifetime, np.arange(n_years) + 1.0)
+    return before_start * survival(lifetime, np.arange(n_years) + 1.0)
 
 
-def installed_power_mw(in_service: np.ndarray, kw_per_unit: np.ndarray, legacy_units: np.ndarray,
-                       legacy_kw_per_unit: np.ndarray) -> np.ndarray:
-    """IT power of the fleet in service.
+def in_service(per_vintage: np.ndarray, surv: np.ndarray) -> np.ndarray:
+    """Sum over the vintages still in service of a per-vintage quantity.
 
     Parameters
     ----------
-    in_service : ndarray, shape (n, T, T)
-        Units of vintage v in service in year t [compute units].
-    kw_per_unit : ndarray, shape (n, T)
-        Power of each vintage [kW/unit] (share-weighted over suppliers).
-    legacy_units : ndarray, shape (n, T)
-        Pre-start units in service [compute units].
-    legacy_kw_per_unit : ndarray, shape (n,)
-        Power of the pre-start fleet [kW/unit].
+    per_vintage : ndarray, shape (T, n)
+        Quantity bought in each year (units, or units x kW per unit) [any unit].
+    surv : ndarray, shape (T, T, n)
+        :func:`survival_matrix`.
 
     Returns
     -------
-    ndarray, shape (n, T)
-        Installed IT power [MW].
+    ndarray, shape (T, n)
+        ``sum_v per_vintage[v] * surv[t, v]`` [same unit].
     """
-    kw = np.einsum("ntv,nv->nt", in_service, kw_per_unit) + legacy_units * legacy_kw_per_unit[:, None]
-    return kw * 1e-3
+    return np.einsum("tvn,vn->tn", surv, per_vintage)
+
+
+def units_needed(demand: np.ndarray, alive: np.ndarray) -> np.ndarray:
+    """Units to buy this year: ``max(0, demand - fleet in service)`` [compute units], shape (n,)."""
+    return np.maximum(demand - alive, 0.0)
 
 
 def datacentre_build_mw(power_mw: np.ndarray, power_before_start_mw: np.ndarray) -> np.ndarray:
@@ -176,19 +166,18 @@ def datacentre_build_mw(power_mw: np.ndarray, power_before_start_mw: np.ndarray)
 
     Parameters
     ----------
-    power_mw : ndarray, shape (n, T)
+    power_mw : ndarray, shape (T, n)
         Installed IT power [MW].
     power_before_start_mw : ndarray, shape (n,)
         Capacity in place the year before the start [MW].
 
     Returns
     -------
-    ndarray, shape (n, T)
+    ndarray, shape (T, n)
         Capacity added each year [MW], non-negative.
     """
-    capacity = np.maximum.accumulate(
-        np.concatenate([power_before_start_mw[:, None], power_mw], axis=1), axis=1)
-    return np.diff(capacity, axis=1)
+    capacity = np.maximum.accumulate(np.vstack([power_before_start_mw, power_mw]), axis=0)
+    return np.diff(capacity, axis=0)
 
 
 def energy_cost(power_mw: np.ndarray, utilisation: np.ndarray, pue: np.ndarray,
@@ -197,16 +186,16 @@ def energy_cost(power_mw: np.ndarray, utilisation: np.ndarray, pue: np.ndarray,
 
     Parameters
     ----------
-    power_mw : ndarray, shape (n, T)
+    power_mw : ndarray, shape (T, n)
         Installed IT power [MW].
     utilisation, pue, price_per_mwh : ndarray, shape (n,)
         Average load [-], power usage effectiveness [-], price [USD/MWh].
 
     Returns
     -------
-    ndarray, shape (n, T) [USD/yr]
+    ndarray, shape (T, n) [USD/yr]
     """
-    return power_mw * (HOURS_PER_YEAR * utilisation * pue * price_per_mwh)[:, None]
+    return power_mw * (HOURS_PER_YEAR * utilisation * pue * price_per_mwh)
 
 
 def discount_factors(rate: np.ndarray, n_years: int) -> np.ndarray:
@@ -214,9 +203,9 @@ def discount_factors(rate: np.ndarray, n_years: int) -> np.ndarray:
 
     Returns
     -------
-    ndarray, shape (n, T) [-]
+    ndarray, shape (T, n) [-]
     """
-    return (1.0 + rate[:, None]) ** -np.arange(n_years, dtype=float)
+    return (1.0 + rate) ** -np.arange(n_years, dtype=float)[:, None]
 
 
 # -- sourcing: shocks, the in-house program and the allocation of orders -------------------------
@@ -227,20 +216,20 @@ def shock_active(starts: np.ndarray, duration: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    starts : ndarray, shape (n, T), bool
+    starts : ndarray, shape (T, n), bool
         Whether an event starts in each year.
     duration : ndarray, shape (n,)
         Duration of the events [yr], > 0.
 
     Returns
     -------
-    ndarray, shape (n, T), bool
+    ndarray, shape (T, n), bool
     """
-    n_years = starts.shape[1]
+    n_years = starts.shape[0]
     lasts = np.ceil(duration).astype(np.int64)
     active = np.zeros_like(starts, dtype=bool)
     for lag in range(min(n_years, int(lasts.max(initial=0)))):
-        active[:, lag:] |= starts[:, : n_years - lag] & (lag < lasts)[:, None]
+        active[lag:] |= starts[: n_years - lag] & (lag < lasts)
     return active
 
 
@@ -261,20 +250,20 @@ def inhouse_availability(delay: np.ndarray, first_volume_offset: float, generati
         Planned first volume year minus the start year [yr].
     generation_years : int
         Cadence [yr].
-    fails : ndarray, shape (n, G), bool
+    fails : ndarray, shape (G, n), bool
         Whether each generation fails.
     n_years : int
 
     Returns
     -------
-    ndarray, shape (n, T), in [0, 1]
+    ndarray, shape (T, n), in [0, 1]
     """
-    t = np.arange(n_years, dtype=float)
-    out = np.zeros((len(delay), n_years))
-    for g in range(fails.shape[1]):
-        s = first_volume_offset + delay[:, None] + g * generation_years  # (n, 1)
+    t = np.arange(n_years, dtype=float)[:, None]
+    out = np.zeros((n_years, len(delay)))
+    for g in range(fails.shape[0]):
+        s = first_volume_offset + delay + g * generation_years  # (n,)
         overlap = np.clip(np.minimum(t + 1, s + generation_years) - np.maximum(t, s), 0.0, 1.0)
-        out += overlap * ~fails[:, g : g + 1]
+        out += overlap * ~fails[g]
     return np.minimum(out, 1.0)
 
 
@@ -295,10 +284,10 @@ def capacity_path(first_year: np.ndarray, growth: np.ndarray, ceiling: np.ndarra
 
     Returns
     -------
-    ndarray, shape (n, T) [units/yr]
+    ndarray, shape (T, n) [units/yr]
     """
-    age = np.maximum(np.arange(n_years)[None, :] - volume_start[:, None], 0.0)
-    return np.minimum(first_year[:, None] * (1.0 + growth[:, None]) ** age, ceiling[:, None])
+    age = np.maximum(np.arange(n_years)[:, None] - volume_start, 0.0)
+    return np.minimum(first_year * (1.0 + growth) ** age, ceiling)
 
 
 def wright_factor(cumulative: np.ndarray, reference: np.ndarray, learning_rate: np.ndarray
@@ -338,13 +327,13 @@ def program_costs(nre: np.ndarray, team: np.ndarray, start_offset: int, generati
 
     Returns
     -------
-    ndarray, shape (n, T) [USD]
+    ndarray, shape (T, n) [USD]
     """
     t = np.arange(n_years)
-    cost = np.where(t >= start_offset, 1.0, 0.0)[None, :] * team[:, None]
+    cost = np.where(t >= start_offset, 1.0, 0.0)[:, None] * team
     design = start_offset + generation_years * np.arange(n_generations)
     for d in design[(design >= 0) & (design < n_years)]:
-        cost[:, d] += nre
+        cost[d] += nre
     return cost
 
 
@@ -358,26 +347,25 @@ def allocate(orders: np.ndarray, supply_fraction: np.ndarray, capacity: np.ndarr
 
     Parameters
     ----------
-    orders : ndarray, shape (n, S)
+    orders : ndarray, shape (S, n)
         Units ordered from each supplier [units].
-    supply_fraction : ndarray, shape (n, S)
+    supply_fraction : ndarray, shape (S, n)
         Share of an order a supplier can deliver (shocks) [-].
-    capacity : ndarray, shape (n, S)
+    capacity : ndarray, shape (S, n)
         Absolute limit on deliveries [units] (``inf`` for none).
     fallback : int or None
-        Column of the fallback supplier.
+        Row of the fallback supplier.
 
     Returns
     -------
-    ndarray, shape (n, S)
+    ndarray, shape (S, n)
         Units delivered by each supplier [units]; never more than ordered in total.
     """
     delivered = np.minimum(orders * supply_fraction, capacity)
     if fallback is not None:
-        short = (orders - delivered).sum(axis=1) - (orders[:, fallback] - delivered[:, fallback])
-        order_f = orders[:, fallback] + short
-        delivered[:, fallback] = np.minimum(order_f * supply_fraction[:, fallback],
-                                            capacity[:, fallback])
+        short = (orders - delivered).sum(axis=0) - (orders[fallback] - delivered[fallback])
+        order_f = orders[fallback] + short
+        delivered[fallback] = np.minimum(order_f * supply_fraction[fallback], capacity[fallback])
     return delivered
 
 
@@ -386,7 +374,7 @@ def breakeven_year(cumulative_saving: np.ndarray, years: np.ndarray) -> np.ndarr
 
     Parameters
     ----------
-    cumulative_saving : ndarray, shape (n, T)
+    cumulative_saving : ndarray, shape (T, n)
         Cumulative net saving [USD].
     years : ndarray, shape (T,)
         Calendar years.
@@ -397,8 +385,9 @@ def breakeven_year(cumulative_saving: np.ndarray, years: np.ndarray) -> np.ndarr
         Calendar year; ``inf`` when still negative in the last year.
     """
     negative = cumulative_saving < 0
+    n_years = negative.shape[0]
     # index of the last negative year, -1 if none
-    last_negative = np.where(negative.any(axis=1),
-                             negative.shape[1] - 1 - np.argmax(negative[:, ::-1], axis=1), -1)
+    last_negative = np.where(negative.any(axis=0),
+                             n_years - 1 - np.argmax(negative[::-1], axis=0), -1)
     year = years[0] + last_negative + 1.0
-    return np.where(last_negative == negative.shape[1] - 1, np.inf, year)
+    return np.where(last_negative == n_years - 1, np.inf, year)

@@ -38,16 +38,17 @@ def categories(scenario: Scenario) -> list[str]:
 
 @dataclass(frozen=True)
 class ChunkOutput:
-    """Engine output for one chunk of n trials (see :class:`Results` for meanings and units)."""
+    """Engine output for one chunk of n trials, trial axis last (see :class:`Results` for
+    meanings and units; the accumulator transposes into Results' trial-major layout)."""
 
-    spend: np.ndarray          # (strategy, n, year, category) [USD]
-    annual: np.ndarray         # (strategy, n, year) [USD]
+    spend: np.ndarray          # (strategy, category, year, n) [USD]
+    annual: np.ndarray         # (strategy, year, n) [USD]
     npv: np.ndarray            # (strategy, n) [USD]
-    dependence_share: np.ndarray        # (strategy, n, year) [-], NaN without purchases
+    dependence_share: np.ndarray        # (strategy, year, n) [-], NaN without purchases
     dependence_share_total: np.ndarray  # (strategy, n) [-] over the horizon
-    installed_gw: np.ndarray   # (strategy, n, year) [GW]
-    demand_units: np.ndarray   # (n, year) [compute units]
-    unmet_units: np.ndarray    # (strategy, n, year) [compute units]
+    installed_gw: np.ndarray   # (strategy, year, n) [GW]
+    demand_units: np.ndarray   # (year, n) [compute units]
+    unmet_units: np.ndarray    # (strategy, year, n) [compute units]
     net_saving: np.ndarray     # (strategy, n) [USD]
     breakeven: np.ndarray      # (strategy, n) [calendar year; inf never; nan no program]
 
@@ -81,27 +82,27 @@ def _start_levels(scenario: Scenario, d: Draws, lifetime: np.ndarray, new_kw: np
         return d["demand.start.gw"] * 1e6 / new_kw, np.zeros(n), new_kw
     legacy_kw = d["demand.kw_per_unit"]
     before = d["demand.before_start.gw"] * 1e6 / legacy_kw
-    surviving = before * cm.survival(lifetime, np.array([1.0]))[:, 0]
+    surviving = before * cm.survival(lifetime, np.array([1.0]))[0]
     extra_kw = np.maximum(d["demand.start.gw"] * 1e6 - surviving * legacy_kw, 0.0)
     return surviving + extra_kw / new_kw, before, legacy_kw
 
 
 @dataclass(frozen=True)
 class _Supply:
-    """Per-supplier paths shared by every strategy, each shape (n, year, supplier)."""
+    """Per-supplier paths shared by every strategy, each shape (supplier, year, n)."""
 
     price: np.ndarray          # [USD/unit] before learning, shock multipliers included
     kw: np.ndarray             # [kW/unit]
     fraction: np.ndarray       # [-] share of orders deliverable (shocks)
     capacity: np.ndarray       # [units/yr] (inf for merchants)
-    program: dict[str, np.ndarray]  # in-house supplier -> (n, year) program spend [USD]
+    program: dict[str, np.ndarray]  # in-house supplier -> (year, n) program spend [USD]
 
 
 def _supply(scenario: Scenario, d: Draws) -> _Supply:
     n, n_years = d.n_trials, len(scenario.years)
     offsets = np.arange(n_years)
     names = scenario.supplier_names
-    shape = (n, n_years, len(names))
+    shape = (len(names), n_years, n)
     price, kw = np.empty(shape), np.empty(shape)
     fraction, capacity = np.ones(shape), np.full(shape, np.inf)
     program = {}
@@ -115,32 +116,32 @@ def _supply(scenario: Scenario, d: Draws) -> _Supply:
         else:
             penalty = 1.0 - d[f"{p}.performance_penalty"]
             base = d[f"{p}.unit_cost"] / penalty
-        price[:, :, j] = cm.trend(base, d[f"{p}.price_performance_gain"], offsets)
-        kw[:, :, j] = cm.trend(d[f"{p}.kw_per_unit"] / penalty, d[f"{p}.power_efficiency_gain"],
-                               offsets)
+        price[j] = cm.trend(base, d[f"{p}.price_performance_gain"], offsets)
+        kw[j] = cm.trend(d[f"{p}.kw_per_unit"] / penalty, d[f"{p}.power_efficiency_gain"],
+                         offsets)
         if isinstance(sup, InHouse):
             prog, start = sup.program, scenario.horizon.start
             delay = d[f"{p}.program.delay_years"]
-            fails = d.generation_fails[name]
+            fails = d.generation_fails[name].T
             avail = cm.inhouse_availability(delay, prog.first_volume_year - start,
                                             prog.generation_years, fails, n_years)
             ceiling = (np.full(n, np.inf) if sup.capacity.max is None
                        else d[f"{p}.capacity.max"])
             ramp = cm.capacity_path(d[f"{p}.capacity.first_year"], d[f"{p}.capacity.growth"],
                                     ceiling, prog.first_volume_year - start + delay, n_years)
-            capacity[:, :, j] = ramp * avail
+            capacity[j] = ramp * avail
             program[name] = cm.program_costs(d[f"{p}.program.nre_per_generation"],
                                              d[f"{p}.program.team_cost_per_year"],
                                              prog.start_year - start, prog.generation_years,
-                                             fails.shape[1], n_years)
+                                             fails.shape[0], n_years)
     for sname, shock in scenario.shocks.items():
-        active = cm.shock_active(d.shock_starts[sname], d[f"shocks.{sname}.duration_years"])
-        mult = np.where(active, d[f"shocks.{sname}.price_multiplier"][:, None], 1.0)
-        frac = np.where(active, d[f"shocks.{sname}.supply_fraction"][:, None], 1.0)
+        active = cm.shock_active(d.shock_starts[sname].T, d[f"shocks.{sname}.duration_years"])
+        mult = np.where(active, d[f"shocks.{sname}.price_multiplier"], 1.0)
+        frac = np.where(active, d[f"shocks.{sname}.supply_fraction"], 1.0)
         for supplier in shock.suppliers:
             j = names.index(supplier)
-            price[:, :, j] *= mult
-            fraction[:, :, j] *= frac
+            price[j] *= mult
+            fraction[j] *= frac
     return _Supply(price=price, kw=kw, fraction=fraction, capacity=capacity, program=program)
 
 
@@ -166,76 +167,76 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
     inhouse = {name: names.index(name) for name in scenario.inhouse_suppliers()}
 
     base_shares = scenario.strategies[scenario.baseline_strategy].share_matrix(years, names)
-    new_kw = supply.kw[:, 0, :] @ base_shares[0]
+    new_kw = base_shares[0] @ supply.kw[:, 0, :]
     lifetime = d["fleet.lifetime_years"]
     start, before, legacy_kw = _start_levels(scenario, d, lifetime, new_kw)
     demand = cm.demand_path(start, d["demand.growth.initial"], d["demand.growth.decay"],
-                            d["demand.growth.noise_sd"], d.demand_noise)
-    legacy = cm.legacy_in_service(before, lifetime, n_years)
-    age = np.arange(n_years)[:, None] - np.arange(n_years)[None, :]
-    surv = cm.survival(lifetime, age.ravel()).reshape(n, n_years, n_years)  # (n, year, vintage)
+                            d["demand.growth.noise_sd"], d.demand_noise.T)
+    legacy = cm.legacy_in_service(before, lifetime, n_years)           # (T, n)
+    surv = cm.survival_matrix(lifetime, n_years)                        # (T, T, n)
     legacy_mw = before * legacy_kw * 1e-3
     discount = cm.discount_factors(d["discount_rate"], n_years)
-    multiple = d["servers_networking.multiple_of_chips"][:, None]
-    cost_per_mw = d["datacentre.cost_per_mw"][:, None]
-    om = d["operations.cost_per_mw_year"][:, None]
+    multiple = d["servers_networking.multiple_of_chips"]
+    cost_per_mw = d["datacentre.cost_per_mw"]
+    om = d["operations.cost_per_mw_year"]
 
     cats = categories(scenario)
     n_sup, n_strat = len(names), len(scenario.strategies)
-    spend = np.zeros((n_strat, n, n_years, len(cats)))
-    gw = np.empty((n_strat, n, n_years))
-    unmet = np.empty((n_strat, n, n_years))
+    spend = np.zeros((n_strat, len(cats), n_years, n))
+    gw = np.empty((n_strat, n_years, n))
+    unmet = np.empty((n_strat, n_years, n))
     net_saving = np.full((n_strat, n), np.nan)
     breakeven = np.full((n_strat, n), np.nan)
     for i, strategy in enumerate(scenario.strategies.values()):
         shares = strategy.share_matrix(years, names)  # (year, supplier)
         fb = None if strategy.fallback is None else names.index(strategy.fallback)
-        bought = np.zeros((n, n_years))
-        delivered = np.zeros((n, n_years, n_sup))
+        used = [name for name in inhouse if strategy.uses(name)]
+        bought = np.zeros((n_years, n))
+        delivered = np.zeros((n_sup, n_years, n))
         price = supply.price.copy()
-        cumulative = {name: np.zeros(n) for name in inhouse}
+        cumulative = {name: np.zeros(n) for name in used}
         for t in range(n_years):  # the fleet, learning and fallbacks depend on earlier years
-            alive = legacy[:, t] + np.einsum("nv,nv->n", bought[:, :t], surv[:, t, :t])
-            need = np.maximum(demand[:, t] - alive, 0.0)
-            got = cm.allocate(need[:, None] * shares[t], supply.fraction[:, t],
+            alive = legacy[t] + np.einsum("vn,vn->n", bought[:t], surv[t, :t])
+            need = cm.units_needed(demand[t], alive)
+            got = cm.allocate(shares[t][:, None] * need, supply.fraction[:, t],
                               supply.capacity[:, t], fb)
             delivered[:, t] = got
-            bought[:, t] = got.sum(axis=1)
-            for name, j in inhouse.items():
-                p = f"suppliers.{name}"
-                price[:, t, j] *= cm.wright_factor(cumulative[name], d[f"{p}.capacity.first_year"],
-                                                   d[f"{p}.learning_rate"])
-                cumulative[name] += got[:, j]
-        chips = delivered * price  # (n, year, supplier) [USD]
-        spend[i, :, :, :n_sup] = chips
-        kw_bought = np.einsum("nts,nts->nt", delivered, supply.kw)
-        power = (np.einsum("ntv,nv->nt", surv, kw_bought) + legacy * legacy_kw[:, None]) * 1e-3
-        short = demand - np.einsum("ntv,nv->nt", surv, bought) - legacy
+            bought[t] = got.sum(axis=0)
+            for name in used:
+                j, p = inhouse[name], f"suppliers.{name}"
+                price[j, t] *= cm.wright_factor(cumulative[name], d[f"{p}.capacity.first_year"],
+                                                d[f"{p}.learning_rate"])
+                cumulative[name] += got[j]
+        chips = spend[i, :n_sup]
+        np.multiply(delivered, price, out=chips)  # (supplier, year, n) [USD]
+        chips_total = chips.sum(axis=0)
+        kw_bought = np.einsum("stn,stn->tn", delivered, supply.kw)
+        power = (cm.in_service(kw_bought, surv) + legacy * legacy_kw) * 1e-3
+        short = demand - cm.in_service(bought, surv) - legacy
         # a fully served year leaves only rounding residue (~1e-16 relative): that is not unmet
         unmet[i] = np.where(short > 1e-9 * demand, short, 0.0)
-        spend[i, :, :, n_sup] = multiple * chips.sum(axis=2)
-        spend[i, :, :, n_sup + 1] = cm.datacentre_build_mw(power, legacy_mw) * cost_per_mw
-        spend[i, :, :, n_sup + 2] = cm.energy_cost(power, d["energy.utilisation"],
-                                                   d["energy.pue"], d["energy.price_per_mwh"])
-        spend[i, :, :, n_sup + 3] = power * om
-        used = [name for name in inhouse if strategy.uses(name)]
+        spend[i, n_sup] = multiple * chips_total
+        spend[i, n_sup + 1] = cm.datacentre_build_mw(power, legacy_mw) * cost_per_mw
+        spend[i, n_sup + 2] = cm.energy_cost(power, d["energy.utilisation"], d["energy.pue"],
+                                             d["energy.price_per_mwh"])
+        spend[i, n_sup + 3] = power * om
         if used:
             program = sum(supply.program[name] for name in used)
-            spend[i, :, :, n_sup + 4] = program
+            spend[i, n_sup + 4] = program
             # merchant spend avoided: in-house units priced at the fallback's price that year
-            avoided = sum(delivered[:, :, inhouse[name]] for name in used) * price[:, :, fb]
-            own = sum(chips[:, :, inhouse[name]] for name in used)
-            path = np.cumsum(avoided - own - program, axis=1)
-            net_saving[i] = path[:, -1]
+            own_units = sum(delivered[inhouse[name]] for name in used)
+            own_spend = sum(chips[inhouse[name]] for name in used)
+            path = np.cumsum(own_units * price[fb] - own_spend - program, axis=0)
+            net_saving[i] = path[-1]
             breakeven[i] = cm.breakeven_year(path, years)
         gw[i] = power * 1e-3
-    annual = spend.sum(axis=3)
-    npv = np.einsum("snt,nt->sn", annual, discount)
-    dep = spend[..., names.index(scenario.dependence_supplier)]
-    chips_total = spend[..., :n_sup].sum(axis=3)
+    annual = spend.sum(axis=1)                                   # (S, T, n)
+    npv = np.einsum("stn,tn->sn", annual, discount)
+    dep = spend[:, names.index(scenario.dependence_supplier)]   # (S, T, n)
+    chips_total = spend[:, :n_sup].sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(chips_total > 0, dep / chips_total, np.nan)
-        share_total = dep.sum(axis=2) / chips_total.sum(axis=2)
+        share_total = dep.sum(axis=1) / chips_total.sum(axis=1)
     return ChunkOutput(spend=spend, annual=annual, npv=npv, dependence_share=share,
                        dependence_share_total=share_total, installed_gw=gw,
                        demand_units=demand, unmet_units=unmet, net_saving=net_saving,
@@ -360,11 +361,17 @@ class _Accumulator:
     def add(self, lo: int, draws: Draws, out: ChunkOutput) -> None:
         hi = lo + draws.n_trials
         for name, (_, axes) in TRIAL_FIELDS.items():
+            # the engine puts trials last; Results keep them after the strategy axis
+            value = getattr(out, name)
+            if axes == "snt":
+                value = value.transpose(0, 2, 1)
+            elif axes == "nt":
+                value = value.T
             trials_axis = (slice(None),) * axes.index("n") + (slice(lo, hi),)
-            self.kept[name][trials_axis] = getattr(out, name)
-        self.histogram.add(out.spend, axis=1)
+            self.kept[name][trials_axis] = value
+        self.histogram.add(out.spend.transpose(0, 2, 1, 3), axis=3)  # cells (S, T, C)
         if self.spend is not None:
-            self.spend[:, lo:hi] = out.spend
+            self.spend[:, lo:hi] = out.spend.transpose(0, 3, 2, 1)
         for path in self.uncertain:
             self.inputs[path][lo:hi] = draws.values[path]
 
