@@ -94,6 +94,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sweep-metric", action="append", metavar="NAME",
                         help="quantity to plot in a sweep (repeatable; default: cumulative_spend "
                         "and every claim's probability)")
+    parser.add_argument("--workers", type=_positive_int, help="local processes (default: one per "
+                        "core); results do not depend on it")
+    parser.add_argument("--backend", choices=("local", "dask"), default="local",
+                        help="where chunks run: local processes, or a Dask cluster "
+                        "(pip install '.[dask]')")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. "
+                        "tcp://127.0.0.1:8786 (default with --backend dask: a local cluster)")
+    parser.add_argument("--parquet", action="store_true", help="also write per-trial outputs "
+                        "as trials.parquet and inputs.parquet (pip install '.[parquet]')")
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     return parser
 
@@ -182,7 +191,8 @@ def _simulate(args: argparse.Namespace) -> int:
     try:
         def run(trials: int | None):
             return simulate(scenario, trials=trials, seed=args.seed, design=args.sampler,
-                            progress=not args.quiet)
+                            workers=args.workers, backend=args.backend,
+                            scheduler=args.scheduler, progress=not args.quiet)
 
         batches = None
         if args.precision:
@@ -195,12 +205,15 @@ def _simulate(args: argparse.Namespace) -> int:
         else:
             results = run(args.trials)
         analysis = analyse(results, sobol_n=args.sobol, batches=batches)
-        files = write_run(analysis, out)
+        files = write_run(analysis, out, parquet=args.parquet)
     except KeyboardInterrupt:
         print(f"\ninterrupted: nothing was written; {out} is unchanged", file=sys.stderr)
         return 130
     except OSError as exc:
         print(f"error: cannot write outputs to {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except RuntimeError as exc:  # a missing optional dependency or an unreachable cluster
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     if not args.quiet:
         print(format_summary(analysis))

@@ -21,11 +21,12 @@ Families and their YAML forms (every number may be a readable string such as ``"
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-from scipy import stats
+from scipy import special, stats
 from scipy.special import ndtri
 
 from simulator.quantities import parse_quantity
@@ -118,12 +119,17 @@ class _Continuous(_Base):
         if self.min is not None or self.max is not None:
             lo, hi = self._cdf_bounds()
             u = lo + u * (hi - lo)
-        x = self.scipy().ppf(u)
+        x = self._ppf(u)
         # ppf(1) of an unbounded family is inf: clip to the declared bounds only.
         if self.min is not None or self.max is not None:
             x = np.clip(x, -np.inf if self.min is None else self.min,
                         np.inf if self.max is None else self.max)
         return x
+
+    def _ppf(self, u: np.ndarray) -> np.ndarray:
+        """Inverse CDF before truncation; families override it with closed forms, because a
+        frozen scipy distribution spends milliseconds per call on checks (40 inputs per chunk)."""
+        return self.scipy().ppf(u)
 
     def _bounds_text(self) -> str:
         parts = []
@@ -143,6 +149,9 @@ class Normal(_Continuous):
 
     def scipy(self) -> Any:
         return stats.norm(loc=self.mean, scale=self.sd)
+
+    def _ppf(self, u: np.ndarray) -> np.ndarray:
+        return self.mean + self.sd * ndtri(u)
 
     def describe(self) -> str:
         return f"normal(mean {self.mean:.4g}, sd {self.sd:.4g}){self._bounds_text()}"
@@ -195,6 +204,10 @@ class Lognormal(_Continuous):
         mu, sigma = self.mu_sigma
         return stats.lognorm(s=sigma, scale=np.exp(mu))
 
+    def _ppf(self, u: np.ndarray) -> np.ndarray:
+        mu, sigma = self.mu_sigma
+        return np.exp(mu + sigma * ndtri(u))
+
     def describe(self) -> str:
         if self.low is not None:
             return f"lognormal 90% [{self.low:.4g}, {self.high:.4g}]{self._bounds_text()}"
@@ -216,6 +229,9 @@ class Uniform(_Continuous):
 
     def scipy(self) -> Any:
         return stats.uniform(loc=self.low, scale=self.high - self.low)
+
+    def _ppf(self, u: np.ndarray) -> np.ndarray:
+        return self.low + (self.high - self.low) * u
 
     def describe(self) -> str:
         return f"uniform [{self.low:.4g}, {self.high:.4g}]{self._bounds_text()}"
@@ -243,6 +259,13 @@ class Triangular(_ThreePoint):
         width = self.high - self.low
         return stats.triang(c=(self.mode - self.low) / width, loc=self.low, scale=width)
 
+    def _ppf(self, u: np.ndarray) -> np.ndarray:
+        width = self.high - self.low
+        c = (self.mode - self.low) / width
+        left = self.low + np.sqrt(u * width * (self.mode - self.low))
+        right = self.high - np.sqrt((1 - u) * width * (self.high - self.mode))
+        return np.where(u < c, left, right)
+
     def describe(self) -> str:
         return f"triangular [{self.low:.4g}, {self.mode:.4g}, {self.high:.4g}]"
 
@@ -254,11 +277,17 @@ class Pert(_ThreePoint):
     dist: Literal["pert"]
     lam: float = Field(4.0, alias="lambda", gt=0)
 
-    def scipy(self) -> Any:
+    def _shape(self) -> tuple[float, float]:
         width = self.high - self.low
-        a = 1 + self.lam * (self.mode - self.low) / width
-        b = 1 + self.lam * (self.high - self.mode) / width
-        return stats.beta(a, b, loc=self.low, scale=width)
+        return (1 + self.lam * (self.mode - self.low) / width,
+                1 + self.lam * (self.high - self.mode) / width)
+
+    def scipy(self) -> Any:
+        a, b = self._shape()
+        return stats.beta(a, b, loc=self.low, scale=self.high - self.low)
+
+    def _ppf(self, u: np.ndarray) -> np.ndarray:
+        return self.low + (self.high - self.low) * beta_ppf(*self._shape(), u)
 
     def describe(self) -> str:
         return f"PERT [{self.low:.4g}, {self.mode:.4g}, {self.high:.4g}]"
@@ -281,6 +310,11 @@ class Beta(_Continuous):
 
     def scipy(self) -> Any:
         return stats.beta(self.a, self.b, loc=self.low, scale=self.high - self.low)
+
+    def _ppf(self, u: np.ndarray) -> np.ndarray:
+        if self.a < 1 or self.b < 1:  # U- or J-shaped: infinite density at an end
+            return self.scipy().ppf(u)
+        return self.low + (self.high - self.low) * beta_ppf(self.a, self.b, u)
 
     def describe(self) -> str:
         return f"beta(a {self.a:.4g}, b {self.b:.4g}) on [{self.low:.4g}, {self.high:.4g}]"
@@ -321,6 +355,59 @@ class Discrete(_Base):
         total = sum(self.weights)
         return "one of [" + ", ".join(
             f"{v:.4g} ({w / total:.0%})" for v, w in zip(self.values, self.weights, strict=True)) + "]"
+
+
+@lru_cache(maxsize=128)
+def _beta_table(a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
+    # Chebyshev-spaced x: dense near 0 and 1, where the quantile function bends most
+    x = 0.5 - 0.5 * np.cos(np.pi * np.linspace(0.0, 1.0, 4097))
+    return special.betainc(a, b, x), x
+
+
+def beta_ppf(a: float, b: float, u: np.ndarray) -> np.ndarray:
+    """Inverse CDF of Beta(a, b) for a, b >= 1, to about 1e-12.
+
+    Linear interpolation in a table of the CDF gives a start within ~1e-7; two Newton steps on
+    ``betainc(a, b, x) - u`` (quadratic convergence) finish. The upper half is solved as the
+    lower half of Beta(b, a) (``1 - u`` is exact there), so the density never vanishes at the
+    solution; the far tails (u < 1e-6 or > 1 - 1e-6, a few draws in a million) go to
+    ``scipy.special.betaincinv``. About 4x faster than betaincinv throughout, which matters for
+    PERT inputs drawn millions of times.
+
+    Parameters
+    ----------
+    a, b : float
+        Shape parameters, >= 1.
+    u : ndarray
+        Probabilities in [0, 1].
+
+    Returns
+    -------
+    ndarray
+        Quantiles in [0, 1], same shape as ``u``.
+    """
+    u = np.asarray(u, dtype=float)
+    x = np.empty_like(u)
+    upper = u > 0.5
+    # every point is solved as a lower-half quantile: of Beta(a, b) at u or of Beta(b, a) at 1 - u
+    x[~upper] = _lower_half(a, b, u[~upper])
+    x[upper] = 1.0 - _lower_half(b, a, 1.0 - u[upper])
+    tail = (u < 1e-6) | (u > 1 - 1e-6)
+    if tail.any():
+        x[tail] = special.betaincinv(a, b, u[tail])
+    return x
+
+
+def _lower_half(a: float, b: float, q: np.ndarray) -> np.ndarray:
+    table_u, table_x = _beta_table(float(a), float(b))
+    x = np.interp(q, table_u, table_x)
+    log_norm = special.betaln(a, b)
+    for _ in range(2):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            density = np.exp((a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - log_norm)
+            step = (special.betainc(a, b, x) - q) / density
+        x = np.clip(np.where(density > 0, x - step, x), 0.0, 1.0)
+    return x
 
 
 Distribution = Annotated[

@@ -9,6 +9,7 @@ chunks, strategies, suppliers and (for the fleet) years.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
@@ -268,7 +269,9 @@ TRIAL_FIELDS = {
 
 def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None = None,
              design: str | None = None, chunk_size: int = CHUNK_SIZE,
-             keep_spend: bool = False, progress: bool = False) -> Results:
+             keep_spend: bool = False, workers: int | None = None,
+             backend: str = "local", scheduler: str | None = None,
+             progress: bool = False) -> Results:
     """Run the Monte Carlo simulation of every strategy on common random numbers.
 
     Parameters
@@ -288,6 +291,13 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
         Also keep spend per trial, year and category (``Results.spend``, float64, S x n x T x C
         numbers: fine for thousands of trials, too big for millions). Category statistics are
         always available from streaming histograms.
+    workers : int, optional
+        Local processes (default: one per core, at most one per chunk). Results do not depend
+        on it: chunk k always draws from stream k.
+    backend : {"local", "dask"}
+        ``dask`` sends blocks of chunks to a Dask cluster (``pip install ".[dask]"``).
+    scheduler : str, optional
+        Address of a Dask scheduler (e.g. ``tcp://10.0.0.5:8786``); default: a local cluster.
     progress : bool
         Show a progress bar on stderr (only when it is a terminal).
 
@@ -303,18 +313,77 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     t0 = time.perf_counter()
-    acc = _Accumulator(scenario, n, keep_spend=keep_spend)
-    starts = range(0, n, chunk_size)
-    bar = _progress_bar(len(starts), enabled=progress and len(starts) > 1)
-    for k, lo in enumerate(starts):
-        draws = sample(scenario, min(lo + chunk_size, n) - lo, rng=chunk_rng(seed, k),
-                       design=design)
-        acc.add(lo, draws, run_chunk(scenario, draws))
-        bar.update(1)
-    bar.close()
-    return acc.results(provenance(scenario, seed=seed, trials=n, chunk_size=chunk_size,
-                                  design=design or scenario.sampling.design,
-                                  wall_seconds=time.perf_counter() - t0))
+    n_chunks = -(-n // chunk_size)
+    plan = RunPlan(scenario=scenario, trials=n, seed=seed, design=design,
+                   chunk_size=chunk_size, keep_spend=keep_spend)
+    if backend == "dask":
+        from simulator.parallel import run_dask
+
+        acc = run_dask(plan, scheduler=scheduler, progress=progress)
+        workers_used = None
+    else:
+        workers_used = min(os.cpu_count() or 1, n_chunks) if workers is None else \
+            max(1, min(int(workers), n_chunks))
+        if workers_used > 1:
+            from simulator.parallel import run_local
+
+            acc = run_local(plan, workers=workers_used, progress=progress)
+        else:
+            bar = _progress_bar(n_chunks, enabled=progress and n_chunks > 1)
+            acc = run_block(plan, range(n_chunks), on_chunk=lambda: bar.update(1))
+            bar.close()
+    prov = provenance(scenario, seed=seed, trials=n, chunk_size=chunk_size,
+                      design=design or scenario.sampling.design,
+                      wall_seconds=time.perf_counter() - t0)
+    prov["backend"] = backend
+    prov["workers"] = workers_used
+    return acc.results(prov)
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What a run computes: everything a worker needs to reproduce any chunk on its own."""
+
+    scenario: Scenario
+    trials: int
+    seed: int
+    design: str | None
+    chunk_size: int
+    keep_spend: bool
+
+    def chunk_bounds(self, k: int) -> tuple[int, int]:
+        """Trials ``[lo, hi)`` of chunk k."""
+        lo = k * self.chunk_size
+        return lo, min(lo + self.chunk_size, self.trials)
+
+
+def run_block(plan: RunPlan, chunks: range, on_chunk=None) -> _Accumulator:
+    """Run consecutive chunks and collect them; the unit of work of every backend.
+
+    Parameters
+    ----------
+    plan : RunPlan
+    chunks : range
+        Consecutive chunk indices.
+    on_chunk : callable, optional
+        Called after each chunk (progress).
+
+    Returns
+    -------
+    _Accumulator
+        Holding trials ``[chunks.start * chunk_size, ...)`` of the run.
+    """
+    lo = plan.chunk_bounds(chunks.start)[0]
+    hi = plan.chunk_bounds(chunks.stop - 1)[1]
+    acc = _Accumulator(plan.scenario, hi - lo, keep_spend=plan.keep_spend, offset=lo)
+    for k in chunks:
+        c_lo, c_hi = plan.chunk_bounds(k)
+        draws = sample(plan.scenario, c_hi - c_lo, rng=chunk_rng(plan.seed, k),
+                       design=plan.design)
+        acc.add(k, c_lo - lo, draws, run_chunk(plan.scenario, draws))
+        if on_chunk is not None:
+            on_chunk()
+    return acc
 
 
 def evaluate(scenario: Scenario, draws: Draws, *, keep_spend: bool = False,
@@ -337,28 +406,36 @@ def evaluate(scenario: Scenario, draws: Draws, *, keep_spend: bool = False,
     """
     t0 = time.perf_counter()
     acc = _Accumulator(scenario, draws.n_trials, keep_spend=keep_spend)
-    acc.add(0, draws, run_chunk(scenario, draws))
+    acc.add(0, 0, draws, run_chunk(scenario, draws))
     return acc.results(provenance(scenario, seed=None, trials=draws.n_trials,
                                   chunk_size=draws.n_trials, design=note,
                                   wall_seconds=time.perf_counter() - t0))
 
 
 class _Accumulator:
-    """Collects chunk outputs into preallocated per-trial arrays and streaming histograms."""
+    """Per-trial arrays and streaming histograms of a span of trials.
 
-    def __init__(self, scenario: Scenario, n: int, *, keep_spend: bool) -> None:
+    A worker fills one for its block of chunks; the caller merges blocks into the run's. The
+    histogram sums are kept per chunk and added in chunk order at the end, so a run's numbers
+    are the same bit for bit whatever the number of workers.
+    """
+
+    def __init__(self, scenario: Scenario, n: int, *, keep_spend: bool, offset: int = 0) -> None:
         self.scenario = scenario
+        self.offset = offset
         self.cats = categories(scenario)
         n_strat, n_years = len(scenario.strategies), len(scenario.years)
         sizes = {"s": n_strat, "n": n, "t": n_years}
         self.kept = {name: np.empty(tuple(sizes[a] for a in axes), dtype=dtype)
                      for name, (dtype, axes) in TRIAL_FIELDS.items()}
         self.spend = np.empty((n_strat, n, n_years, len(self.cats))) if keep_spend else None
-        self.histogram = LogHistogram((n_strat, n_years, len(self.cats)))
+        self.histogram = LogHistogram((n_strat, len(self.cats), n_years))
+        self.chunk_sums: dict[int, np.ndarray] = {}
         self.uncertain = scenario.uncertain_paths()
         self.inputs = {path: np.empty(n, dtype=np.float32) for path in self.uncertain}
 
-    def add(self, lo: int, draws: Draws, out: ChunkOutput) -> None:
+    def add(self, k: int, lo: int, draws: Draws, out: ChunkOutput) -> None:
+        """Store chunk k's output at trials ``[lo, lo + n_k)`` of this span."""
         hi = lo + draws.n_trials
         for name, (_, axes) in TRIAL_FIELDS.items():
             # the engine puts trials last; Results keep them after the strategy axis
@@ -369,13 +446,33 @@ class _Accumulator:
                 value = value.T
             trials_axis = (slice(None),) * axes.index("n") + (slice(lo, hi),)
             self.kept[name][trials_axis] = value
-        self.histogram.add(out.spend.transpose(0, 2, 1, 3), axis=3)  # cells (S, T, C)
+        self.chunk_sums[k] = self.histogram.add(out.spend, axis=3)  # cells (S, C, T)
         if self.spend is not None:
             self.spend[:, lo:hi] = out.spend.transpose(0, 3, 2, 1)
         for path in self.uncertain:
             self.inputs[path][lo:hi] = draws.values[path]
 
+    def absorb(self, block: _Accumulator) -> None:
+        """Copy a worker's block into this (whole-run) accumulator."""
+        lo = block.offset - self.offset
+        n = block.kept["npv"].shape[1]
+        for name, (_, axes) in TRIAL_FIELDS.items():
+            trials_axis = (slice(None),) * axes.index("n") + (slice(lo, lo + n),)
+            self.kept[name][trials_axis] = block.kept[name]
+        self.histogram.merge(block.histogram.counts, np.zeros_like(self.histogram.sums),
+                             block.histogram.n)
+        self.chunk_sums.update(block.chunk_sums)
+        if self.spend is not None:
+            self.spend[:, lo:lo + n] = block.spend
+        for path in self.uncertain:
+            self.inputs[path][lo:lo + n] = block.inputs[path]
+
     def results(self, prov: dict) -> Results:
+        # sums in chunk order: the same additions whatever the blocks were
+        sums = np.zeros_like(self.histogram.sums)
+        for k in sorted(self.chunk_sums):
+            sums += self.chunk_sums[k]
+        self.histogram.sums = sums
         k, sc = self.kept, self.scenario
         return Results(scenario=sc, strategies=tuple(sc.strategy_names), years=sc.years,
                        categories=tuple(self.cats), category_spend=self.histogram,

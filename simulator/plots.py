@@ -86,7 +86,7 @@ def category_breakdown(results: Results, *, strategy: str | None = None,
     """
     ax = ax or plt.figure(figsize=(7, 4)).gca()
     i = _strategy_index(results, strategy)
-    mean = results.category_spend.mean()[i]  # (T, C), exact
+    mean = results.category_spend.mean()[i].T  # (T, C), exact
     bottom = np.zeros(len(results.years))
     n_sup = 0
     for j, cat in enumerate(results.categories):

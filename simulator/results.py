@@ -61,7 +61,7 @@ class Results:
         Spend categories (``accelerators_<supplier>``, ``servers_networking``, ``datacentre``,
         ``energy``, ``operations`` and, with an in-house supplier, ``inhouse_program``).
     category_spend : LogHistogram
-        Spend by strategy, year and category over all trials, cells (S, T, C) [USD, nominal]:
+        Spend by strategy, category and year over all trials, cells (S, C, T) [USD, nominal]:
         exact means, percentiles within ``streaming.RELATIVE_ERROR``.
     annual : ndarray, shape (S, n, T), float32
         Total spend per year [USD, nominal].
@@ -294,8 +294,9 @@ class Results:
             percentiles are exact.
         """
         cat_q, cat_se = percentiles_with_se(self.annual, PERCENTILES, axis=1,
-                                            quantile=self.category_spend.quantiles)  # (P, S, T, C)
-        cat_mean = self.category_spend.mean()             # (S, T, C)
+                                            quantile=self.category_spend.quantiles)  # (P, S, C, T)
+        cat_q, cat_se = cat_q.transpose(0, 1, 3, 2), cat_se.transpose(0, 1, 3, 2)
+        cat_mean = self.category_spend.mean().transpose(0, 2, 1)  # (S, T, C)
         tot_q, tot_se = percentiles_with_se(self.annual, PERCENTILES, axis=1)  # (P, S, T)
         tot_mean = self.annual.mean(axis=1, dtype=np.float64)    # (S, T)
         values = np.concatenate([cat_q, tot_q[..., None]], axis=-1)   # (P, S, T, C+1)

@@ -6,10 +6,13 @@ for a million trials of the base scenario). Instead each chunk of trials is fold
 are identical for every chunk, so histograms merge by addition and the result does not depend
 on the chunking.
 
-Accuracy: bins are 16 decades over 2**14 bins, a ratio of 1.00225 between edges; a percentile is
-reported at the geometric middle of its bin, so it is within 0.113% (relative) of the exact
-sample percentile of the same draws. Values below ``LOW`` (1 USD for spend) count as zero.
-Means are exact (sums in float64).
+Binning reads the bits of each float64: the exponent and the top ``MANTISSA_BITS`` bits of the
+mantissa select the bin, so every octave [2^e, 2^(e+1)) splits into 512 equal bins. That costs
+a shift and a clip per value instead of a logarithm (about 3x faster), and a bin is at most
+1/512 = 0.2% of its lower edge wide; a percentile is reported at the geometric middle of its
+bin, within ``RELATIVE_ERROR`` (0.098%) of the exact sample percentile of the same draws.
+Values below ``LOW`` (1 USD for spend) count as zero; values of ``HIGH`` (2^54, 1.8e16) or more
+fall in an overflow bin. Means are exact (sums in float64).
 """
 
 from __future__ import annotations
@@ -18,22 +21,35 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-LOW, HIGH, BINS = 1.0, 1e16, 2**14
-_LOG_LOW, _LOG_WIDTH = np.log10(LOW), (np.log10(HIGH) - np.log10(LOW)) / BINS
+MANTISSA_BITS = 9
+_SHIFT = 52 - MANTISSA_BITS
+LOW, HIGH = 1.0, 2.0**54
+_KEY_LOW = int(np.array(LOW).view(np.int64)) >> _SHIFT
+_KEY_HIGH = int(np.array(HIGH).view(np.int64)) >> _SHIFT
+BINS = _KEY_HIGH - _KEY_LOW  # 54 octaves x 512
 #: Largest relative error of a histogram percentile against the exact sample percentile.
-RELATIVE_ERROR = 10 ** (_LOG_WIDTH / 2) - 1
+RELATIVE_ERROR = float(np.sqrt(1 + 2.0**-MANTISSA_BITS) - 1)
+
+
+def _edges() -> np.ndarray:
+    keys = np.arange(_KEY_LOW, _KEY_HIGH + 1, dtype=np.int64) << _SHIFT
+    return keys.view(np.float64)
+
+
+EDGES = _edges()                     # (BINS + 1,): LOW .. HIGH
+MIDDLES = np.sqrt(EDGES[:-1] * EDGES[1:])
 
 
 @dataclass
 class LogHistogram:
     """Counts of non-negative values in log-spaced bins, one histogram per cell.
 
-    Bin 0 holds values below ``LOW`` (reported as 0); bins 1..BINS cover [LOW, HIGH) in equal
-    steps of log10; bin BINS + 1 holds values at or above ``HIGH``.
+    Bin 0 holds values below ``LOW`` (reported as 0); bins 1..BINS cover [LOW, HIGH); bin
+    BINS + 1 holds values at or above ``HIGH`` (reported as HIGH).
 
     Attributes
     ----------
-    counts : ndarray, shape (*cells, BINS + 2), int64
+    counts : ndarray, shape (*cells, BINS + 2), int32
     sums : ndarray, shape cells, float64
         Sum of the values [their unit], for exact means.
     n : int
@@ -46,10 +62,11 @@ class LogHistogram:
     n: int = 0
 
     def __post_init__(self) -> None:
-        self.counts = np.zeros((*self.cells, BINS + 2), dtype=np.int64)
+        # int32 is enough: a cell never holds more values than trials (at most 5e7)
+        self.counts = np.zeros((*self.cells, BINS + 2), dtype=np.int32)
         self.sums = np.zeros(self.cells)
 
-    def add(self, values: np.ndarray, *, axis: int) -> None:
+    def add(self, values: np.ndarray, *, axis: int) -> np.ndarray:
         """Fold a block of values into the histograms.
 
         Parameters
@@ -58,19 +75,34 @@ class LogHistogram:
             Non-negative, finite; removing ``axis`` leaves the shape ``cells``.
         axis : int
             The trial axis.
+
+        Returns
+        -------
+        ndarray, shape cells
+            The block's sums (also added to ``sums``).
         """
-        v = np.moveaxis(np.asarray(values, dtype=np.float64), axis, -1)
+        v = np.ascontiguousarray(np.moveaxis(np.asarray(values, dtype=np.float64), axis, -1))
         if v.shape[:-1] != self.cells:
             raise ValueError(f"values of shape {v.shape[:-1]} for cells {self.cells}")
-        # values below LOW (zero included) land in bin 0; the floor keeps log10 finite
-        logs = np.log10(np.maximum(v, LOW / 2))
-        idx = np.clip(np.floor((logs - _LOG_LOW) / _LOG_WIDTH).astype(np.int64) + 1, 0, BINS + 1)
         n_cells = int(np.prod(self.cells))
-        flat = idx.reshape(n_cells, -1) + (np.arange(n_cells) * (BINS + 2))[:, None]
-        self.counts += np.bincount(flat.ravel(), minlength=n_cells * (BINS + 2)).reshape(
-            self.counts.shape)
-        self.sums += v.sum(axis=-1)
+        idx = v.view(np.int64) >> _SHIFT
+        idx -= _KEY_LOW - 1
+        np.clip(idx, 0, BINS + 1, out=idx)  # zero and negatives (sign bit) land in bin 0
+        flat_counts = self.counts.reshape(n_cells, BINS + 2)
+        # one bincount per cell: a single call over all cells would allocate n_cells x BINS
+        # counters (100 MB) per chunk
+        for c, cell in enumerate(idx.reshape(n_cells, -1)):
+            flat_counts[c] += np.bincount(cell, minlength=BINS + 2).astype(np.int32)
+        block_sums = v.sum(axis=-1)
+        self.sums += block_sums
         self.n += v.shape[-1]
+        return block_sums
+
+    def merge(self, counts: np.ndarray, sums: np.ndarray, n: int) -> None:
+        """Add another histogram's counts, sums and size (same cells and bins)."""
+        self.counts += counts
+        self.sums += sums
+        self.n += n
 
     def mean(self) -> np.ndarray:
         """Exact means, shape ``cells``."""
@@ -87,15 +119,12 @@ class LogHistogram:
         Returns
         -------
         ndarray, shape (k, *cells)
-            The geometric middle of the bin holding the ``q * (n - 1)``-th smallest value
-            (0 for the underflow bin); within :data:`RELATIVE_ERROR` of the sample percentile.
+            The geometric middle of the bin holding the ``floor(q * (n - 1))``-th smallest
+            value (0 for the underflow bin, HIGH for overflow); within :data:`RELATIVE_ERROR` of
+            that sample order statistic.
         """
         q = np.atleast_1d(np.asarray(q, dtype=float))
-        cum = np.cumsum(self.counts, axis=-1)  # (*cells, B + 2)
-        rank = np.floor(q * (self.n - 1)).astype(np.int64)  # 0-based order statistic
-        out = np.empty((len(q), *self.cells))
-        for k, r in enumerate(rank):
-            b = np.argmax(cum > r, axis=-1)
-            mid = 10 ** (_LOG_LOW + (b - 0.5) * _LOG_WIDTH)
-            out[k] = np.where(b == 0, 0.0, mid)
-        return out
+        cum = np.cumsum(self.counts, axis=-1, dtype=np.int64)  # (*cells, B + 2)
+        rank = np.floor(q * (self.n - 1)).astype(np.int64)     # 0-based order statistic
+        values = np.concatenate([[0.0], MIDDLES, [HIGH]])
+        return np.stack([values[np.argmax(cum > r, axis=-1)] for r in rank])

@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 from matplotlib.figure import Figure
 
 from simulator import plots
@@ -119,7 +120,49 @@ def write_figures(analysis: Analysis, folder: Path) -> list[Path]:
     return files
 
 
-def write_run(analysis: Analysis, out: str | Path) -> list[Path]:
+def write_parquet(results: Results, folder: Path) -> list[Path]:
+    """Per-trial outputs as Parquet: ``trials.parquet`` (one row per strategy, trial and year:
+    spend [USD], installed GW, demand and unmet units, dependence share) and ``inputs.parquet``
+    (one row per trial, one column per uncertain input). Written a strategy at a time as row
+    groups, so memory stays at one strategy's rows.
+
+    Needs pyarrow (``pip install ".[parquet]"``).
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise RuntimeError("Parquet output needs pyarrow: pip install "
+                           "'ai-infra-simulator[parquet]'") from exc
+    folder = Path(folder)
+    n, years = results.n_trials, results.years
+    dep = f"{results.scenario.dependence_supplier}_share"
+    trials_path = folder / "trials.parquet"
+    writer = None
+    try:
+        for i, strategy in enumerate(results.strategies):
+            table = pa.table({
+                "strategy": pa.array([strategy] * (n * len(years))).dictionary_encode(),
+                "trial": np.repeat(np.arange(n, dtype=np.int64), len(years)),
+                "year": np.tile(years.astype(np.int16), n),
+                "spend": results.annual[i].ravel(),
+                "installed_gw": results.installed_gw[i].ravel(),
+                "demand_units": results.demand_units.ravel(),
+                "unmet_units": results.unmet_units[i].ravel(),
+                dep: results.dependence_share[i].ravel(),
+            })
+            writer = writer or pq.ParquetWriter(trials_path, table.schema)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
+    inputs_path = folder / "inputs.parquet"
+    pq.write_table(pa.table({"trial": np.arange(n, dtype=np.int64), **results.inputs}),
+                   inputs_path)
+    return [trials_path, inputs_path]
+
+
+def write_run(analysis: Analysis, out: str | Path, *, parquet: bool = False) -> list[Path]:
     """Write every output of a run into ``out``, atomically.
 
     Parameters
@@ -128,14 +171,19 @@ def write_run(analysis: Analysis, out: str | Path) -> list[Path]:
         From :func:`simulator.analysis.analyse`.
     out : str or Path
         Output folder. If it exists it is replaced as a whole once the new outputs are complete.
+    parquet : bool
+        Also write per-trial outputs as Parquet (:func:`write_parquet`).
 
     Returns
     -------
     list of Path
         The files written (inside ``out``).
     """
-    return _write_atomically(out, lambda folder: write_tables(analysis, folder)
-                             + write_figures(analysis, folder))
+    def write(folder: Path) -> list[Path]:
+        files = write_tables(analysis, folder) + write_figures(analysis, folder)
+        return files + (write_parquet(analysis.results, folder) if parquet else [])
+
+    return _write_atomically(out, write)
 
 
 def write_sweep(table, out: str | Path, *, path: str, quantities: list[str]) -> list[Path]:

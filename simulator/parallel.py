@@ -1,0 +1,92 @@
+"""Backends that run blocks of chunks in parallel: local processes, or a Dask cluster.
+
+The unit of work is :func:`simulator.engine.run_block` on a range of consecutive chunks. Chunk
+k always draws from ``SeedSequence(seed, spawn_key=(k,))``, so where a block runs and how many
+there are never changes the numbers: a parallel or distributed run equals a serial one bit for
+bit.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from itertools import pairwise
+
+from simulator.engine import RunPlan, _Accumulator, _progress_bar, run_block
+
+#: Blocks per worker: more than one balances load and shows progress; each block returns its
+#: histogram whole, so not too many.
+BLOCKS_PER_WORKER = 3
+
+
+def _blocks(n_chunks: int, n_blocks: int) -> list[range]:
+    n_blocks = max(1, min(n_blocks, n_chunks))
+    edges = [round(i * n_chunks / n_blocks) for i in range(n_blocks + 1)]
+    return [range(a, b) for a, b in pairwise(edges) if b > a]
+
+
+def _n_chunks(plan: RunPlan) -> int:
+    return -(-plan.trials // plan.chunk_size)
+
+
+def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> _Accumulator:
+    """Run the plan's chunks on ``workers`` local processes.
+
+    Returns
+    -------
+    _Accumulator
+        The whole run, ready for ``.results()``.
+    """
+    blocks = _blocks(_n_chunks(plan), workers * BLOCKS_PER_WORKER)
+    acc = _Accumulator(plan.scenario, plan.trials, keep_spend=plan.keep_spend)
+    bar = _progress_bar(_n_chunks(plan), enabled=progress)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(run_block, plan, block): block for block in blocks}
+        for future in as_completed(futures):
+            acc.absorb(future.result())
+            bar.update(len(futures[future]))
+    bar.close()
+    return acc
+
+
+def run_dask(plan: RunPlan, *, scheduler: str | None = None, progress: bool = False
+             ) -> _Accumulator:
+    """Run the plan's chunks on a Dask cluster.
+
+    Parameters
+    ----------
+    plan : RunPlan
+    scheduler : str, optional
+        Address of a running scheduler (``dask scheduler`` prints it); default: a
+        ``distributed.LocalCluster`` on this machine.
+    progress : bool
+
+    Returns
+    -------
+    _Accumulator
+    """
+    try:
+        from dask.distributed import Client, LocalCluster
+        from dask.distributed import as_completed as dask_completed
+    except ImportError as exc:  # an optional extra
+        raise RuntimeError("the Dask backend needs dask.distributed: pip install "
+                           "'ai-infra-simulator[dask]'") from exc
+    cluster = None if scheduler else LocalCluster(processes=True, dashboard_address=None)
+    client = Client(scheduler or cluster)
+    try:
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+        blocks = _blocks(_n_chunks(plan), n_workers * BLOCKS_PER_WORKER)
+        acc = _Accumulator(plan.scenario, plan.trials, keep_spend=plan.keep_spend)
+        bar = _progress_bar(_n_chunks(plan), enabled=progress)
+        plan_future = client.scatter(plan, broadcast=True)
+        futures = [client.submit(run_block, plan_future, block, pure=False) for block in blocks]
+        sizes = {f.key: len(b) for f, b in zip(futures, blocks, strict=True)}
+        for future in dask_completed(futures):
+            acc.absorb(future.result())
+            bar.update(sizes[future.key])
+            future.release()
+        bar.close()
+        return acc
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
