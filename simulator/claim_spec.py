@@ -25,6 +25,8 @@ CLAIM_METRICS = {
                         "over the horizon [-]; also written <supplier>_share, e.g. nvidia_share",
     "unmet_demand": "share of required compute-years not in service over the horizon [-] "
                     "(no year)",
+    "funding_gap": "the most that must be raised beyond committed funding, through the year "
+                   "(default: the last) [USD]; needs a revenue section",
 }
 OPERATORS = (">=", ">", "<=", "<")
 

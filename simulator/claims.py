@@ -56,6 +56,8 @@ def claim_metric(results: Results, claim: ClaimSpec) -> np.ndarray:
         return results.dependence_share[:, :, results._year_index(year)].astype(np.float64)
     if metric == "unmet_demand":
         return results.metrics()["unmet_demand"][1]
+    if metric == "funding_gap":
+        return results.funding_gap(year)[0]
     raise ValueError(f"unknown claim metric {claim.metric!r}")
 
 

@@ -26,15 +26,20 @@ from simulator.streaming import LogHistogram
 CHUNK_SIZE = 32_768
 
 OTHER_CATEGORIES = ("servers_networking", "datacentre", "energy", "operations")
-PROGRAM_CATEGORY = "inhouse_program"
+LEASE_CATEGORY, PROGRAM_CATEGORY = "lease_payments", "inhouse_program"
 
 
 def categories(scenario: Scenario) -> list[str]:
-    """Spend categories, in reporting order: one ``accelerators_<supplier>`` per supplier, then
-    servers and networking, data-centre construction, energy, operations, and the in-house
-    program (NRE and team) when the scenario has an in-house supplier."""
+    """Spend categories (cash), in reporting order: one ``accelerators_<supplier>`` per supplier
+    (owned chips), then servers and networking, data-centre construction, energy, operations,
+    lease payments when a strategy leases, and the in-house program (NRE and team) when the
+    scenario has an in-house supplier."""
     cats = [f"accelerators_{s}" for s in scenario.supplier_names] + list(OTHER_CATEGORIES)
-    return [*cats, PROGRAM_CATEGORY] if scenario.inhouse_suppliers() else cats
+    if any(strategy.leases for strategy in scenario.strategies.values()):
+        cats.append(LEASE_CATEGORY)
+    if scenario.inhouse_suppliers():
+        cats.append(PROGRAM_CATEGORY)
+    return cats
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,11 @@ class ChunkOutput:
     unmet_units: np.ndarray    # (strategy, year, n) [compute units]
     net_saving: np.ndarray     # (strategy, n) [USD]
     breakeven: np.ndarray      # (strategy, n) [calendar year; inf never; nan no program]
+    economic_cost: np.ndarray  # (strategy, n) [USD] over the horizon
+    committed_lease: np.ndarray        # (strategy, n) [USD] owed after the horizon
+    operating_cash_flow: np.ndarray    # (year, n) [USD]
+    funding: np.ndarray        # (year, n) [USD] cumulative committed funding
+    interest: np.ndarray       # (year, n) [USD]
 
 
 def _start_levels(scenario: Scenario, d: Draws, lifetime: np.ndarray, new_kw: np.ndarray
@@ -182,55 +192,92 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
     om = d["operations.cost_per_mw_year"]
 
     cats = categories(scenario)
+    at = {c: k for k, c in enumerate(cats)}
     n_sup, n_strat = len(names), len(scenario.strategies)
     spend = np.zeros((n_strat, len(cats), n_years, n))
     gw = np.empty((n_strat, n_years, n))
     unmet = np.empty((n_strat, n_years, n))
+    economic = np.empty((n_strat, n))
+    committed = np.zeros((n_strat, n))
     net_saving = np.full((n_strat, n), np.nan)
     breakeven = np.full((n_strat, n), np.nan)
+    energy_per_mw = cm.HOURS_PER_YEAR * d["energy.utilisation"] * d["energy.pue"] \
+        * d["energy.price_per_mwh"]
+    dc_surv = cm.survival_matrix(d["datacentre.life_years"], n_years)
     for i, strategy in enumerate(scenario.strategies.values()):
         shares = strategy.share_matrix(years, names)  # (year, supplier)
+        lease = strategy.lease_path(years)[:, None]   # (year, 1)
+        contract = (cm.contract_matrix(scenario.leasing.contract_years, n_years)
+                    if strategy.leases else None)
         fb = None if strategy.fallback is None else names.index(strategy.fallback)
         used = [name for name in inhouse if strategy.uses(name)]
-        bought = np.zeros((n_years, n))
+        owned = np.zeros((n_years, n))
+        leased = np.zeros((n_years, n))
         delivered = np.zeros((n_sup, n_years, n))
         price = supply.price.copy()
         cumulative = {name: np.zeros(n) for name in used}
         for t in range(n_years):  # the fleet, learning and fallbacks depend on earlier years
-            alive = legacy[t] + np.einsum("vn,vn->n", bought[:t], surv[t, :t])
+            alive = legacy[t] + np.einsum("vn,vn->n", owned[:t], surv[t, :t])
+            if contract is not None:
+                alive += np.einsum("vn,v->n", leased[:t], contract[t, :t, 0])
             need = cm.units_needed(demand[t], alive)
             got = cm.allocate(shares[t][:, None] * need, supply.fraction[:, t],
                               supply.capacity[:, t], fb)
             delivered[:, t] = got
-            bought[t] = got.sum(axis=0)
+            total = got.sum(axis=0)
+            owned[t], leased[t] = total * (1.0 - lease[t]), total * lease[t]
             for name in used:
                 j, p = inhouse[name], f"suppliers.{name}"
                 price[j, t] *= cm.wright_factor(cumulative[name], d[f"{p}.capacity.first_year"],
                                                 d[f"{p}.learning_rate"])
                 cumulative[name] += got[j]
+        bought_value = delivered * price  # (supplier, year, n) [USD], owned and leased
         chips = spend[i, :n_sup]
-        np.multiply(delivered, price, out=chips)  # (supplier, year, n) [USD]
+        np.multiply(bought_value, 1.0 - lease, out=chips)  # owned chips only
         chips_total = chips.sum(axis=0)
         kw_bought = np.einsum("stn,stn->tn", delivered, supply.kw)
-        power = (cm.in_service(kw_bought, surv) + legacy * legacy_kw) * 1e-3
-        short = demand - cm.in_service(bought, surv) - legacy
+        kw_owned = kw_bought * (1.0 - lease)
+        power = (cm.in_service(kw_owned, surv) + legacy * legacy_kw) * 1e-3   # owned [MW]
+        fleet = cm.in_service(owned, surv) + legacy
+        leased_mw = 0.0
+        if contract is not None:
+            units = owned + leased
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mix_price = np.where(units > 0, bought_value.sum(axis=0) / units, 0.0)
+                mix_kw = np.where(units > 0, kw_bought / units, 0.0)
+            rent = cm.lease_price(mix_price, multiple, mix_kw, cost_per_mw, lifetime,
+                                  energy_per_mw, om, d["leasing.provider_margin"])
+            payment = leased * rent  # yearly payment of each year's contracts [USD/yr]
+            spend[i, at[LEASE_CATEGORY]] = cm.in_service(payment, contract)
+            committed[i] = cm.committed_after_horizon(payment, scenario.leasing.contract_years)
+            fleet += cm.in_service(leased, contract)
+            leased_mw = cm.in_service(kw_bought * lease, contract) * 1e-3
+        short = demand - fleet
         # a fully served year leaves only rounding residue (~1e-16 relative): that is not unmet
         unmet[i] = np.where(short > 1e-9 * demand, short, 0.0)
-        spend[i, n_sup] = multiple * chips_total
-        spend[i, n_sup + 1] = cm.datacentre_build_mw(power, legacy_mw) * cost_per_mw
-        spend[i, n_sup + 2] = cm.energy_cost(power, d["energy.utilisation"], d["energy.pue"],
-                                             d["energy.price_per_mwh"])
-        spend[i, n_sup + 3] = power * om
+        spend[i, at["servers_networking"]] = multiple * chips_total
+        build = cm.datacentre_build_mw(power, legacy_mw) * cost_per_mw
+        spend[i, at["datacentre"]] = build
+        spend[i, at["energy"]] = power * energy_per_mw
+        spend[i, at["operations"]] = power * om
+        program = 0.0
         if used:
             program = sum(supply.program[name] for name in used)
-            spend[i, n_sup + 4] = program
-            # merchant spend avoided: in-house units priced at the fallback's price that year
-            own_units = sum(delivered[inhouse[name]] for name in used)
+            spend[i, at[PROGRAM_CATEGORY]] = program
+            # merchant spend avoided: owned in-house units at the fallback's price that year
+            own_units = sum(delivered[inhouse[name]] for name in used) * (1.0 - lease)
             own_spend = sum(chips[inhouse[name]] for name in used)
             path = np.cumsum(own_units * price[fb] - own_spend - program, axis=0)
             net_saving[i] = path[-1]
             breakeven[i] = cm.breakeven_year(path, years)
-        gw[i] = power * 1e-3
+        # economic cost: owned hardware depreciated over its life, buildings over theirs
+        depreciation = cm.in_service(chips_total * (1.0 + multiple), surv) / lifetime \
+            + cm.in_service(build, dc_surv) / d["datacentre.life_years"]
+        opex = spend[i, at["energy"]] + spend[i, at["operations"]] + program
+        if contract is not None:
+            opex = opex + spend[i, at[LEASE_CATEGORY]]
+        economic[i] = (depreciation + opex).sum(axis=0)
+        gw[i] = (power + leased_mw) * 1e-3
     annual = spend.sum(axis=1)                                   # (S, T, n)
     npv = np.einsum("stn,tn->sn", annual, discount)
     dep = spend[:, names.index(scenario.dependence_supplier)]   # (S, T, n)
@@ -238,10 +285,31 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(chips_total > 0, dep / chips_total, np.nan)
         share_total = dep.sum(axis=1) / chips_total.sum(axis=1)
+    operating, funding, interest = _cash(scenario, d, n_years)
     return ChunkOutput(spend=spend, annual=annual, npv=npv, dependence_share=share,
                        dependence_share_total=share_total, installed_gw=gw,
                        demand_units=demand, unmet_units=unmet, net_saving=net_saving,
-                       breakeven=breakeven)
+                       breakeven=breakeven, economic_cost=economic, committed_lease=committed,
+                       operating_cash_flow=operating, funding=funding, interest=interest)
+
+
+def _cash(scenario: Scenario, d: Draws, n_years: int
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Operating cash flow, cumulative committed funding and interest, each (T, n) [USD]."""
+    n = d.n_trials
+    if scenario.revenue is None:
+        zeros = np.zeros((n_years, n))
+        return zeros, zeros, zeros
+    revenue = cm.growth_path(d["revenue.start"], d["revenue.growth"], d["revenue.decay"],
+                             n_years)
+    operating = revenue * (1.0 - d["revenue.other_costs_share"])
+    raises = scenario.funding.raises
+    funding, interest = cm.funding_paths(
+        [d[f"funding.raises[{k}].amount"] for k in range(len(raises))], d.raises_happen,
+        [r.year - scenario.horizon.start for r in raises],
+        [d[f"funding.raises[{k}].interest_rate"] * (r.kind == "debt")
+         for k, r in enumerate(raises)], n_years, n)
+    return operating, funding + d["funding.cash_at_start"], interest
 
 
 def chunk_rng(seed: int, index: int) -> np.random.Generator:
@@ -263,7 +331,12 @@ TRIAL_FIELDS = {
     "dependence_share_total": (np.float64, "sn"),
     "net_saving": (np.float64, "sn"),
     "breakeven": (np.float64, "sn"),
+    "economic_cost": (np.float64, "sn"),
+    "committed_lease": (np.float64, "sn"),
     "demand_units": (np.float32, "nt"),
+    "operating_cash_flow": (np.float32, "nt"),
+    "funding": (np.float32, "nt"),
+    "interest": (np.float32, "nt"),
 }
 
 
@@ -481,8 +554,11 @@ class _Accumulator:
                        dependence_share=k["dependence_share"],
                        dependence_share_total=k["dependence_share_total"],
                        inhouse_net_saving=k["net_saving"],
-                       inhouse_breakeven_year=k["breakeven"], inputs=self.inputs,
-                       provenance=prov, spend=self.spend)
+                       inhouse_breakeven_year=k["breakeven"],
+                       economic_cost=k["economic_cost"], committed_lease=k["committed_lease"],
+                       operating_cash_flow=k["operating_cash_flow"], funding=k["funding"],
+                       interest=k["interest"], inputs=self.inputs, provenance=prov,
+                       spend=self.spend)
 
 
 def _progress_bar(total: int, *, enabled: bool):

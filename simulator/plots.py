@@ -22,7 +22,7 @@ CATEGORY_COLOURS = {
     "operations": "#999999",
 }
 #: Metrics measured in USD (axes get money formatting and, for distributions, a log scale).
-MONEY_METRICS = ("cumulative_spend", "spend", "npv")
+MONEY_METRICS = ("cumulative_spend", "spend", "npv", "funding_gap")
 SUPPLIER_COLOURS = ["#009E73", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
 
 
@@ -464,4 +464,35 @@ def sweep_chart(table, *, quantity: str = "cumulative_spend", path: str = "value
                  f"band: {band})", fontsize="medium")
     ax.grid(alpha=0.3)
     ax.legend(frameon=False, fontsize="small")
+    return ax
+
+
+def funding_chart(results: Results, *, ax: Axes | None = None) -> Axes:
+    """Cumulative cash need per strategy against cumulative committed funding, by year:
+    medians with P25-P75 bands. Where a strategy's line rises above the funding line, money
+    beyond what is committed must be raised.
+
+    Returns
+    -------
+    Axes
+    """
+    ax = ax or plt.figure(figsize=(8, 4.5)).gca()
+    need = results.cash_need()
+    years = results.years
+    for i, s in enumerate(results.strategies):
+        q25, q50, q75 = np.percentile(need[i], [25, 50, 75], axis=0)
+        c = _colour(results, s)
+        ax.fill_between(years, q25, q75, color=c, alpha=0.12, lw=0)
+        ax.plot(years, q50, color=c, lw=2, label=f"cash need: {s}")
+    f25, f50, f75 = np.percentile(results.funding, [25, 50, 75], axis=0)
+    ax.fill_between(years, f25, f75, color="#777777", alpha=0.25, lw=0)
+    ax.plot(years, f50, color="black", lw=2, ls="--", label="committed funding")
+    ax.axhline(0, color="black", lw=0.6)
+    ax.yaxis.set_major_formatter(usd_formatter)
+    ax.set_xlabel("year")
+    ax.set_ylabel("cumulative [USD, nominal]")
+    ax.set_title("Cumulative cash need (infrastructure cash spend - operating cash flow) vs "
+                 "committed funding; median and P25-P75", fontsize="medium")
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False, fontsize="small", loc="upper left")
     return ax

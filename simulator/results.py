@@ -85,6 +85,17 @@ class Results:
     inhouse_breakeven_year : ndarray, shape (S, n), float64
         First year from which the cumulative net saving stays non-negative; ``inf`` if not by
         the horizon's end; NaN without an in-house supplier.
+    economic_cost : ndarray, shape (S, n), float64
+        Cost over the horizon with owned hardware depreciated over its life and buildings over
+        theirs, plus energy, operations, lease payments and the in-house program [USD].
+    committed_lease : ndarray, shape (S, n), float64
+        Lease payments still owed after the horizon on contracts signed within it [USD].
+    operating_cash_flow : ndarray, shape (n, T), float32
+        Revenue minus non-infrastructure operating costs [USD/yr]; zeros without ``revenue``.
+    funding : ndarray, shape (n, T), float32
+        Cumulative funding received by each year from raises that materialise [USD].
+    interest : ndarray, shape (n, T), float32
+        Interest paid on debt raises [USD/yr].
     inputs : dict of str to ndarray, each shape (n,), float32
         The sampled value of every uncertain input, by key path [input's unit].
     provenance : dict
@@ -107,6 +118,11 @@ class Results:
     dependence_share_total: np.ndarray = field(repr=False)
     inhouse_net_saving: np.ndarray = field(repr=False)
     inhouse_breakeven_year: np.ndarray = field(repr=False)
+    economic_cost: np.ndarray = field(repr=False)
+    committed_lease: np.ndarray = field(repr=False)
+    operating_cash_flow: np.ndarray = field(repr=False)
+    funding: np.ndarray = field(repr=False)
+    interest: np.ndarray = field(repr=False)
     inputs: dict[str, np.ndarray] = field(repr=False)
     provenance: dict[str, Any] = field(repr=False)
     spend: np.ndarray | None = field(default=None, repr=False)
@@ -114,7 +130,9 @@ class Results:
     def __post_init__(self) -> None:
         arrays = [self.annual, self.npv, self.installed_gw, self.demand_units, self.unmet_units,
                   self.dependence_share, self.dependence_share_total, self.inhouse_net_saving,
-                  self.inhouse_breakeven_year, self.category_spend.counts,
+                  self.inhouse_breakeven_year, self.economic_cost, self.committed_lease,
+                  self.operating_cash_flow, self.funding, self.interest,
+                  self.category_spend.counts,
                   self.category_spend.sums, *self.inputs.values()]
         for arr in [*arrays, *([] if self.spend is None else [self.spend])]:
             arr.flags.writeable = False
@@ -395,3 +413,73 @@ class Results:
         from simulator import plots
 
         return plots.s_curve(self, claim, ax=ax)
+
+    # -- funding view -----------------------------------------------------------------------------
+
+    def cash_need(self) -> np.ndarray:
+        """Cumulative cash need by year: infrastructure cash spend plus debt interest minus
+        operating cash flow, summed from the start year.
+
+        Returns
+        -------
+        ndarray, shape (S, n, T), float64 [USD, nominal]
+        """
+        yearly = self.annual.astype(np.float64) + (self.interest - self.operating_cash_flow)
+        return np.cumsum(yearly, axis=2)
+
+    def funding_gap(self, through: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The most that must be raised beyond committed funding, through a year.
+
+        Parameters
+        ----------
+        through : int, optional
+            Last year considered (default: the horizon's end).
+
+        Returns
+        -------
+        gap : ndarray, shape (S, n) [USD]
+            ``max(0, max_t (cumulative cash need - cumulative committed funding))``.
+        year : ndarray, shape (S, n)
+            First year with a positive gap; ``inf`` if none.
+        """
+        from simulator.cost_model import funding_gap
+
+        t = self._year_index(through) + 1
+        return funding_gap(self.cash_need()[:, :, :t], self.funding[None, :, :t],
+                           self.years[:t])
+
+    def funding_table(self) -> pd.DataFrame:
+        """Per strategy: what must be raised and how likely committed money suffices.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``strategy, metric, unit, mean, p5, p50, p95`` for ``cash_spend`` (cumulative
+            cash spend), ``economic_cost``, ``committed_lease_payments`` (owed after the
+            horizon), ``cash_need_peak`` (the peak of cumulative cash need), ``funding_gap`` and
+            ``gap_year`` (percentiles of the year the gap opens, ``inf`` = never; no mean), and
+            ``p_funded`` (probability that committed funding covers every year: mean).
+        """
+        need = self.cash_need()
+        gap, opens = self.funding_gap()
+        series = {
+            "cash_spend": ("USD", self.cumulative()),
+            "economic_cost": ("USD", self.economic_cost),
+            "committed_lease_payments": ("USD", self.committed_lease),
+            "cash_need_peak": ("USD", np.maximum(need.max(axis=2), 0.0)),
+            "funding_gap": ("USD", gap),
+            "gap_year": ("year", opens),
+            "p_funded": ("probability", (gap <= 0).astype(float)),
+        }
+        rows = []
+        for metric, (unit, values) in series.items():
+            for i, s in enumerate(self.strategies):
+                v = values[i]
+                if metric == "gap_year":
+                    q = np.percentile(v, [5, 50, 95], method="inverted_cdf")
+                    mean = np.nan
+                else:
+                    q, mean = np.percentile(v, [5, 50, 95]), v.mean()
+                rows.append({"strategy": s, "metric": metric, "unit": unit, "mean": mean,
+                             "p5": q[0], "p50": q[1], "p95": q[2]})
+        return pd.DataFrame(rows)

@@ -66,12 +66,15 @@ class Draws:
         Per shock: whether an event starts in that year (only inside the shock's window).
     generation_fails : dict of str to ndarray, each shape (trial, generation), bool
         Per in-house supplier: whether each chip generation fails.
+    raises_happen : list of ndarray, each shape (trial,), bool
+        Per funding raise (in scenario order): whether it materialises in full.
     """
 
     values: dict[str, np.ndarray]
     demand_noise: np.ndarray
     shock_starts: dict[str, np.ndarray]
     generation_fails: dict[str, np.ndarray]
+    raises_happen: list[np.ndarray]
 
     @property
     def n_trials(self) -> int:
@@ -149,7 +152,8 @@ def draws_from_uniforms(scenario: Scenario, u: np.ndarray, *, rng: np.random.Gen
         keyed stream; these are not part of the design). Unused when ``central``.
     central : bool
         Hold the yearly noise at zero and every discrete event at its median outcome instead
-        (a shock starts, or a chip generation fails, only where its probability exceeds 1/2).
+        (a shock starts, a chip generation fails or a raise materialises only where its
+        probability exceeds 1/2).
         Sensitivity designs use this to evaluate a deterministic model of the inputs.
 
     Returns
@@ -181,7 +185,11 @@ def draws_from_uniforms(scenario: Scenario, u: np.ndarray, *, rng: np.random.Gen
         n_gen = program.generations(int(years[-1]))
         e = stream(rng, f"~suppliers.{name}.generation_fails").random((n_trials, n_gen))
         fails[name] = e < values[f"suppliers.{name}.program.failure_probability"][:, None]
-    return Draws(values=values, demand_noise=noise, shock_starts=starts, generation_fails=fails)
+    raises = [stream(rng, f"~funding.raises[{i}].happens").random(n_trials)
+              < values[f"funding.raises[{i}].probability"]
+              for i in range(len(scenario.funding.raises))]
+    return Draws(values=values, demand_noise=noise, shock_starts=starts, generation_fails=fails,
+                 raises_happen=raises)
 
 
 def _central(scenario: Scenario, values: dict[str, np.ndarray], n_trials: int) -> Draws:
@@ -197,8 +205,10 @@ def _central(scenario: Scenario, values: dict[str, np.ndarray], n_trials: int) -
         n_gen = scenario.suppliers[name].program.generations(int(years[-1]))
         p = values[f"suppliers.{name}.program.failure_probability"]
         fails[name] = np.repeat((p > 0.5)[:, None], n_gen, axis=1)
+    raises = [values[f"funding.raises[{i}].probability"] > 0.5
+              for i in range(len(scenario.funding.raises))]
     return Draws(values=values, demand_noise=np.zeros((n_trials, len(years))),
-                 shock_starts=starts, generation_fails=fails)
+                 shock_starts=starts, generation_fails=fails, raises_happen=raises)
 
 
 def sample(scenario: Scenario, n_trials: int, *, rng: np.random.Generator,

@@ -300,6 +300,13 @@ def _share_table(value: Any) -> Any:
     return value
 
 
+def _lease_table(value: Any) -> Any:
+    """``0.3`` or ``"30%"`` -> ``{"all": 0.3}``; year keys become text."""
+    if isinstance(value, dict):
+        return {str(k): parse_quantity(v) for k, v in value.items()}
+    return {"all": parse_quantity(value)}
+
+
 def _share_value(value: Any) -> float:
     return parse_quantity(value)
 
@@ -318,6 +325,34 @@ class Strategy(_Model):
     shares: Annotated[dict[str, ShareRow], BeforeValidator(_share_table)] = Field(
         description="Shares of each year's purchases per supplier, summing to 1; either one "
                     "mapping for all years or a mapping from year to shares.")
+    lease_share: Annotated[dict[str, float], BeforeValidator(_lease_table)] = Field(
+        default_factory=lambda: {"all": 0.0},
+        description="[-] share of each year's new capacity rented from cloud providers instead "
+                    "of bought: one number, or a mapping from year to share (linear between).")
+
+    @field_validator("lease_share")
+    @classmethod
+    def _lease_rows(cls, rows: dict[str, float]) -> dict[str, float]:
+        for key, value in rows.items():
+            if key != "all":
+                try:
+                    int(key)
+                except ValueError:
+                    raise ValueError(f"lease shares are keyed by year; {key!r} is not a "
+                                     "year") from None
+            if not 0 <= value <= 1:
+                raise ValueError(f"lease share {value:g} is outside [0, 1]")
+        return rows
+
+    def lease_path(self, years: np.ndarray) -> np.ndarray:
+        """Lease share by year, linear between listed years and flat outside, shape (year,)."""
+        keys = sorted(self.lease_share, key=lambda k: -np.inf if k == "all" else int(k))
+        xs = np.array([years[0] if k == "all" else int(k) for k in keys], dtype=float)
+        return np.interp(years, xs, [self.lease_share[k] for k in keys])
+
+    @property
+    def leases(self) -> bool:
+        return any(v > 0 for v in self.lease_share.values())
 
     @field_validator("shares")
     @classmethod
@@ -391,6 +426,56 @@ class ServersNetworking(_Model):
 
 class Datacentre(_Model):
     cost_per_mw: Positive = Field(description="[USD/MW] construction cost per MW of IT capacity.")
+    life_years: Positive = Field(default_factory=lambda: Fixed(value=20.0),
+                                 description="[yr] service life of a building, for economic "
+                                 "cost (straight-line depreciation).")
+
+
+class Leasing(_Model):
+    """Capacity rented from cloud providers.
+
+    A provider prices a compute unit-year at its own cost times ``1 + provider_margin``: the
+    chip and servers over the fleet lifetime, the data centre over its life, plus energy and
+    operations; the contract runs ``contract_years`` and the rented units serve for that long.
+    """
+
+    provider_margin: Uncertain(-0.5, None) = Field(  # type: ignore[valid-type]
+        description="[-] provider's margin over its own cost per compute unit-year.")
+    contract_years: int = Field(5, ge=1, le=30, description="[yr] length of lease contracts.")
+    source: str | None = None
+
+
+class Revenue(_Model):
+    """Revenue and the operating cash it leaves once non-infrastructure costs are paid."""
+
+    start: Positive = Field(description="[USD/yr] revenue in the start year.")
+    growth: GrowthRate = Field(description="[1/yr] growth in the first projected year.")
+    decay: Fraction = Field(default_factory=lambda: Fixed(value=0.0),
+                            description="[-] fraction of the growth rate lost each year.")
+    other_costs_share: Fraction = Field(description="[-] operating costs other than "
+                                        "infrastructure (staff, sales, ...) as a share of "
+                                        "revenue.")
+
+
+class Raise(_Model):
+    """An announced or expected raise: equity, or debt that pays interest from the next year."""
+
+    name: str
+    year: int = Field(ge=1990, le=2200)
+    amount: Positive = Field(description="[USD] amount if it materialises in full.")
+    probability: Fraction = Field(default_factory=lambda: Fixed(value=1.0),
+                                  description="[-] chance it materialises in full (else 0).")
+    kind: Literal["equity", "debt"] = "equity"
+    interest_rate: Fraction = Field(default_factory=lambda: Fixed(value=0.0),
+                                    description="[1/yr] interest on debt.")
+    source: str | None = None
+
+
+class Funding(_Model):
+    cash_at_start: NonNegative = Field(default_factory=lambda: Fixed(value=0.0),
+                                       description="[USD] cash on hand at the start of the "
+                                       "first year.")
+    raises: list[Raise] = Field(default_factory=list)
 
 
 class Energy(_Model):
@@ -457,6 +542,9 @@ class Scenario(_Model):
     energy: Energy
     operations: Operations
     shocks: dict[str, Shock] = Field(default_factory=dict)
+    leasing: Leasing | None = None
+    revenue: Revenue | None = None
+    funding: Funding = Field(default_factory=Funding)
     sampling: Sampling = Field(default_factory=Sampling)
     claims: list[ClaimInput] = Field(default_factory=list, description="Statements to test, "
                                      "e.g. 'cumulative_spend through 2030 >= 7T'.")
@@ -493,6 +581,13 @@ class Scenario(_Model):
                 raise ValueError(f"strategies.{name}: uses in-house supplier {inhouse[0]!r} and "
                                  "needs a 'fallback' merchant supplier for when it is late, "
                                  "fails or is capped")
+        leasing = [name for name, strat in self.strategies.items() if strat.leases]
+        if leasing and self.leasing is None:
+            raise ValueError(f"strategies.{leasing[0]}.lease_share: leasing needs a 'leasing' "
+                             "section (provider_margin, contract_years)")
+        if (self.funding.raises or self.funding.cash_at_start.quantile(0.5) > 0) \
+                and self.revenue is None:
+            raise ValueError("funding: a funding view needs a 'revenue' section")
         for name, shock in self.shocks.items():
             for supplier in shock.suppliers:
                 if supplier not in known:
@@ -654,3 +749,6 @@ def _walk(obj: Any, path: str) -> Iterator[tuple[str, _Base]]:
     elif isinstance(obj, dict):
         for k, v in obj.items():
             yield from _walk(v, join_path(path, k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _walk(v, join_path(path, i))

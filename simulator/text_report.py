@@ -36,6 +36,7 @@ def format_summary(analysis: Analysis) -> str:
         lines.append("")
     if len(results.strategies) > 1:
         lines += _format_comparison(results, table, width)
+    lines += format_funding(results)
     if not analysis.claims.empty:
         lines += _format_claims(analysis, width)
     lines += _format_drivers(analysis)
@@ -135,3 +136,29 @@ def format_sweep(table, path: str, quantities: list[str]) -> str:
             lines.append(f"  {value!s:>12}  " + "".join(f"{c:>{max(width, 24)}}" for c in cells))
         lines.append("")
     return "\n".join(lines)
+
+
+def format_funding(results) -> list[str]:
+    """Funding view per strategy: what must be raised beyond committed money, and how likely
+    committed money suffices."""
+    if results.scenario.revenue is None:
+        return []
+    table = results.funding_table().set_index(["metric", "strategy"])
+    width = max(len(s) for s in results.strategies) + 2
+    end = int(results.years[-1])
+    lines = [f"Funding through {end} (cash need = infrastructure cash spend + interest - "
+             "operating cash flow)",
+             f"  {'strategy':<{width}}{'peak need P50':>15}{'gap P50':>11}{'gap P95':>11}"
+             f"{'P(funded)':>11}{'gap opens P50':>15}{'lease owed P50':>16}"]
+    for s in results.strategies:
+        def get(metric, col, s=s):
+            return table.loc[(metric, s), col]
+        year = get("gap_year", "p50")
+        lines.append(f"  {s:<{width}}{format_usd(get('cash_need_peak', 'p50')):>15}"
+                     f"{format_usd(get('funding_gap', 'p50')):>11}"
+                     f"{format_usd(get('funding_gap', 'p95')):>11}"
+                     f"{format_probability(get('p_funded', 'mean')):>11}"
+                     f"{'never' if year == float('inf') else int(year):>15}"
+                     f"{format_usd(get('committed_lease_payments', 'p50')):>16}")
+    return [*lines, "  gap: the most that must be raised beyond committed funding; P(funded): "
+            "committed funding covers every year", ""]

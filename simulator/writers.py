@@ -59,6 +59,8 @@ def write_tables(analysis: Analysis, folder: Path) -> list[Path]:
         tables["claims.csv"] = analysis.claims
     if not analysis.drivers.empty:
         tables["what_must_be_true.csv"] = analysis.drivers
+    if results.scenario.revenue is not None:
+        tables["funding.csv"] = results.funding_table()
     tables["sensitivity.csv"] = analysis.sensitivity
     files = []
     for name, table in tables.items():
@@ -106,6 +108,10 @@ def write_figures(analysis: Analysis, folder: Path) -> list[Path]:
         for ax, claim in zip(axes[:, 0], claims, strict=True):
             plots.s_curve(results, claim, ax=ax)
         _save(fig, folder / "s_curve.png", files)
+    if results.scenario.revenue is not None:
+        fig = Figure(figsize=(10, 5.5), layout="constrained")
+        plots.funding_chart(results, ax=fig.subplots())
+        _save(fig, folder / "funding.png", files)
     base = results.scenario.baseline_strategy
     top = 12
     fig = Figure(figsize=(10, 0.42 * top + 1.8), layout="constrained")
