@@ -80,13 +80,20 @@ def evaluate_claims(results: Results, claims: Iterable[ClaimSpec | str | dict] |
         ``MIN_TAIL_TRIALS`` trials fall on the rarer side.
     """
     specs = [as_claim(c) for c in (results.scenario.claims if claims is None else claims)]
+    counted = {c.label: c for c in results.scenario.claims}
+    totals = results.totals
     rows = []
     for claim in specs:
         values = claim_metric(results, claim)
+        # a claim of the scenario was counted over every trial during the run
+        streamed = totals is not None and counted.get(claim.label) == claim
         for i, strategy in enumerate(results.strategies):
             v = values[i][~np.isnan(values[i])]
-            n = v.size
-            k = int(_OPS[claim.op](v, claim.threshold).sum())
+            if streamed:
+                k, n = int(totals.claims[claim.label][0][i]), int(totals.claims[claim.label][1][i])
+            else:
+                n = v.size
+                k = int(_OPS[claim.op](v, claim.threshold).sum())
             p = k / n if n else np.nan
             lo, hi = wilson_interval(k, n) if n else (np.nan, np.nan)
             rare = min(k, n - k)
@@ -97,6 +104,6 @@ def evaluate_claims(results: Results, claims: Iterable[ClaimSpec | str | dict] |
                          "ci_low": float(lo), "ci_high": float(hi),
                          "mc_se": float(np.sqrt(p * (1 - p) / n)) if n else np.nan,
                          "trials": n, "trials_true": k,
-                         "metric_p50": float(np.median(v)) if n else np.nan,
+                         "metric_p50": float(np.median(v)) if v.size else np.nan,
                          "threshold": claim.threshold, "warning": warning})
     return pd.DataFrame(rows)

@@ -17,9 +17,14 @@ import numpy as np
 
 from simulator import cost_model as cm
 from simulator.results import Results, provenance
+from simulator.run_totals import RunTotals
 from simulator.sampling import Draws, sample
 from simulator.scenario import InHouse, Merchant, Scenario
 from simulator.streaming import LogHistogram
+
+#: Per-trial arrays are kept for at most this many trials by default (about 1.3 GB for the
+#: base scenario); beyond, statistics stream (see :func:`simulate`).
+KEEP_TRIALS = 1_000_000
 
 #: Default number of trials per chunk: big enough to amortise NumPy overhead, small enough that
 #: the (trial, year, vintage) fleet array of a chunk stays around 30 MB.
@@ -342,7 +347,8 @@ TRIAL_FIELDS = {
 
 def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None = None,
              design: str | None = None, chunk_size: int = CHUNK_SIZE,
-             keep_spend: bool = False, workers: int | None = None,
+             keep_spend: bool = False, keep_trials: int | None = KEEP_TRIALS,
+             workers: int | None = None,
              backend: str = "local", scheduler: str | None = None,
              progress: bool = False) -> Results:
     """Run the Monte Carlo simulation of every strategy on common random numbers.
@@ -364,6 +370,11 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
         Also keep spend per trial, year and category (``Results.spend``, float64, S x n x T x C
         numbers: fine for thousands of trials, too big for millions). Category statistics are
         always available from streaming histograms.
+    keep_trials : int or None
+        Keep per-trial arrays for at most this many trials (the first ones: a uniform random
+        subsample), bounding memory; means, claim probabilities and paired comparisons still
+        cover every trial (exact streaming totals), and category percentiles too (histograms).
+        None keeps all.
     workers : int, optional
         Local processes (default: one per core, at most one per chunk). Results do not depend
         on it: chunk k always draws from stream k.
@@ -388,7 +399,7 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
     t0 = time.perf_counter()
     n_chunks = -(-n // chunk_size)
     plan = RunPlan(scenario=scenario, trials=n, seed=seed, design=design,
-                   chunk_size=chunk_size, keep_spend=keep_spend)
+                   chunk_size=chunk_size, keep_spend=keep_spend, keep_trials=keep_trials)
     if backend == "dask":
         from simulator.parallel import run_dask
 
@@ -410,6 +421,7 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
                       wall_seconds=time.perf_counter() - t0)
     prov["backend"] = backend
     prov["workers"] = workers_used
+    prov["kept_trials"] = min(n, keep_trials) if keep_trials is not None else n
     return acc.results(prov)
 
 
@@ -423,6 +435,7 @@ class RunPlan:
     design: str | None
     chunk_size: int
     keep_spend: bool
+    keep_trials: int | None = None
 
     def chunk_bounds(self, k: int) -> tuple[int, int]:
         """Trials ``[lo, hi)`` of chunk k."""
@@ -448,7 +461,8 @@ def run_block(plan: RunPlan, chunks: range, on_chunk=None) -> _Accumulator:
     """
     lo = plan.chunk_bounds(chunks.start)[0]
     hi = plan.chunk_bounds(chunks.stop - 1)[1]
-    acc = _Accumulator(plan.scenario, hi - lo, keep_spend=plan.keep_spend, offset=lo)
+    acc = _Accumulator(plan.scenario, hi - lo, keep_spend=plan.keep_spend, offset=lo,
+                       keep_trials=plan.keep_trials)
     for k in chunks:
         c_lo, c_hi = plan.chunk_bounds(k)
         draws = sample(plan.scenario, c_hi - c_lo, rng=chunk_rng(plan.seed, k),
@@ -486,70 +500,96 @@ def evaluate(scenario: Scenario, draws: Draws, *, keep_spend: bool = False,
 
 
 class _Accumulator:
-    """Per-trial arrays and streaming histograms of a span of trials.
+    """Per-trial arrays, streaming histograms and run totals of a span of trials.
 
-    A worker fills one for its block of chunks; the caller merges blocks into the run's. The
-    histogram sums are kept per chunk and added in chunk order at the end, so a run's numbers
-    are the same bit for bit whatever the number of workers.
+    A worker fills one for its block of chunks; the caller merges blocks into the run's.
+    Per-trial arrays are kept only for run trials below ``keep_trials``; the totals
+    (:class:`RunTotals`) and histograms cover every trial. Histogram sums and totals are kept
+    per chunk and combined in chunk order at the end, so a run's numbers are the same bit for
+    bit whatever the number of workers.
     """
 
-    def __init__(self, scenario: Scenario, n: int, *, keep_spend: bool, offset: int = 0) -> None:
+    def __init__(self, scenario: Scenario, n: int, *, keep_spend: bool, offset: int = 0,
+                 keep_trials: int | None = None, streaming: bool = True) -> None:
         self.scenario = scenario
         self.offset = offset
         self.cats = categories(scenario)
+        keep_end = offset + n if keep_trials is None else min(offset + n, keep_trials)
+        self.n_kept = max(0, keep_end - offset)
         n_strat, n_years = len(scenario.strategies), len(scenario.years)
-        sizes = {"s": n_strat, "n": n, "t": n_years}
+        sizes = {"s": n_strat, "n": self.n_kept, "t": n_years}
         self.kept = {name: np.empty(tuple(sizes[a] for a in axes), dtype=dtype)
                      for name, (dtype, axes) in TRIAL_FIELDS.items()}
-        self.spend = np.empty((n_strat, n, n_years, len(self.cats))) if keep_spend else None
-        self.histogram = LogHistogram((n_strat, len(self.cats), n_years))
+        self.spend = (np.empty((n_strat, self.n_kept, n_years, len(self.cats))) if keep_spend
+                      else None)
+        self.histogram = LogHistogram((n_strat, len(self.cats), n_years)) if streaming else None
         self.chunk_sums: dict[int, np.ndarray] = {}
+        self.chunk_totals: dict[int, RunTotals] = {}
         self.uncertain = scenario.uncertain_paths()
-        self.inputs = {path: np.empty(n, dtype=np.float32) for path in self.uncertain}
+        self.inputs = {path: np.empty(self.n_kept, dtype=np.float32) for path in self.uncertain}
 
-    def add(self, k: int, lo: int, draws: Draws, out: ChunkOutput) -> None:
-        """Store chunk k's output at trials ``[lo, lo + n_k)`` of this span."""
-        hi = lo + draws.n_trials
+    def _store(self, lo: int, m: int, draws: Draws, out: ChunkOutput) -> None:
+        """Keep the first ``m`` trials of a chunk at position ``lo`` of the kept arrays."""
         for name, (_, axes) in TRIAL_FIELDS.items():
             # the engine puts trials last; Results keep them after the strategy axis
-            value = getattr(out, name)
+            value = getattr(out, name)[..., :m]
             if axes == "snt":
                 value = value.transpose(0, 2, 1)
             elif axes == "nt":
                 value = value.T
-            trials_axis = (slice(None),) * axes.index("n") + (slice(lo, hi),)
+            trials_axis = (slice(None),) * axes.index("n") + (slice(lo, lo + m),)
             self.kept[name][trials_axis] = value
-        self.chunk_sums[k] = self.histogram.add(out.spend, axis=3)  # cells (S, C, T)
         if self.spend is not None:
-            self.spend[:, lo:hi] = out.spend.transpose(0, 3, 2, 1)
+            self.spend[:, lo:lo + m] = out.spend[..., :m].transpose(0, 3, 2, 1)
         for path in self.uncertain:
-            self.inputs[path][lo:hi] = draws.values[path]
+            self.inputs[path][lo:lo + m] = draws.values[path][:m]
+
+    def add(self, k: int, lo: int, draws: Draws, out: ChunkOutput) -> None:
+        """Fold in chunk k, whose trials start at position ``lo`` of this span."""
+        n_chunk = draws.n_trials
+        if self.histogram is not None:
+            # the chunk on its own, as Results, gives the totals through the same metrics code
+            view = _Accumulator(self.scenario, n_chunk, keep_spend=False, streaming=False)
+            view._store(0, n_chunk, draws, out)
+            totals = RunTotals()
+            totals.add(view.results({}))
+            self.chunk_totals[k] = totals
+            self.chunk_sums[k] = self.histogram.add(out.spend, axis=3)  # cells (S, C, T)
+        m = min(n_chunk, self.n_kept - lo)
+        if m > 0:
+            self._store(lo, m, draws, out)
 
     def absorb(self, block: _Accumulator) -> None:
         """Copy a worker's block into this (whole-run) accumulator."""
         lo = block.offset - self.offset
-        n = block.kept["npv"].shape[1]
+        m = block.n_kept
         for name, (_, axes) in TRIAL_FIELDS.items():
-            trials_axis = (slice(None),) * axes.index("n") + (slice(lo, lo + n),)
+            trials_axis = (slice(None),) * axes.index("n") + (slice(lo, lo + m),)
             self.kept[name][trials_axis] = block.kept[name]
         self.histogram.merge(block.histogram.counts, np.zeros_like(self.histogram.sums),
                              block.histogram.n)
         self.chunk_sums.update(block.chunk_sums)
+        self.chunk_totals.update(block.chunk_totals)
         if self.spend is not None:
-            self.spend[:, lo:lo + n] = block.spend
+            self.spend[:, lo:lo + m] = block.spend
         for path in self.uncertain:
-            self.inputs[path][lo:lo + n] = block.inputs[path]
+            self.inputs[path][lo:lo + m] = block.inputs[path]
 
     def results(self, prov: dict) -> Results:
-        # sums in chunk order: the same additions whatever the blocks were
-        sums = np.zeros_like(self.histogram.sums)
-        for k in sorted(self.chunk_sums):
-            sums += self.chunk_sums[k]
-        self.histogram.sums = sums
+        totals = None
+        if self.histogram is not None:
+            # sums and totals in chunk order: the same additions whatever the blocks were
+            sums = np.zeros_like(self.histogram.sums)
+            totals = RunTotals()
+            for k in sorted(self.chunk_sums):
+                sums += self.chunk_sums[k]
+                totals.merge(self.chunk_totals[k])
+            self.histogram.sums = sums
         k, sc = self.kept, self.scenario
         return Results(scenario=sc, strategies=tuple(sc.strategy_names), years=sc.years,
                        categories=tuple(self.cats), category_spend=self.histogram,
-                       annual=k["annual"], npv=k["npv"], installed_gw=k["installed_gw"],
+                       totals=totals, annual=k["annual"], npv=k["npv"],
+                       installed_gw=k["installed_gw"],
                        demand_units=k["demand_units"], unmet_units=k["unmet_units"],
                        dependence_share=k["dependence_share"],
                        dependence_share_total=k["dependence_share_total"],
@@ -561,7 +601,19 @@ class _Accumulator:
                        spend=self.spend)
 
 
+class _NoBar:
+    def update(self, _n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def _progress_bar(total: int, *, enabled: bool):
+    """A tqdm bar on stderr, or a stand-in that does nothing (importing tqdm.auto inside a
+    notebook warns about widgets, so it is imported only when a bar is wanted)."""
+    if not enabled:
+        return _NoBar()
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, disable=not enabled, unit="chunk", desc="simulating", leave=False)
+    return tqdm(total=total, unit="chunk", desc="simulating", leave=False)

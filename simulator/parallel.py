@@ -37,7 +37,8 @@ def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> _Accumu
         The whole run, ready for ``.results()``.
     """
     blocks = _blocks(_n_chunks(plan), workers * BLOCKS_PER_WORKER)
-    acc = _Accumulator(plan.scenario, plan.trials, keep_spend=plan.keep_spend)
+    acc = _Accumulator(plan.scenario, plan.trials, keep_spend=plan.keep_spend,
+                       keep_trials=plan.keep_trials)
     bar = _progress_bar(_n_chunks(plan), enabled=progress)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = {pool.submit(run_block, plan, block): block for block in blocks}
@@ -75,7 +76,8 @@ def run_dask(plan: RunPlan, *, scheduler: str | None = None, progress: bool = Fa
     try:
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
         blocks = _blocks(_n_chunks(plan), n_workers * BLOCKS_PER_WORKER)
-        acc = _Accumulator(plan.scenario, plan.trials, keep_spend=plan.keep_spend)
+        acc = _Accumulator(plan.scenario, plan.trials, keep_spend=plan.keep_spend,
+                           keep_trials=plan.keep_trials)
         bar = _progress_bar(_n_chunks(plan), enabled=progress)
         plan_future = client.scatter(plan, broadcast=True)
         futures = [client.submit(run_block, plan_future, block, pure=False) for block in blocks]

@@ -442,9 +442,10 @@ def sweep_chart(table, *, quantity: str = "cumulative_spend", path: str = "value
                          f"{sorted(table['quantity'].unique())}")
     numeric = all(isinstance(v, int | float) for v in rows["value"])
     positions = {v: k for k, v in enumerate(dict.fromkeys(rows["value"]))}
-    for k, (strategy, grp) in enumerate(rows.groupby("strategy", sort=False)):
+    order = list(dict.fromkeys(table["strategy"]))  # colours match the other strategy plots
+    for strategy, grp in rows.groupby("strategy", sort=False):
         x = grp["value"].to_numpy() if numeric else grp["value"].map(positions).to_numpy()
-        colour = STRATEGY_COLOURS[k % len(STRATEGY_COLOURS)]
+        colour = STRATEGY_COLOURS[order.index(strategy) % len(STRATEGY_COLOURS)]
         centre = grp["mean"] if grp["unit"].iloc[0] == "probability" else grp["p50"]
         ax.fill_between(x, grp["p5"], grp["p95"], color=colour, alpha=0.12, lw=0)
         ax.plot(x, centre, "o-", color=colour, lw=2, label=strategy)
@@ -452,7 +453,8 @@ def sweep_chart(table, *, quantity: str = "cumulative_spend", path: str = "value
         ax.set_xticks(list(positions.values()), [str(v) for v in positions])
     unit = rows["unit"].iloc[0]
     if unit == "USD":
-        ax.set_yscale("log")
+        if (rows[["p5", "p50"]].to_numpy() > 0).all():  # a log axis cannot show savings < 0
+            ax.set_yscale("log")
         ax.yaxis.set_major_formatter(usd_formatter)
         ax.yaxis.set_minor_formatter(FuncFormatter(lambda x, _p: ""))
     elif unit in ("probability", "fraction"):

@@ -16,7 +16,7 @@ Statistics and Computing 9, 123-143.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -49,7 +49,7 @@ class Box:
     coverage: float
     density: float
     support: float
-    trajectory: pd.DataFrame
+    trajectory: pd.DataFrame = field(repr=False)
 
 
 def prim_box(

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.mc_error import percentiles_with_se
+from simulator.run_totals import RunTotals
 from simulator.scenario import Scenario
 from simulator.streaming import LogHistogram
 
@@ -63,6 +64,9 @@ class Results:
     category_spend : LogHistogram
         Spend by strategy, category and year over all trials, cells (S, C, T) [USD, nominal]:
         exact means, percentiles within ``streaming.RELATIVE_ERROR``.
+    totals : RunTotals
+        Exact statistics over every trial (means, paired differences, claim counts), also
+        when per-trial arrays are kept for only the first ``provenance["kept_trials"]``.
     annual : ndarray, shape (S, n, T), float32
         Total spend per year [USD, nominal].
     npv : ndarray, shape (S, n), float64
@@ -108,7 +112,8 @@ class Results:
     strategies: tuple[str, ...]
     years: np.ndarray
     categories: tuple[str, ...]
-    category_spend: LogHistogram = field(repr=False)
+    category_spend: LogHistogram | None = field(repr=False)
+    totals: RunTotals | None = field(repr=False)
     annual: np.ndarray = field(repr=False)
     npv: np.ndarray = field(repr=False)
     installed_gw: np.ndarray = field(repr=False)
@@ -131,19 +136,26 @@ class Results:
         arrays = [self.annual, self.npv, self.installed_gw, self.demand_units, self.unmet_units,
                   self.dependence_share, self.dependence_share_total, self.inhouse_net_saving,
                   self.inhouse_breakeven_year, self.economic_cost, self.committed_lease,
-                  self.operating_cash_flow, self.funding, self.interest,
-                  self.category_spend.counts,
-                  self.category_spend.sums, *self.inputs.values()]
+                  self.operating_cash_flow, self.funding, self.interest, *self.inputs.values()]
+        if self.category_spend is not None:
+            arrays += [self.category_spend.counts, self.category_spend.sums]
         for arr in [*arrays, *([] if self.spend is None else [self.spend])]:
             arr.flags.writeable = False
 
     def __repr__(self) -> str:
+        kept = "" if self.n_trials == self.trials_total else f" ({self.n_trials:,} kept)"
         return (f"Results(scenario={self.scenario.name!r}, strategies={list(self.strategies)}, "
-                f"trials={self.n_trials}, years={self.years[0]}-{self.years[-1]})")
+                f"trials={self.trials_total:,}{kept}, years={self.years[0]}-{self.years[-1]})")
 
     @property
     def n_trials(self) -> int:
+        """Trials with per-trial arrays (all, unless the run kept only the first ones)."""
         return self.npv.shape[1]
+
+    @property
+    def trials_total(self) -> int:
+        """All trials of the run."""
+        return self.totals.n if self.totals is not None else self.n_trials
 
     def _year_index(self, year: int | None) -> int:
         if year is None:
@@ -198,8 +210,10 @@ class Results:
         DataFrame
             Columns ``strategy, metric, unit, mean, mean_se, p5, p25, p50, p75, p95`` and
             ``p5_se ... p95_se``: Monte Carlo standard errors of the mean (sd / sqrt(n)) and of
-            each percentile (order-statistic method, :mod:`simulator.mc_error`). Rows that do not apply
-            to a strategy (in-house metrics without an in-house supplier) are left out. For
+            each percentile (order-statistic method, :mod:`simulator.mc_error`). Means cover
+            every trial; percentiles the kept trials (all, unless ``keep_trials`` was reached).
+            Rows that do not apply to a strategy (in-house metrics without an in-house
+            supplier) are left out. For
             ``inhouse_breakeven_year`` the percentiles are observed years, ``inf`` meaning not
             by the horizon's end, and the mean is left empty; ``inhouse_breaks_even`` gives the
             probability of breaking even by then.
@@ -218,8 +232,12 @@ class Results:
                     mean = se = np.nan
                 else:
                     q, q_se = percentiles_with_se(v, PERCENTILES)
-                    mean = v.mean()
-                    se = v.std(ddof=1) / np.sqrt(v.size) if v.size > 1 else np.nan
+                    if self.totals is not None:  # every trial, even when few are kept
+                        mean = self.totals.metrics[metric].mean[i]
+                        se = self.totals.metrics[metric].se()[i]
+                    else:
+                        mean = v.mean()
+                        se = v.std(ddof=1) / np.sqrt(v.size) if v.size > 1 else np.nan
                 rows.append({"strategy": s, "metric": metric, "unit": unit, "mean": mean,
                              "mean_se": se,
                              **{f"p{p}": q[k] for k, p in enumerate(PERCENTILES)},
@@ -254,15 +272,20 @@ class Results:
                 ok = ~np.isnan(diff)
                 diff = diff[ok]
                 q = np.percentile(diff, [5, 50, 95]) if diff.size else [np.nan] * 3
-                rows.append({
-                    "strategy": s, "baseline": base, "metric": metric, "unit": unit,
-                    "diff_mean": diff.mean() if diff.size else np.nan,
-                    "diff_mean_se": diff.std(ddof=1) / np.sqrt(diff.size) if diff.size > 1
-                    else np.nan,
-                    "diff_p5": q[0], "diff_p50": q[1], "diff_p95": q[2],
-                    "p_cheaper": float(np.mean(values[i][ok] < values[b][ok])) if diff.size
-                    else np.nan,
-                })
+                row = {"strategy": s, "baseline": base, "metric": metric, "unit": unit,
+                       "diff_mean": diff.mean() if diff.size else np.nan,
+                       "diff_mean_se": diff.std(ddof=1) / np.sqrt(diff.size) if diff.size > 1
+                       else np.nan,
+                       "diff_p5": q[0], "diff_p50": q[1], "diff_p95": q[2],
+                       "p_cheaper": float(np.mean(values[i][ok] < values[b][ok])) if diff.size
+                       else np.nan}
+                if self.totals is not None and base == self.scenario.baseline_strategy:
+                    # every trial, even when few are kept
+                    moments = self.totals.diffs[metric]
+                    row["diff_mean"], row["diff_mean_se"] = moments.mean[i], moments.se()[i]
+                    row["p_cheaper"] = (self.totals.lower[metric][i]
+                                        / max(self.totals.paired[metric][i], 1))
+                rows.append(row)
         return pd.DataFrame(rows)
 
     def indicators(self) -> pd.DataFrame:

@@ -128,3 +128,55 @@ class LogHistogram:
         rank = np.floor(q * (self.n - 1)).astype(np.int64)     # 0-based order statistic
         values = np.concatenate([[0.0], MIDDLES, [HIGH]])
         return np.stack([values[np.argmax(cum > r, axis=-1)] for r in rank])
+
+
+@dataclass
+class Moments:
+    """Count, mean and sum of squared deviations per cell, skipping NaN; exact and mergeable.
+
+    Blocks combine with Chan et al.'s parallel update, which stays accurate where a running sum
+    of squares would cancel (spend of 1e12 with a spread of 1e11).
+
+    Attributes
+    ----------
+    count : ndarray, shape cells, int64
+    mean : ndarray, shape cells, float64
+    m2 : ndarray, shape cells, float64
+        Sum of squared deviations from the mean.
+    """
+
+    cells: tuple[int, ...]
+    count: np.ndarray = field(init=False)
+    mean: np.ndarray = field(init=False)
+    m2: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.count = np.zeros(self.cells, dtype=np.int64)
+        self.mean = np.zeros(self.cells)
+        self.m2 = np.zeros(self.cells)
+
+    def add(self, values: np.ndarray, *, axis: int) -> None:
+        """Fold a block of values (NaN skipped) in; removing ``axis`` leaves ``cells``."""
+        v = np.moveaxis(np.asarray(values, dtype=np.float64), axis, -1)
+        ok = ~np.isnan(v)
+        n_b = ok.sum(axis=-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_b = np.where(n_b > 0, np.where(ok, v, 0.0).sum(axis=-1) / n_b, 0.0)
+            m2_b = np.where(ok, (v - mean_b[..., None]) ** 2, 0.0).sum(axis=-1)
+        self.merge(n_b, mean_b, m2_b)
+
+    def merge(self, count: np.ndarray, mean: np.ndarray, m2: np.ndarray) -> None:
+        """Combine with another block's count, mean and m2 (same cells)."""
+        n = self.count + count
+        with np.errstate(invalid="ignore", divide="ignore"):
+            delta = mean - self.mean
+            self.mean = np.where(n > 0, self.mean + delta * np.where(n > 0, count / n, 0.0),
+                                 0.0)
+            self.m2 = self.m2 + m2 + np.where(n > 0, delta**2 * self.count * count / n, 0.0)
+        self.count = n
+
+    def se(self) -> np.ndarray:
+        """Standard error of the mean, ``sd / sqrt(n)`` with ``ddof = 1`` (NaN for n < 2)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.count > 1,
+                            np.sqrt(self.m2 / (self.count - 1) / self.count), np.nan)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from simulator.claims import evaluate_claims
 from simulator.engine import simulate
+from simulator.mc_error import wilson_interval
 from simulator.scenario import Scenario
 
 
@@ -41,12 +42,17 @@ def sweep(scenario: Scenario, path: str, values: list[Any], *, trials: int | Non
     ScenarioError
         If the path or a value is invalid (checked for every value before any run).
     """
-    variants = [(value, scenario.override({path: value})) for value in values]
+    variants = [(value, scenario.override(fixing(scenario, path, value))) for value in values]
     frames = []
     for value, variant in variants:
         results = simulate(variant, trials=trials, seed=seed, design=design)
         summary = results.summary().rename(columns={"metric": "quantity"})
-        rows = summary[["strategy", "quantity", "unit", "mean", "p5", "p50", "p95"]]
+        rows = summary[["strategy", "quantity", "unit", "mean", "p5", "p50", "p95"]].copy()
+        # a probability's band is its 95% interval, not the 0/1 percentiles of its indicator
+        prob = rows["unit"] == "probability"
+        k = (rows.loc[prob, "mean"] * results.trials_total).round()
+        rows.loc[prob, "p5"], rows.loc[prob, "p95"] = wilson_interval(k, results.trials_total)
+        rows.loc[prob, "p50"] = rows.loc[prob, "mean"]
         claims = evaluate_claims(results)
         if not claims.empty:
             rows = pd.concat([rows, pd.DataFrame({
@@ -56,6 +62,18 @@ def sweep(scenario: Scenario, path: str, values: list[Any], *, trials: int | Non
         frames.append(rows.assign(value=_label(value)))
     out = pd.concat(frames, ignore_index=True)
     return out[["value", "strategy", "quantity", "unit", "mean", "p5", "p50", "p95"]]
+
+
+def fixing(scenario: Scenario, path: str, value: Any) -> dict[str, Any]:
+    """Overrides that set ``path`` to ``value``; when that fixes a correlated input, its
+    correlations go too (a fixed number cannot be correlated)."""
+    changes: dict[str, Any] = {path: value}
+    fixed_input = path in scenario.uncertain_paths() and not isinstance(value, dict)
+    specs = scenario.sampling.correlations
+    if fixed_input and any(path in spec.inputs for spec in specs):
+        changes["sampling.correlations"] = [spec.model_dump(exclude_none=True) for spec in specs
+                                            if path not in spec.inputs]
+    return changes
 
 
 def _label(value: Any) -> Any:

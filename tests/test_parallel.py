@@ -56,3 +56,20 @@ def test_parquet_output_round_trips(tmp_path):
     inputs = pq.read_table(out / "inputs.parquet").to_pandas()
     np.testing.assert_array_equal(inputs["demand.growth.initial"],
                                   results.inputs["demand.growth.initial"])
+
+
+def test_keeping_fewer_trials_keeps_exact_totals():
+    """Per-trial arrays for the first 1,500 trials only: means, paired comparisons and claim
+    probabilities still cover all 5,000 trials, exactly as when everything is kept."""
+    sc = load_scenario(BASE)
+    full = simulate(sc, trials=TRIALS, seed=3, chunk_size=CHUNK, workers=1, keep_trials=None)
+    part = simulate(sc, trials=TRIALS, seed=3, chunk_size=CHUNK, workers=2, keep_trials=1500)
+    assert part.n_trials == 1500 and part.trials_total == TRIALS
+    np.testing.assert_array_equal(part.npv, full.npv[:, :1500])
+    a, b = full.summary(), part.summary()
+    np.testing.assert_array_equal(a["mean"], b["mean"])
+    np.testing.assert_array_equal(full.comparison()["p_cheaper"], part.comparison()["p_cheaper"])
+    np.testing.assert_array_equal(full.claims()["probability"], part.claims()["probability"])
+    # and the streamed means are the plain means of all trials
+    np.testing.assert_allclose(a.query("metric == 'npv'")["mean"], full.npv.mean(axis=1),
+                               rtol=1e-12)

@@ -33,3 +33,18 @@ def test_merging_chunks_equals_one_pass():
         parts.add(x[:, lo:lo + 137], axis=1)
     np.testing.assert_array_equal(one.counts, parts.counts)
     assert parts.n == 1000
+
+
+def test_moments_merge_blocks_exactly():
+    from simulator.streaming import Moments
+
+    rng = np.random.default_rng(2)
+    x = 1e12 + 1e11 * rng.standard_normal((3, 10_000))
+    x[1, ::7] = np.nan
+    m = Moments((3,))
+    for lo in range(0, 10_000, 999):
+        m.add(x[:, lo:lo + 999], axis=1)
+    np.testing.assert_allclose(m.mean, np.nanmean(x, axis=1), rtol=1e-14)
+    se = np.nanstd(x, axis=1, ddof=1) / np.sqrt((~np.isnan(x)).sum(axis=1))
+    np.testing.assert_allclose(m.se(), se, rtol=1e-10)
+    np.testing.assert_array_equal(m.count, [10_000, 10_000 - 1429, 10_000])
