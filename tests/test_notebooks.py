@@ -23,7 +23,6 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from traitlets import default
 
-
 # the marker is declared in pyproject.toml
 pytestmark = pytest.mark.notebooks
 
