@@ -2,8 +2,9 @@
 
 Run from the repository root::
 
-    python benchmarks/bench_engine.py [--trials 10000 100000 1000000]
-        [--scenario scenarios/base.yaml] [--repeat 3] [--seed 1] [--json OUT.json]
+    python benchmarks/bench_engine.py [--trials 10000 100000 1000000 10000000]
+        [--workers 1 2] [--scenario scenarios/base.yaml] [--repeat 3] [--seed 1]
+        [--json OUT.json]
 
 Each trial count is measured in its own fresh child process (this script re-run with
 ``--child N``), so peak memory is isolated. The child does a warm-up run on 100 trials, then
@@ -13,9 +14,11 @@ Each trial count is measured in its own fresh child process (this script re-run 
 - ``trials``: Monte Carlo trials.
 - ``simulate s``: wall time of ``simulate(...)``, median over the runs (``engine_time``).
 - ``summary s`` / ``yearly s``: wall time of ``results.summary()`` / ``results.yearly()``.
+- ``workers``: local worker processes (``simulate(workers=...)``); 1 runs in this process.
 - ``peak MB``: ``ru_maxrss`` after the first full run (simulate + summary + yearly), i.e. the
   process high-water mark including the interpreter and imported libraries.
-- ``sim peak MB``: the same, read right after ``simulate`` returned (before summary/yearly).
+- ``worker peak MB``: the largest high-water mark of any worker process (``RUSAGE_CHILDREN``);
+  with W workers the machine peak is at most ``peak MB + W x worker peak MB``.
 - ``ns/trial-yr-strat``: ``engine_time / (trials * years * strategies)`` in nanoseconds.
 - ``x sampling``: ``engine_time`` / time of ``sample(scenario, n_chunk, rng=chunk_rng(seed, k))``
   summed over the same chunks: every random draw of the model (uniforms, ppf, demand noise).
@@ -53,6 +56,11 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
+def _peak_children_mb() -> float:
+    """Largest peak of any finished worker process (0 when none ran)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def _chunks(n: int) -> list[tuple[int, int]]:
     return [(k, min(lo + CHUNK_SIZE, n) - lo) for k, lo in enumerate(range(0, n, CHUNK_SIZE))]
 
@@ -73,17 +81,17 @@ def _time_uniforms(scenario: Scenario, n: int, seed: int) -> float:
     return time.perf_counter() - t0
 
 
-def child(scenario_path: str, n: int, repeat: int, seed: int) -> dict[str, Any]:
+def child(scenario_path: str, n: int, repeat: int, seed: int, workers: int) -> dict[str, Any]:
     """Measure one trial count in this (fresh) process."""
     scenario = load_scenario(scenario_path)
-    simulate(scenario, trials=100, seed=seed).yearly()  # warm-up: lazy imports, first calls
+    simulate(scenario, trials=100, seed=seed, workers=1).yearly()  # warm-up: lazy imports
     base_mb = _peak_mb()
     runs = 1 if n >= BIG else repeat
     sim, summ, yearly, samp, unif = [], [], [], [], []
     sim_peak = full_peak = 0.0
     for _ in range(runs):
         t0 = time.perf_counter()
-        results = simulate(scenario, trials=n, seed=seed)
+        results = simulate(scenario, trials=n, seed=seed, workers=workers)
         t1 = time.perf_counter()
         sim_peak = sim_peak or _peak_mb()
         results.summary()
@@ -100,7 +108,8 @@ def child(scenario_path: str, n: int, repeat: int, seed: int) -> dict[str, Any]:
     engine = statistics.median(sim)
     cells = n * len(scenario.years) * len(scenario.strategies)
     return {
-        "trials": n, "runs": runs, "years": len(scenario.years),
+        "trials": n, "runs": runs, "years": len(scenario.years), "workers": workers,
+        "worker_peak_mb": _peak_children_mb(),
         "strategies": len(scenario.strategies), "chunk_size": CHUNK_SIZE,
         "simulate_s": engine, "summary_s": statistics.median(summ),
         "yearly_s": statistics.median(yearly), "sampling_s": statistics.median(samp),
@@ -123,12 +132,13 @@ def machine() -> dict[str, Any]:
 
 def table(rows: list[dict[str, Any]]) -> str:
     """Markdown table, one row per trial count."""
-    head = ["trials", "simulate s", "summary s", "yearly s", "peak MB", "sim peak MB",
-            "ns/trial-yr-strat", "x sampling", "x uniforms"]
+    head = ["trials", "workers", "simulate s", "summary s", "yearly s", "peak MB",
+            "worker peak MB", "ns/trial-yr-strat", "x sampling", "x uniforms"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
     for r in rows:
-        cells = [f"{r['trials']:,}", f"{r['simulate_s']:.3f}", f"{r['summary_s']:.3f}",
-                 f"{r['yearly_s']:.3f}", f"{r['peak_mb']:.0f}", f"{r['sim_peak_mb']:.0f}",
+        cells = [f"{r['trials']:,}", str(r["workers"]), f"{r['simulate_s']:.3f}",
+                 f"{r['summary_s']:.3f}", f"{r['yearly_s']:.3f}", f"{r['peak_mb']:.0f}",
+                 f"{r['worker_peak_mb']:.0f}" if r["worker_peak_mb"] else "-",
                  f"{r['ns_per_trial_year_strategy']:.0f}", f"{r['ratio_sampling']:.1f}",
                  f"{r['ratio_uniforms']:.1f}"]
         lines.append("| " + " | ".join(cells) + " |")
@@ -141,11 +151,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--scenario", default="scenarios/base.yaml")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--workers", type=int, nargs="+", default=[1],
+                   help="worker processes to measure (e.g. 1 2)")
     p.add_argument("--json", help="also write machine facts and results to this file")
     p.add_argument("--child", type=int, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.child is not None:
-        print(json.dumps(child(a.scenario, a.child, a.repeat, a.seed)))
+        print(json.dumps(child(a.scenario, a.child, a.repeat, a.seed, a.workers[0])))
         return
 
     facts = machine()
@@ -155,11 +167,13 @@ def main(argv: list[str] | None = None) -> None:
                             or "none of OPENBLAS_*/OMP_*/MKL_* set"))
     rows = []
     for n in a.trials:
-        cmd = [sys.executable, __file__, "--child", str(n), "--scenario", a.scenario,
-               "--repeat", str(a.repeat), "--seed", str(a.seed)]
-        out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
-        rows.append(json.loads(out.strip().splitlines()[-1]))
-        print(f"  done {n:,} trials: {rows[-1]['simulate_s']:.2f} s", file=sys.stderr)
+        for w in a.workers:
+            cmd = [sys.executable, __file__, "--child", str(n), "--scenario", a.scenario,
+                   "--repeat", str(a.repeat), "--seed", str(a.seed), "--workers", str(w)]
+            out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
+            rows.append(json.loads(out.strip().splitlines()[-1]))
+            print(f"  done {n:,} trials, {w} worker(s): {rows[-1]['simulate_s']:.2f} s",
+                  file=sys.stderr)
     r0 = rows[0]
     print(f"\nScenario {a.scenario}: {r0['years']} years x {r0['strategies']} strategies, "
           f"chunk {r0['chunk_size']:,}, seed {a.seed}; median of {a.repeat} runs "

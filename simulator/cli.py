@@ -26,7 +26,7 @@ from simulator.analysis import analyse
 from simulator.assumptions import assumptions_markdown, assumptions_text
 from simulator.convergence import simulate_to_precision
 from simulator.engine import CHUNK_SIZE, simulate
-from simulator.errors import Issue, ScenarioError
+from simulator.errors import Issue, NumericalError, ScenarioError
 from simulator.json_schema import scenario_json_schema
 from simulator.loading import load_scenario
 from simulator.sampling import DESIGNS
@@ -212,6 +212,9 @@ def _simulate(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"error: cannot write outputs to {out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
+    except NumericalError as exc:
+        print(f"error: {args.scenario}: {exc}", file=sys.stderr)
+        return 2
     except RuntimeError as exc:  # a missing optional dependency or an unreachable cluster
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator import cost_model as cm
+from simulator.errors import NumericalError
 from simulator.results import Results, provenance
 from simulator.run_totals import RunTotals
 from simulator.sampling import Draws, sample
@@ -443,6 +444,42 @@ class RunPlan:
         return lo, min(lo + self.chunk_size, self.trials)
 
 
+#: Outputs that must be finite (NaN is allowed where documented: shares without purchases,
+#: in-house metrics of strategies without a program; inf only for "never" years).
+_MUST_BE_FINITE = ("annual", "npv", "installed_gw", "unmet_units", "economic_cost",
+                   "committed_lease", "operating_cash_flow", "funding", "interest")
+
+
+def check_finite(scenario: Scenario, draws: Draws, out: ChunkOutput, *, first_trial: int = 0
+                 ) -> None:
+    """Refuse to let NaN or infinity reach an output.
+
+    Raises
+    ------
+    NumericalError
+        Naming the first bad trial, the output, and the inputs that most likely caused it: the
+        demand inputs when the demand path itself overflowed, else that trial's inputs of
+        largest magnitude.
+    """
+    for name in ("demand_units", *_MUST_BE_FINITE):
+        value = getattr(out, name)
+        bad = ~np.isfinite(value)
+        if not bad.any():
+            continue
+        trial = int(np.argmax(bad.reshape(-1, value.shape[-1]).any(axis=0)))
+        paths = list(draws.values)  # fixed inputs too: a fixed 1e306 overflows as well
+        if name == "demand_units":
+            suspects = [p for p in paths if p.startswith("demand.")] or paths
+        else:
+            suspects = sorted(paths, key=lambda p: -abs(float(draws.values[p][trial])))[:3]
+        values = ", ".join(f"{p} = {float(draws.values[p][trial]):.4g}" for p in suspects)
+        raise NumericalError(
+            f"the model produced a non-finite {name.replace('_', ' ')} in trial "
+            f"{first_trial + trial:,} (overflow or an invalid operation); likely cause: "
+            f"{values}. Narrow the distributions that can reach such values, or bound them "
+            "with min/max.")
+
+
 def run_block(plan: RunPlan, chunks: range, on_chunk=None) -> _Accumulator:
     """Run consecutive chunks and collect them; the unit of work of every backend.
 
@@ -467,7 +504,10 @@ def run_block(plan: RunPlan, chunks: range, on_chunk=None) -> _Accumulator:
         c_lo, c_hi = plan.chunk_bounds(k)
         draws = sample(plan.scenario, c_hi - c_lo, rng=chunk_rng(plan.seed, k),
                        design=plan.design)
-        acc.add(k, c_lo - lo, draws, run_chunk(plan.scenario, draws))
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            out = run_chunk(plan.scenario, draws)  # check_finite reports what matters
+        check_finite(plan.scenario, draws, out, first_trial=c_lo)
+        acc.add(k, c_lo - lo, draws, out)
         if on_chunk is not None:
             on_chunk()
     return acc
@@ -493,7 +533,10 @@ def evaluate(scenario: Scenario, draws: Draws, *, keep_spend: bool = False,
     """
     t0 = time.perf_counter()
     acc = _Accumulator(scenario, draws.n_trials, keep_spend=keep_spend)
-    acc.add(0, 0, draws, run_chunk(scenario, draws))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = run_chunk(scenario, draws)
+    check_finite(scenario, draws, out)
+    acc.add(0, 0, draws, out)
     return acc.results(provenance(scenario, seed=None, trials=draws.n_trials,
                                   chunk_size=draws.n_trials, design=note,
                                   wall_seconds=time.perf_counter() - t0))

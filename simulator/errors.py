@@ -67,3 +67,12 @@ class ScenarioError(Exception):
         n = len(self.issues)
         head = f"invalid scenario {self.source} ({n} problem{'s' if n != 1 else ''}):"
         return "\n".join([head, *("  " + i.format(self.source) for i in self.issues)])
+
+
+class NumericalError(ValueError):
+    """The model produced a non-finite number (overflow or an invalid operation).
+
+    Raised instead of letting NaN or infinity reach an output; the message names the trial,
+    the output and the inputs of that trial furthest in their distributions' tails, which are
+    usually the cause (e.g. a growth rate that compounds past 1e308).
+    """
