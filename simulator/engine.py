@@ -313,7 +313,7 @@ def _cash(scenario: Scenario, d: Draws, n_years: int
     funding, interest = cm.funding_paths(
         [d[f"funding.raises[{k}].amount"] for k in range(len(raises))], d.raises_happen,
         [r.year - scenario.horizon.start for r in raises],
-        [d[f"funding.raises[{k}].interest_rate"] * (r.kind == "debt")
+        [d[f"funding.raises[{k}].interest_rate"] if r.kind == "debt" else np.zeros(n)
          for k, r in enumerate(raises)], n_years, n)
     return operating, funding + d["funding.cash_at_start"], interest
 

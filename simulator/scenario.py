@@ -466,9 +466,17 @@ class Raise(_Model):
     probability: Fraction = Field(default_factory=lambda: Fixed(value=1.0),
                                   description="[-] chance it materialises in full (else 0).")
     kind: Literal["equity", "debt"] = "equity"
-    interest_rate: Fraction = Field(default_factory=lambda: Fixed(value=0.0),
-                                    description="[1/yr] interest on debt.")
+    interest_rate: Fraction | None = Field(None, description="[1/yr] interest on debt (debt "
+                                           "only).")
     source: str | None = None
+
+    @model_validator(mode="after")
+    def _interest_for_debt(self):
+        if self.kind == "debt" and self.interest_rate is None:
+            raise ValueError("a debt raise needs an interest_rate")
+        if self.kind == "equity" and self.interest_rate is not None:
+            raise ValueError("interest_rate applies to debt only (kind: debt)")
+        return self
 
 
 class Funding(_Model):
