@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 import types
 import typing
 from pathlib import Path
@@ -302,8 +303,9 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 
 
 def _set_path(data: dict, path: str, value: Any) -> None:
-    """Set ``data[a][b][c] = value`` for ``path = "a.b.c"``; list items by number."""
-    keys = path.split(".")
+    """Set ``data[a][b][c] = value`` for ``path = "a.b.c"``; list items by number, written
+    ``raises[0]`` (as tables and errors print them) or ``raises.0``."""
+    keys = re.sub(r"\[(\d+)\]", r".\1", path).split(".")
     node: Any = data
     for depth, key in enumerate(keys[:-1]):
         if isinstance(node, list):
