@@ -37,6 +37,13 @@ Z95 = float(ndtri(0.95))
 Quantity = Annotated[float, BeforeValidator(parse_quantity)]
 
 
+def _low_below_high(model: Any) -> Any:
+    """Validator shared by the families with a ``low`` and a ``high`` bound."""
+    if not model.high > model.low:
+        raise ValueError(f"high ({model.high:g}) must be above low ({model.low:g})")
+    return model
+
+
 class _Base(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     source: str | None = Field(None, description="Where the value comes from, or 'assumption: why'.")
@@ -221,11 +228,7 @@ class Uniform(_Continuous):
     low: Quantity
     high: Quantity
 
-    @model_validator(mode="after")
-    def _ordered(self):
-        if not self.high > self.low:
-            raise ValueError(f"high ({self.high:g}) must be above low ({self.low:g})")
-        return self
+    _ordered = model_validator(mode="after")(lambda self: _low_below_high(self))
 
     def scipy(self) -> Any:
         return stats.uniform(loc=self.low, scale=self.high - self.low)
@@ -302,11 +305,7 @@ class Beta(_Continuous):
     low: Quantity = 0.0
     high: Quantity = 1.0
 
-    @model_validator(mode="after")
-    def _ordered(self):
-        if not self.high > self.low:
-            raise ValueError(f"high ({self.high:g}) must be above low ({self.low:g})")
-        return self
+    _ordered = model_validator(mode="after")(lambda self: _low_below_high(self))
 
     def scipy(self) -> Any:
         return stats.beta(self.a, self.b, loc=self.low, scale=self.high - self.low)
