@@ -480,7 +480,8 @@ def check_finite(scenario: Scenario, draws: Draws, out: ChunkOutput, *, first_tr
             "with min/max.")
 
 
-def run_block(plan: RunPlan, chunks: range, on_chunk=None) -> _Accumulator:
+def run_block(plan: RunPlan, chunks: range, on_chunk=None,
+              arrays: dict[str, np.ndarray] | None = None) -> _Accumulator:
     """Run consecutive chunks and collect them; the unit of work of every backend.
 
     Parameters
@@ -490,6 +491,9 @@ def run_block(plan: RunPlan, chunks: range, on_chunk=None) -> _Accumulator:
         Consecutive chunk indices.
     on_chunk : callable, optional
         Called after each chunk (progress).
+    arrays : dict of str to ndarray, optional
+        The whole run's per-trial arrays (shared memory) to write into, instead of the block's
+        own.
 
     Returns
     -------
@@ -499,7 +503,7 @@ def run_block(plan: RunPlan, chunks: range, on_chunk=None) -> _Accumulator:
     lo = plan.chunk_bounds(chunks.start)[0]
     hi = plan.chunk_bounds(chunks.stop - 1)[1]
     acc = _Accumulator(plan.scenario, hi - lo, keep_spend=plan.keep_spend, offset=lo,
-                       keep_trials=plan.keep_trials)
+                       keep_trials=plan.keep_trials, arrays=arrays)
     for k in chunks:
         c_lo, c_hi = plan.chunk_bounds(k)
         draws = sample(plan.scenario, c_hi - c_lo, rng=chunk_rng(plan.seed, k),
@@ -542,6 +546,17 @@ def evaluate(scenario: Scenario, draws: Draws, *, keep_spend: bool = False,
                                   wall_seconds=time.perf_counter() - t0))
 
 
+@dataclass(frozen=True)
+class BlockSummary:
+    """A block's histogram (non-empty bins only), per-chunk sums and per-chunk totals."""
+
+    bins: np.ndarray
+    counts: np.ndarray
+    n: int
+    chunk_sums: dict[int, np.ndarray]
+    chunk_totals: dict[int, RunTotals]
+
+
 class _Accumulator:
     """Per-trial arrays, streaming histograms and run totals of a span of trials.
 
@@ -553,26 +568,50 @@ class _Accumulator:
     """
 
     def __init__(self, scenario: Scenario, n: int, *, keep_spend: bool, offset: int = 0,
-                 keep_trials: int | None = None, streaming: bool = True) -> None:
+                 keep_trials: int | None = None, streaming: bool = True,
+                 arrays: dict[str, np.ndarray] | None = None) -> None:
         self.scenario = scenario
         self.offset = offset
         self.cats = categories(scenario)
         keep_end = offset + n if keep_trials is None else min(offset + n, keep_trials)
         self.n_kept = max(0, keep_end - offset)
-        n_strat, n_years = len(scenario.strategies), len(scenario.years)
-        sizes = {"s": n_strat, "n": self.n_kept, "t": n_years}
-        self.kept = {name: np.empty(tuple(sizes[a] for a in axes), dtype=dtype)
-                     for name, (dtype, axes) in TRIAL_FIELDS.items()}
-        self.spend = (np.empty((n_strat, self.n_kept, n_years, len(self.cats))) if keep_spend
-                      else None)
-        self.histogram = LogHistogram((n_strat, len(self.cats), n_years)) if streaming else None
+        self.histogram = LogHistogram(self.cells(scenario)) if streaming else None
         self.chunk_sums: dict[int, np.ndarray] = {}
         self.chunk_totals: dict[int, RunTotals] = {}
         self.uncertain = scenario.uncertain_paths()
-        self.inputs = {path: np.empty(self.n_kept, dtype=np.float32) for path in self.uncertain}
+        if arrays is not None:
+            # the whole run's arrays (shared memory): this span writes at its own offset
+            self.write_at, self._arrays = offset, arrays
+        else:
+            self.write_at = 0
+            self._arrays = {name: np.empty(shape, dtype=dtype) for name, (shape, dtype)
+                            in self.layout(scenario, self.n_kept, keep_spend).items()}
+        self.kept = {name: self._arrays[name] for name in TRIAL_FIELDS}
+        self.spend = self._arrays.get("spend")
+        self.inputs = {path: self._arrays[f"input:{path}"] for path in self.uncertain}
+
+    @staticmethod
+    def cells(scenario: Scenario) -> tuple[int, int, int]:
+        """Cells of the category histogram: (strategy, category, year)."""
+        return len(scenario.strategies), len(categories(scenario)), len(scenario.years)
+
+    @staticmethod
+    def layout(scenario: Scenario, n_kept: int, keep_spend: bool
+               ) -> dict[str, tuple[tuple[int, ...], type]]:
+        """Shape and dtype of every per-trial array for ``n_kept`` kept trials."""
+        n_strat, n_years = len(scenario.strategies), len(scenario.years)
+        sizes = {"s": n_strat, "n": n_kept, "t": n_years}
+        out = {name: (tuple(sizes[a] for a in axes), dtype)
+               for name, (dtype, axes) in TRIAL_FIELDS.items()}
+        if keep_spend:
+            out["spend"] = ((n_strat, n_kept, n_years, len(categories(scenario))), np.float64)
+        for path in scenario.uncertain_paths():
+            out[f"input:{path}"] = ((n_kept,), np.float32)
+        return out
 
     def _store(self, lo: int, m: int, draws: Draws, out: ChunkOutput) -> None:
-        """Keep the first ``m`` trials of a chunk at position ``lo`` of the kept arrays."""
+        """Keep the first ``m`` trials of a chunk at position ``lo`` of this span."""
+        lo += self.write_at
         for name, (_, axes) in TRIAL_FIELDS.items():
             # the engine puts trials last; Results keep them after the strategy axis
             value = getattr(out, name)[..., :m]
@@ -602,21 +641,30 @@ class _Accumulator:
         if m > 0:
             self._store(lo, m, draws, out)
 
-    def absorb(self, block: _Accumulator) -> None:
-        """Copy a worker's block into this (whole-run) accumulator."""
-        lo = block.offset - self.offset
-        m = block.n_kept
-        for name, (_, axes) in TRIAL_FIELDS.items():
-            trials_axis = (slice(None),) * axes.index("n") + (slice(lo, lo + m),)
-            self.kept[name][trials_axis] = block.kept[name]
-        self.histogram.merge(block.histogram.counts, np.zeros_like(self.histogram.sums),
-                             block.histogram.n)
+    def absorb(self, block: _Accumulator | BlockSummary) -> None:
+        """Fold in a worker's block: its summary, and its per-trial arrays unless the worker
+        wrote them in place (shared memory)."""
+        if isinstance(block, _Accumulator):
+            lo, m = block.offset - self.offset, block.n_kept
+            for name, (_, axes) in TRIAL_FIELDS.items():
+                trials_axis = (slice(None),) * axes.index("n") + (slice(lo, lo + m),)
+                self.kept[name][trials_axis] = block.kept[name]
+            if self.spend is not None:
+                self.spend[:, lo:lo + m] = block.spend
+            for path in self.uncertain:
+                self.inputs[path][lo:lo + m] = block.inputs[path]
+            block = block.summary()
+        self.histogram.counts.ravel()[block.bins] += block.counts
+        self.histogram.n += block.n
         self.chunk_sums.update(block.chunk_sums)
         self.chunk_totals.update(block.chunk_totals)
-        if self.spend is not None:
-            self.spend[:, lo:lo + m] = block.spend
-        for path in self.uncertain:
-            self.inputs[path][lo:lo + m] = block.inputs[path]
+
+    def summary(self) -> BlockSummary:
+        """What a block contributes besides per-trial arrays, small enough to send back."""
+        flat = self.histogram.counts.ravel()
+        bins = np.flatnonzero(flat)  # most bins are empty: send only the others
+        return BlockSummary(bins=bins, counts=flat[bins], n=self.histogram.n,
+                            chunk_sums=self.chunk_sums, chunk_totals=self.chunk_totals)
 
     def results(self, prov: dict) -> Results:
         totals = None

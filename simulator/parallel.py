@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from itertools import pairwise
+from multiprocessing import shared_memory
 
-from simulator.engine import RunPlan, _Accumulator, _progress_bar, run_block
+import numpy as np
+
+from simulator.engine import BlockSummary, RunPlan, _Accumulator, _progress_bar, run_block
 
 #: Blocks per worker: more than one balances load and shows progress; each block returns its
 #: histogram whole, so not too many.
@@ -31,22 +34,58 @@ def _n_chunks(plan: RunPlan) -> int:
 def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> _Accumulator:
     """Run the plan's chunks on ``workers`` local processes.
 
+    The per-trial arrays live in shared memory: each worker writes its trials in place and
+    sends back only its histogram (non-empty bins), chunk sums and totals, so nothing large is
+    copied between processes.
+
     Returns
     -------
     _Accumulator
         The whole run, ready for ``.results()``.
     """
     blocks = _blocks(_n_chunks(plan), workers * BLOCKS_PER_WORKER)
-    acc = _Accumulator(plan.scenario, plan.trials, keep_spend=plan.keep_spend,
-                       keep_trials=plan.keep_trials)
-    bar = _progress_bar(_n_chunks(plan), enabled=progress)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(run_block, plan, block): block for block in blocks}
-        for future in as_completed(futures):
-            acc.absorb(future.result())
-            bar.update(len(futures[future]))
-    bar.close()
-    return acc
+    n_kept = plan.trials if plan.keep_trials is None else min(plan.trials, plan.keep_trials)
+    layout = _Accumulator.layout(plan.scenario, n_kept, plan.keep_spend)
+    segments = {name: shared_memory.SharedMemory(
+        create=True, size=max(1, int(np.prod(shape)) * np.dtype(dtype).itemsize))
+        for name, (shape, dtype) in layout.items()}
+    try:
+        arrays = {name: np.ndarray(shape, dtype=dtype, buffer=segments[name].buf)
+                  for name, (shape, dtype) in layout.items()}
+        acc = _Accumulator(plan.scenario, plan.trials, keep_spend=plan.keep_spend,
+                           keep_trials=plan.keep_trials, arrays=arrays)
+        where = {name: (seg.name, *layout[name]) for name, seg in segments.items()}
+        bar = _progress_bar(_n_chunks(plan), enabled=progress)
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(_run_shared_block, plan, block, where): block
+                       for block in blocks}
+            for future in as_completed(futures):
+                acc.absorb(future.result())
+                bar.update(len(futures[future]))
+        bar.close()
+        # copy out of shared memory so the results own ordinary arrays
+        for name, array in arrays.items():
+            arrays[name] = array.copy()
+        acc.kept = {name: arrays[name] for name in acc.kept}
+        acc.spend = arrays.get("spend")
+        acc.inputs = {path: arrays[f"input:{path}"] for path in acc.uncertain}
+        return acc
+    finally:
+        for seg in segments.values():
+            seg.close()
+            seg.unlink()
+
+
+def _run_shared_block(plan: RunPlan, chunks: range, where: dict) -> BlockSummary:
+    """Worker side of :func:`run_local`: run a block writing into the shared arrays."""
+    segments = {name: shared_memory.SharedMemory(name=seg) for name, (seg, _, _) in where.items()}
+    try:
+        arrays = {name: np.ndarray(shape, dtype=dtype, buffer=segments[name].buf)
+                  for name, (_, shape, dtype) in where.items()}
+        return run_block(plan, chunks, arrays=arrays).summary()
+    finally:
+        for seg in segments.values():
+            seg.close()
 
 
 def run_dask(plan: RunPlan, *, scheduler: str | None = None, progress: bool = False
@@ -83,7 +122,7 @@ def run_dask(plan: RunPlan, *, scheduler: str | None = None, progress: bool = Fa
         futures = [client.submit(run_block, plan_future, block, pure=False) for block in blocks]
         sizes = {f.key: len(b) for f, b in zip(futures, blocks, strict=True)}
         for future in dask_completed(futures):
-            acc.absorb(future.result())
+            acc.absorb(future.result())  # an accumulator: Dask workers share no memory
             bar.update(sizes[future.key])
             future.release()
         bar.close()
