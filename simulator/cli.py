@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -30,7 +31,7 @@ from simulator.errors import Issue, NumericalError, ScenarioError
 from simulator.json_schema import scenario_json_schema
 from simulator.loading import load_scenario
 from simulator.sampling import DESIGNS
-from simulator.scenario import CorrelationRepairWarning, Scenario
+from simulator.scenario import MAX_TRIALS, CorrelationRepairWarning, Scenario
 from simulator.sweep import sweep
 from simulator.text_report import format_summary, format_sweep
 from simulator.writers import write_run, write_sweep
@@ -44,6 +45,36 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _trial_count(text: str) -> int:
+    """A trial count, refused above the scenario limit before anything is allocated."""
+    value = _positive_int(text)
+    if value > MAX_TRIALS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_TRIALS:,} trials, got {value:,} (for a "
+                                          "given precision use --precision SE)")
+    return value
+
+
+#: Largest --sobol base sample: it costs N x (inputs + 2) model runs, each block held in memory.
+MAX_SOBOL = 2**16
+
+
+def _sobol_n(text: str) -> int:
+    value = _power_of_two(text)
+    if value > MAX_SOBOL:
+        raise argparse.ArgumentTypeError(f"at most {MAX_SOBOL:,} (it costs N x (inputs + 2) "
+                                         f"model runs), got {value:,}")
+    return value
+
+
+def _workers(text: str) -> int:
+    value = _positive_int(text)
+    limit = max(4, 4 * (os.cpu_count() or 1))
+    if value > limit:
+        raise argparse.ArgumentTypeError(f"at most {limit} local processes here (4 per core), "
+                                          f"got {value:,}")
     return value
 
 
@@ -66,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
                "--set demand.growth.initial.high=2.5 --out runs/base",
     )
     parser.add_argument("scenario", type=Path, help="scenario YAML file")
-    parser.add_argument("--trials", type=_positive_int, help="number of trials (default: the "
+    parser.add_argument("--trials", type=_trial_count, help="number of trials (default: the "
                         "scenario's 'trials')")
     parser.add_argument("--seed", type=_seed, help="random seed (default: the scenario's 'seed')")
     parser.add_argument("--out", type=Path, help="output folder (default: runs/<scenario name>)")
@@ -75,14 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "(repeatable; added to the scenario's claims)")
     parser.add_argument("--sampler", choices=DESIGNS, help="sampling design (default: the "
                         "scenario's sampling.design)")
-    parser.add_argument("--sobol", type=_power_of_two, metavar="N",
+    parser.add_argument("--sobol", type=_sobol_n, metavar="N",
                         help="also compute Sobol indices with N base samples (a power of two; "
                         "costs N x (inputs + 2) model runs)")
     parser.add_argument("--precision", type=_fraction, metavar="SE",
                         help="run in batches until every claim probability has a standard error "
                         "<= SE and every mean and median of cumulative spend and NPV a relative "
                         "standard error <= SE (e.g. 0.005), or --max-trials is reached")
-    parser.add_argument("--max-trials", type=_positive_int, default=2_000_000,
+    parser.add_argument("--max-trials", type=_trial_count, default=2_000_000,
                         help="trial limit for --precision (default 2,000,000)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override an assumption by key path, e.g. "
@@ -94,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sweep-metric", action="append", metavar="NAME",
                         help="quantity to plot in a sweep (repeatable; default: cumulative_spend "
                         "and every claim's probability)")
-    parser.add_argument("--workers", type=_positive_int, help="local processes (default: one per "
+    parser.add_argument("--workers", type=_workers, help="local processes (default: one per "
                         "core); results do not depend on it")
     parser.add_argument("--backend", choices=("local", "dask"), default="local",
                         help="where chunks run: local processes, or a Dask cluster "
@@ -188,6 +219,9 @@ def _simulate(args: argparse.Namespace) -> int:
     if sweep_spec is not None:
         return _run_sweep(args, scenario, *sweep_spec)
     out = args.out or Path("runs") / scenario.name
+    if (problem := _unsafe_output(out)) is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     try:
         def run(trials: int | None):
             return simulate(scenario, trials=trials, seed=args.seed, design=args.sampler,
@@ -226,8 +260,37 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Files that mark a folder as a previous run's (or sweep's) outputs, which a run may replace.
+_RUN_MARKERS = ("manifest.json", "sweep.csv")
+
+
+def _unsafe_output(out: Path) -> str | None:
+    """Why writing to ``out`` would be unsafe, or None. A run replaces its output folder as a
+    whole, so an existing folder is replaced only if it is empty or holds a previous run."""
+    if not out.exists():
+        return None
+    if not out.is_dir():
+        return f"output folder {out} exists and is not a folder (hint: choose another --out)"
+    try:
+        resolved, here = out.resolve(), Path.cwd().resolve()
+        entries = list(out.iterdir())
+    except OSError as exc:
+        return f"cannot use output folder {out}: {exc.strerror or exc}"
+    if resolved == here or resolved in here.parents:
+        return (f"output folder {out} contains the current folder and would be replaced as a "
+                "whole (hint: choose a new folder, e.g. --out runs/NAME)")
+    if entries and not any((out / m).is_file() for m in _RUN_MARKERS):
+        return (f"output folder {out} holds other files ({len(entries)} entries, no "
+                "manifest.json) and would be replaced as a whole (hint: choose a new or empty "
+                "folder, or delete it first)")
+    return None
+
+
 def _run_sweep(args: argparse.Namespace, scenario: Scenario, key: str, values: list) -> int:
     out = args.out or Path("runs") / f"{scenario.name}-sweep-{key}"
+    if (problem := _unsafe_output(out)) is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     quantities = args.sweep_metric or ["cumulative_spend"] + \
         [f"P({c.label})" for c in scenario.claims]
     try:
@@ -241,6 +304,9 @@ def _run_sweep(args: argparse.Namespace, scenario: Scenario, key: str, values: l
         files = write_sweep(table, out, path=key, quantities=quantities)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except NumericalError as exc:
+        print(f"error: {args.scenario}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"\ninterrupted: nothing was written; {out} is unchanged", file=sys.stderr)

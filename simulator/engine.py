@@ -23,13 +23,13 @@ from simulator.sampling import Draws, sample
 from simulator.scenario import InHouse, Merchant, Scenario
 from simulator.streaming import LogHistogram
 
-#: Per-trial arrays are kept for at most this many trials by default (about 1.3 GB for the
-#: base scenario); beyond, statistics stream (see :func:`simulate`).
-KEEP_TRIALS = 1_000_000
+#: Per-trial arrays are kept for at most this many trials by default (about 0.75 GB for the
+#: base scenario's five strategies); beyond, statistics stream (see :func:`simulate`).
+KEEP_TRIALS = 500_000
 
-#: Default number of trials per chunk: big enough to amortise NumPy overhead, small enough that
-#: the (trial, year, vintage) fleet array of a chunk stays around 30 MB.
-CHUNK_SIZE = 32_768
+#: Default number of trials per chunk: big enough to amortise NumPy overhead (larger chunks
+#: are no faster), small enough that a chunk's temporaries stay near 150 MB.
+CHUNK_SIZE = 16_384
 
 OTHER_CATEGORIES = ("servers_networking", "datacentre", "energy", "operations")
 LEASE_CATEGORY, PROGRAM_CATEGORY = "lease_payments", "inhouse_program"

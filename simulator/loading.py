@@ -84,6 +84,35 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
+def _field_description(loc: tuple[Any, ...]) -> str | None:
+    """``"'key': <its schema description>"`` for the nearest documented key at or above ``loc``
+    (the description gives the unit and meaning), or None."""
+    for k in range(len(loc), 0, -1):
+        name = loc[k - 1]
+        if not isinstance(name, str):
+            continue
+        try:
+            model = _model_at(loc[: k - 1])
+        except (StopIteration, TypeError, KeyError):
+            return None
+        field = model.model_fields.get(name) if model is not None else None
+        if field is not None and field.description:
+            return f"{name!r} is {' '.join(field.description.split())}"
+    return None
+
+
+def _takes_distribution(loc: tuple[Any, ...]) -> bool:
+    """Whether the key at ``loc`` takes a number or a distribution (an uncertain input)."""
+    if not loc or not isinstance(loc[-1], str):
+        return False
+    try:
+        model = _model_at(loc[:-1])
+    except (StopIteration, TypeError, KeyError):
+        return False
+    field = model.model_fields.get(loc[-1]) if model is not None else None
+    return field is not None and "_as_distribution" in repr((field.annotation, field.metadata))
+
+
 def _issues_from(exc: ValidationError, lines: dict[str, int | tuple[str, int]],
                  source: str) -> list[Issue]:
     issues = []
@@ -103,8 +132,21 @@ def _issues_from(exc: ValidationError, lines: dict[str, int | tuple[str, int]],
                         else f"valid keys here: {', '.join(names)}")
         elif err["type"] == "missing":
             msg = "required key is missing"
+            described = _field_description(loc)
+            hint = (f"add it: {described}" if described else
+                    "add it; scenarios/base.yaml and 'simulate schema' show every key")
         elif err["type"] == "union_tag_invalid":
             msg = f"unknown distribution; choose one of {', '.join(FAMILIES)}"
+        elif err["type"] in _EXPECTED and _takes_distribution(loc):
+            msg = f"expected a number or a distribution, got {_describe(err.get('input'))}"
+            hint = "write e.g. 18k, or {dist: lognormal, low: 12k, high: 22k}"
+        elif err["type"] in _EXPECTED:
+            what, hint = _EXPECTED[err["type"]]
+            msg = f"expected {what}, got {_describe(err.get('input'))}"
+        elif err["type"] in ("int_parsing", "int_from_float", "int_type"):
+            hint = "write a whole number, e.g. 20000"
+        if hint is None and err["type"] != "missing":
+            hint = _field_description(loc)  # what the key means and its unit
         probe = path
         while probe and probe not in lines:
             probe = probe.rsplit(".", 1)[0] if "." in probe else ""
@@ -112,6 +154,63 @@ def _issues_from(exc: ValidationError, lines: dict[str, int | tuple[str, int]],
         file, line = at if isinstance(at, tuple) else (source, at)
         issues.append(Issue(path, msg, line, hint, None if file == source else file))
     return issues
+
+
+#: Pydantic error types of a value of the wrong kind: what was expected, and a hint.
+_EXPECTED = {
+    "dict_type": ("a mapping of keys", "write indented 'key: value' lines, or {key: value}"),
+    "model_type": ("a mapping of keys", "write indented 'key: value' lines, or {key: value}"),
+    "model_attributes_type": ("a mapping of keys",
+                              "write indented 'key: value' lines, or {key: value}"),
+    "list_type": ("a list", "write [a, b] or one '- item' per line"),
+    "tuple_type": ("a list", "write [a, b] or one '- item' per line"),
+    "string_type": ("text", "quote it, e.g. 'text'"),
+    "bool_type": ("true or false", "write true or false"),
+    "bool_parsing": ("true or false", "write true or false"),
+}
+
+
+def _describe(value: Any) -> str:
+    """A value's kind in a scenario author's words: 'a list', 'text 'abc'', 'nothing (null)'."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a true/false value)"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"text {value[:40]!r}" + ("..." if len(value) > 40 else "")
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return type(value).__name__
+
+
+#: Longest scenario name: it names the output folder (plus suffixes such as '-sweep-<key>').
+MAX_NAME = 100
+
+
+def _name_issues(data: dict, lines: dict[str, int | tuple[str, int]], source: str) -> list[Issue]:
+    """The scenario's name becomes the output folder ``runs/<name>``, which a run replaces as a
+    whole: a name such as ``/home/me`` or ``..`` must never reach the file system."""
+    name = data.get("name")
+    if not isinstance(name, str) or not name:
+        return []  # the schema reports a missing or non-text name
+    if name in (".", "..") or any(c in name for c in "/\\") \
+            or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        problem = (f"{name[:40]!r} cannot be used as a name: it names the output folder "
+                   "runs/<name>, so it may not be '.' or '..', nor contain '/', '\\' or "
+                   "control characters")
+    elif len(name) > MAX_NAME:
+        problem = (f"is {len(name):,} characters long; a name has at most {MAX_NAME} (it names "
+                   "the output folder)")
+    else:
+        return []
+    at = lines.get("name")
+    file, line = at if isinstance(at, tuple) else (source, at)
+    return [Issue("name", problem, line, "use a short identifier such as 'base' or "
+                  "'inhouse-2027'; put longer text in 'title'", None if file == source else file)]
 
 
 def scenario_from_dict(data: Any, *, source: str = "<scenario>",
@@ -130,10 +229,15 @@ def scenario_from_dict(data: Any, *, source: str = "<scenario>",
         raise ScenarioError(source, [Issue("", f"the top level must be a mapping of keys, got "
                                            f"{type(data).__name__}", 1,
                                            "start from scenarios/base.yaml")])
+    name_issues = _name_issues(data, lines or {}, source)
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(source, _issues_from(exc, lines or {}, source)) from None
+        raise ScenarioError(source, name_issues + _issues_from(exc, lines or {}, source)) \
+            from None
+    if name_issues:
+        raise ScenarioError(source, name_issues)
+    return scenario
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -479,10 +479,9 @@ def funding_chart(results: Results, *, ax: Axes | None = None) -> Axes:
     Axes
     """
     ax = ax or plt.figure(figsize=(8, 4.5)).gca()
-    need = results.cash_need()
     years = results.years
     for i, s in enumerate(results.strategies):
-        q25, q50, q75 = np.percentile(need[i], [25, 50, 75], axis=0)
+        q25, q50, q75 = np.percentile(results.cash_need(i), [25, 50, 75], axis=0)
         c = _colour(results, s)
         ax.fill_between(years, q25, q75, color=c, alpha=0.12, lw=0)
         ax.plot(years, q50, color=c, lw=2, label=f"cash need: {s}")

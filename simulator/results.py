@@ -338,7 +338,9 @@ class Results:
                                             quantile=self.category_spend.quantiles)  # (P, S, C, T)
         cat_q, cat_se = cat_q.transpose(0, 1, 3, 2), cat_se.transpose(0, 1, 3, 2)
         cat_mean = self.category_spend.mean().transpose(0, 2, 1)  # (S, T, C)
-        tot_q, tot_se = percentiles_with_se(self.annual, PERCENTILES, axis=1)  # (P, S, T)
+        per_strategy = [percentiles_with_se(a, PERCENTILES, axis=0) for a in self.annual]
+        tot_q = np.stack([q for q, _ in per_strategy], axis=1)   # (P, S, T)
+        tot_se = np.stack([se for _, se in per_strategy], axis=1)
         tot_mean = self.annual.mean(axis=1, dtype=np.float64)    # (S, T)
         values = np.concatenate([cat_q, tot_q[..., None]], axis=-1)   # (P, S, T, C+1)
         errors = np.concatenate([cat_se, tot_se[..., None]], axis=-1)
@@ -439,16 +441,22 @@ class Results:
 
     # -- funding view -----------------------------------------------------------------------------
 
-    def cash_need(self) -> np.ndarray:
+    def cash_need(self, strategy: int | None = None) -> np.ndarray:
         """Cumulative cash need by year: infrastructure cash spend plus debt interest minus
         operating cash flow, summed from the start year.
 
+        Parameters
+        ----------
+        strategy : int, optional
+            Index of one strategy (saves memory on large runs); default all.
+
         Returns
         -------
-        ndarray, shape (S, n, T), float64 [USD, nominal]
+        ndarray, shape (S, n, T), or (n, T) for one strategy, float64 [USD, nominal]
         """
-        yearly = self.annual.astype(np.float64) + (self.interest - self.operating_cash_flow)
-        return np.cumsum(yearly, axis=2)
+        annual = self.annual if strategy is None else self.annual[strategy]
+        yearly = annual.astype(np.float64) + (self.interest - self.operating_cash_flow)
+        return np.cumsum(yearly, axis=-1)
 
     def funding_gap(self, through: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The most that must be raised beyond committed funding, through a year.
@@ -468,8 +476,11 @@ class Results:
         from simulator.cost_model import funding_gap
 
         t = self._year_index(through) + 1
-        return funding_gap(self.cash_need()[:, :, :t], self.funding[None, :, :t],
-                           self.years[:t])
+        # one strategy at a time: the (strategy, trial, year) cash need of a million-trial run
+        # would take half a gigabyte at once
+        parts = [funding_gap(self.cash_need(i)[:, :t], self.funding[:, :t], self.years[:t])
+                 for i in range(len(self.strategies))]
+        return np.stack([p[0] for p in parts]), np.stack([p[1] for p in parts])
 
     def funding_table(self) -> pd.DataFrame:
         """Per strategy: what must be raised and how likely committed money suffices.
@@ -483,13 +494,14 @@ class Results:
             ``gap_year`` (percentiles of the year the gap opens, ``inf`` = never; no mean), and
             ``p_funded`` (probability that committed funding covers every year: mean).
         """
-        need = self.cash_need()
+        peak = np.stack([np.maximum(self.cash_need(i).max(axis=1), 0.0)
+                         for i in range(len(self.strategies))])
         gap, opens = self.funding_gap()
         series = {
             "cash_spend": ("USD", self.cumulative()),
             "economic_cost": ("USD", self.economic_cost),
             "committed_lease_payments": ("USD", self.committed_lease),
-            "cash_need_peak": ("USD", np.maximum(need.max(axis=2), 0.0)),
+            "cash_need_peak": ("USD", peak),
             "funding_gap": ("USD", gap),
             "gap_year": ("year", opens),
             "p_funded": ("probability", (gap <= 0).astype(float)),

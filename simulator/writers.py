@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 from simulator import plots
 from simulator.analysis import Analysis
+from simulator.html_report import write_report
 from simulator.results import Results
 
 
@@ -187,7 +188,9 @@ def write_run(analysis: Analysis, out: str | Path, *, parquet: bool = False) -> 
     """
     def write(folder: Path) -> list[Path]:
         files = write_tables(analysis, folder) + write_figures(analysis, folder)
-        return files + (write_parquet(analysis.results, folder) if parquet else [])
+        files += write_parquet(analysis.results, folder) if parquet else []
+        # the report embeds the figures just written: each is rendered once
+        return [*files, write_report(analysis, folder, [f for f in files if f.suffix == ".png"])]
 
     return _write_atomically(out, write)
 
