@@ -23,6 +23,10 @@ from simulator.sampling import Draws, sample
 from simulator.scenario import InHouse, Merchant, Scenario
 from simulator.streaming import LogHistogram
 
+#: Runs with fewer chunks than this stay in one process by default: starting a pool costs
+#: about half a second.
+PARALLEL_MIN_CHUNKS = 8
+
 #: Per-trial arrays are kept for at most this many trials by default (about 0.75 GB for the
 #: base scenario's five strategies); beyond, statistics stream (see :func:`simulate`).
 KEEP_TRIALS = 500_000
@@ -377,8 +381,8 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
         cover every trial (exact streaming totals), and category percentiles too (histograms).
         None keeps all.
     workers : int, optional
-        Local processes (default: one per core, at most one per chunk). Results do not depend
-        on it: chunk k always draws from stream k.
+        Local processes (default: one per core for runs of ``PARALLEL_MIN_CHUNKS`` chunks or
+        more, else one). Results do not depend on it: chunk k always draws from stream k.
     backend : {"local", "dask"}
         ``dask`` sends blocks of chunks to a Dask cluster (``pip install ".[dask]"``).
     scheduler : str, optional
@@ -407,8 +411,11 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
         acc = run_dask(plan, scheduler=scheduler, progress=progress)
         workers_used = None
     else:
-        workers_used = min(os.cpu_count() or 1, n_chunks) if workers is None else \
-            max(1, min(int(workers), n_chunks))
+        if workers is None:  # small runs are faster in this process than on a pool
+            workers_used = 1 if n_chunks < PARALLEL_MIN_CHUNKS else min(os.cpu_count() or 1,
+                                                                       n_chunks)
+        else:
+            workers_used = max(1, min(int(workers), n_chunks))
         if workers_used > 1:
             from simulator.parallel import run_local
 
