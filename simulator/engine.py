@@ -714,4 +714,6 @@ def _progress_bar(total: int, *, enabled: bool):
         return _NoBar()
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, unit="chunk", desc="simulating", leave=False)
+    # disable=None: silent unless stderr is a terminal; delay: only runs longer than a second
+    return tqdm(total=total, unit="chunk", desc="simulating", leave=False, disable=None,
+                delay=1.0)
