@@ -20,6 +20,8 @@ CATEGORY_COLOURS = {
     "datacentre": "#E69F00",
     "energy": "#F0E442",
     "operations": "#999999",
+    "lease_payments": "#CC79A7",
+    "inhouse_program": "#444444",
 }
 #: Metrics measured in USD (axes get money formatting and, for distributions, a log scale).
 MONEY_METRICS = ("cumulative_spend", "spend", "npv", "funding_gap")
