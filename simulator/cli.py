@@ -23,6 +23,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from simulator.analysis import analyse
 from simulator.assumptions import assumptions_markdown, assumptions_text
 from simulator.convergence import simulate_to_precision
@@ -202,7 +204,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv and argv[0] in SUBCOMMANDS:
             return SUBCOMMANDS[argv[0]](argv[1:])
-        return _simulate(build_parser().parse_args(argv))
+        args = build_parser().parse_args(argv)
+        # overflow and 0/0 inside the model are caught by its numerical guard, which names the
+        # inputs responsible; NumPy's own warnings would only print noise before that message
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            return _simulate(args)
     except BrokenPipeError:
         # output piped into e.g. `head`, which stopped reading: not an error
         sys.stderr.close()

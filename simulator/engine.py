@@ -451,6 +451,8 @@ class RunPlan:
         return lo, min(lo + self.chunk_size, self.trials)
 
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 #: Outputs that must be finite (NaN is allowed where documented: shares without purchases,
 #: in-house metrics of strategies without a program; inf only for "never" years).
 _MUST_BE_FINITE = ("annual", "npv", "installed_gw", "unmet_units", "economic_cost",
@@ -471,6 +473,8 @@ def check_finite(scenario: Scenario, draws: Draws, out: ChunkOutput, *, first_tr
     for name in ("demand_units", *_MUST_BE_FINITE):
         value = getattr(out, name)
         bad = ~np.isfinite(value)
+        if TRIAL_FIELDS.get(name, (None,))[0] == np.float32:
+            bad |= np.abs(value) > FLOAT32_MAX  # would become inf when stored
         if not bad.any():
             continue
         trial = int(np.argmax(bad.reshape(-1, value.shape[-1]).any(axis=0)))
@@ -481,7 +485,7 @@ def check_finite(scenario: Scenario, draws: Draws, out: ChunkOutput, *, first_tr
             suspects = sorted(paths, key=lambda p: -abs(float(draws.values[p][trial])))[:3]
         values = ", ".join(f"{p} = {float(draws.values[p][trial]):.4g}" for p in suspects)
         raise NumericalError(
-            f"the model produced a non-finite {name.replace('_', ' ')} in trial "
+            f"the model produced a non-finite or out-of-range {name.replace('_', ' ')} in trial "
             f"{first_trial + trial:,} (overflow or an invalid operation); likely cause: "
             f"{values}. Narrow the distributions that can reach such values, or bound them "
             "with min/max.")

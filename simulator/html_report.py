@@ -183,7 +183,7 @@ def _provenance(analysis: Analysis) -> str:
     ]
     kept = prov.get("kept_trials")
     if kept is not None and kept != prov.get("trials"):
-        rows.append(("Trials kept per trial", f"{_int(kept)} (means and claims cover every trial; "
+        rows.append(("Trials kept", f"{_int(kept)} (means and claims cover every trial; "
                      "percentiles the kept ones)", False))
     rows.append(("Sampling design", str(prov.get("design")), False))
     rows.append(("Chunk size", _int(prov.get("chunk_size")), False))

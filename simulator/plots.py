@@ -109,7 +109,8 @@ def category_breakdown(results: Results, *, strategy: str | None = None,
     ax.set_ylabel("mean spend per year [USD, nominal]")
     ax.set_title(f"Spend by category (mean): {results.strategies[i]}")
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="upper left", frameon=False, fontsize="small")
+    if ax.get_legend_handles_labels()[0]:  # nothing drawn when nothing was spent
+        ax.legend(loc="upper left", frameon=False, fontsize="small")
     return ax
 
 
@@ -154,10 +155,11 @@ def strategy_distributions(results: Results, *, metric: str = "cumulative_spend"
     for patch, s in zip(box["boxes"], results.strategies, strict=True):
         patch.set_facecolor(_colour(results, s))
         patch.set_alpha(0.45)
-    if unit == "USD":
+    if unit == "USD" and all((d > 0).all() for d in data if d.size):
         ax.set_yscale("log")
-        ax.yaxis.set_major_formatter(usd_formatter)
         ax.yaxis.set_minor_formatter(FuncFormatter(lambda x, _p: ""))
+    if unit == "USD":
+        ax.yaxis.set_major_formatter(usd_formatter)
     ax.set_ylabel(f"{metric.replace('_', ' ')} [{unit}]")
     end = int(results.years[-1])
     ax.set_title(f"{metric.replace('_', ' ').capitalize()} {results.years[0]}-{end} per strategy"
@@ -222,6 +224,8 @@ def dependence_over_time(results: Results, *, ax: Axes | None = None) -> Axes:
     for i, s in enumerate(results.strategies):
         a = share[i]
         ok = ~np.isnan(a).all(axis=0)
+        if not ok.any():  # nothing bought in any year: no share to draw
+            continue
         with np.errstate(invalid="ignore"):
             mean = np.nanmean(a[:, ok], axis=0)
             lo, hi = np.nanpercentile(a[:, ok], [5, 95], axis=0)

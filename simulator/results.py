@@ -7,6 +7,7 @@ arrays when asked for, never stored.
 from __future__ import annotations
 
 import platform
+import warnings
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
@@ -314,8 +315,11 @@ class Results:
                 has = ~np.isnan(a)
                 if has.all():
                     q, mean = np.percentile(a, PERCENTILES, axis=0), a.mean(axis=0)
-                else:  # shares are undefined in years without purchases
-                    q, mean = np.nanpercentile(a, PERCENTILES, axis=0), np.nanmean(a, axis=0)
+                else:  # shares are undefined in years without purchases (NaN when never)
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", RuntimeWarning)
+                        q = np.nanpercentile(a, PERCENTILES, axis=0)
+                        mean = np.nanmean(a, axis=0)
                 for t, year in enumerate(self.years):
                     rows.append({"strategy": s, "year": int(year), "indicator": name,
                                  "unit": unit, "mean": mean[t],

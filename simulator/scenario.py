@@ -357,6 +357,8 @@ class Strategy(_Model):
     @field_validator("shares")
     @classmethod
     def _rows(cls, rows: dict[str, ShareRow]) -> dict[str, ShareRow]:
+        if not rows:
+            raise ValueError("shares is empty: give each supplier's share, e.g. {nvidia: 1}")
         for key, row in rows.items():
             if key != "all":
                 try:

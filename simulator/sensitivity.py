@@ -67,6 +67,9 @@ def tornado(scenario: Scenario, *, metric: str = "cumulative_spend", year: int |
     """
     paths = scenario.uncertain_paths()
     d = len(paths)
+    if d == 0:  # every input fixed: nothing to swing
+        return pd.DataFrame(columns=["strategy", "metric", "input", "value_low", "value_high",
+                                     "base", "at_low", "at_high", "swing"])
     u = np.full((2 * d + 1, d), 0.5)
     for k in range(d):
         u[2 * k + 1, k], u[2 * k + 2, k] = low, high

@@ -66,6 +66,8 @@ def _format_drivers(analysis: Analysis) -> list[str]:
     base = analysis.results.scenario.baseline_strategy
     metric, _ = analysis.sensitivity_metric
     top = sens[sens["strategy"] == base].head(5)
+    if top.empty:
+        return ["Every input is fixed: no sensitivity to report.", ""]
     what = str(top["metric"].iloc[0]).replace("_", " ")
     money = metric in ("cumulative_spend", "spend", "npv")
     fmt = format_usd if money else (lambda x: f"{x:.3g}")

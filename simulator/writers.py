@@ -115,10 +115,11 @@ def write_figures(analysis: Analysis, folder: Path) -> list[Path]:
         _save(fig, folder / "funding.png", files)
     base = results.scenario.baseline_strategy
     top = 12
-    fig = Figure(figsize=(10, 0.42 * top + 1.8), layout="constrained")
-    ax = fig.subplots()
-    plots.tornado_chart(analysis.sensitivity, strategy=base, top=top, ax=ax)
-    _save(fig, folder / "tornado.png", files)
+    if not analysis.sensitivity.empty:
+        fig = Figure(figsize=(10, 0.42 * top + 1.8), layout="constrained")
+        ax = fig.subplots()
+        plots.tornado_chart(analysis.sensitivity, strategy=base, top=top, ax=ax)
+        _save(fig, folder / "tornado.png", files)
     if analysis.sobol is not None:
         fig = Figure(figsize=(10, 0.42 * top + 1.8), layout="constrained")
         ax = fig.subplots()
