@@ -17,15 +17,31 @@ Further: :func:`analyse` (claims, sensitivity, what must be true), :func:`sweep`
 :func:`goal_seek`, :func:`tornado`, :func:`sobol_analysis`.
 """
 
-from simulator.analysis import Analysis, analyse
-from simulator.discovery import claim_box, conditional_inputs, goal_seek
-from simulator.engine import simulate
-from simulator.errors import ScenarioError
-from simulator.loading import load_scenario
-from simulator.results import Results
-from simulator.scenario import Scenario
-from simulator.sensitivity import rank_correlations, sobol_analysis, tornado
-from simulator.sweep import sweep
+import importlib
+from typing import Any
+
+#: Public names and the modules that define them. They load on first use (PEP 562), so that
+#: ``import simulator`` and the ``simulate`` command start without pandas and matplotlib.
+_EXPORTS = {
+    "Analysis": "simulator.analysis", "analyse": "simulator.analysis",
+    "claim_box": "simulator.discovery", "conditional_inputs": "simulator.discovery",
+    "goal_seek": "simulator.discovery", "simulate": "simulator.engine",
+    "ScenarioError": "simulator.errors", "load_scenario": "simulator.loading",
+    "Results": "simulator.results", "Scenario": "simulator.scenario",
+    "rank_correlations": "simulator.sensitivity", "sobol_analysis": "simulator.sensitivity",
+    "tornado": "simulator.sensitivity", "sweep": "simulator.sweeps",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'simulator' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
 
 __all__ = [
     "Analysis",

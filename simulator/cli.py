@@ -25,18 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from simulator.analysis import analyse
-from simulator.assumptions import assumptions_markdown, assumptions_text
-from simulator.convergence import simulate_to_precision
-from simulator.engine import CHUNK_SIZE, simulate
+# Only what reading and checking a scenario needs is imported up front, so that bad input is
+# reported quickly; the engine, pandas and matplotlib load when a run starts.
 from simulator.errors import Issue, NumericalError, ScenarioError
-from simulator.json_schema import scenario_json_schema
 from simulator.loading import load_scenario
-from simulator.sampling import DESIGNS
-from simulator.scenario import MAX_TRIALS, CorrelationRepairWarning, Scenario
-from simulator.sweep import sweep
-from simulator.text_report import format_summary, format_sweep
-from simulator.writers import write_run, write_sweep
+from simulator.scenario import DESIGNS, MAX_TRIALS, CorrelationRepairWarning, Scenario
 from simulator.yaml_source import parse_yaml
 
 
@@ -228,9 +221,15 @@ def _simulate(args: argparse.Namespace) -> int:
     if (problem := _unsafe_output(out)) is not None:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    from simulator import engine
+    from simulator.analysis import analyse
+    from simulator.convergence import simulate_to_precision
+    from simulator.text_report import format_summary
+    from simulator.writers import write_run
+
     try:
         def run(trials: int | None):
-            return simulate(scenario, trials=trials, seed=args.seed, design=args.sampler,
+            return engine.simulate(scenario, trials=trials, seed=args.seed, design=args.sampler,
                             workers=args.workers, backend=args.backend,
                             scheduler=args.scheduler, progress=not args.quiet)
 
@@ -238,7 +237,7 @@ def _simulate(args: argparse.Namespace) -> int:
         if args.precision:
             results, batches = simulate_to_precision(
                 run, target=args.precision, start_trials=args.trials or scenario.trials,
-                max_trials=args.max_trials, chunk_size=CHUNK_SIZE)
+                max_trials=args.max_trials, chunk_size=engine.CHUNK_SIZE)
             if not batches[-1]["met"] and not args.quiet:
                 print(f"warning: precision {args.precision} not reached within "
                       f"{args.max_trials:,} trials", file=sys.stderr)
@@ -293,6 +292,10 @@ def _unsafe_output(out: Path) -> str | None:
 
 
 def _run_sweep(args: argparse.Namespace, scenario: Scenario, key: str, values: list) -> int:
+    from simulator.sweeps import sweep
+    from simulator.text_report import format_sweep
+    from simulator.writers import write_sweep
+
     out = args.out or Path("runs") / f"{scenario.name}-sweep-{key}"
     if (problem := _unsafe_output(out)) is not None:
         print(f"error: {problem}", file=sys.stderr)
@@ -346,6 +349,8 @@ def _schema(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="simulate schema",
                                      description="Print the JSON Schema of scenario files.")
     parser.parse_args(argv)
+    from simulator.json_schema import scenario_json_schema
+
     print(json.dumps(scenario_json_schema(), indent=2))
     return 0
 
@@ -362,6 +367,8 @@ def _describe(argv: list[str]) -> int:
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from simulator.assumptions import assumptions_markdown, assumptions_text
+
     print(assumptions_markdown(scenario) if args.markdown else assumptions_text(scenario))
     return 0
 

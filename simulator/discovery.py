@@ -24,7 +24,7 @@ from simulator.engine import simulate
 from simulator.prim import Box, prim_box
 from simulator.results import Results
 from simulator.scenario import Scenario
-from simulator.sweep import fixing
+from simulator.sweeps import fixing
 
 #: Inputs a claim box may restrict by default, and trials needed on each side of the claim.
 MAX_BOX_INPUTS, MIN_CASES = 8, 50

@@ -430,7 +430,7 @@ def sweep_chart(table, *, quantity: str = "cumulative_spend", path: str = "value
     Parameters
     ----------
     table : DataFrame
-        From :func:`simulator.sweep.sweep`.
+        From :func:`simulator.sweeps.sweep`.
     quantity : str
         A ``quantity`` of the table, e.g. ``"cumulative_spend"`` or ``"P($7T through 2030)"``.
     path : str

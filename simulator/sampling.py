@@ -20,7 +20,7 @@ from scipy.special import ndtri
 from scipy.stats import qmc
 
 from simulator.correlation import induce_rank_correlation
-from simulator.scenario import Scenario
+from simulator.scenario import DESIGNS, Scenario
 
 #: Key of the yearly demand-noise stream (not an input of the scenario, so not a key path).
 DEMAND_NOISE = "~demand.growth.noise"
@@ -82,9 +82,6 @@ class Draws:
 
     def __getitem__(self, key: str) -> np.ndarray:
         return self.values[key]
-
-
-DESIGNS = ("random", "lhs", "sobol")
 
 
 def design_uniforms(scenario: Scenario, n_trials: int, *, rng: np.random.Generator,

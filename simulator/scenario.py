@@ -508,6 +508,10 @@ class CorrelationSpec(_Model):
     source: str | None = None
 
 
+#: Sampling designs of the per-trial inputs.
+DESIGNS = ("random", "lhs", "sobol")
+
+
 class Sampling(_Model):
     """How per-trial inputs are drawn."""
 

@@ -202,7 +202,7 @@ def write_sweep(table, out: str | Path, *, path: str, quantities: list[str]) -> 
     Parameters
     ----------
     table : DataFrame
-        From :func:`simulator.sweep.sweep`.
+        From :func:`simulator.sweeps.sweep`.
     out : str or Path
         Output folder, replaced as a whole.
     path : str
