@@ -24,9 +24,12 @@ def previous_run(tmp_path):
 
 def test_ctrl_c_while_simulating_keeps_previous_results(previous_run):
     out, before = previous_run
+    # a test runner started in the background may inherit SIGINT as ignored; give the child
+    # the default disposition, so that Python turns Ctrl-C into KeyboardInterrupt as in a shell
     proc = subprocess.Popen([sys.executable, "-m", "simulator.cli", str(BASE), "--trials",
                              "2000000", "--workers", "1", "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(8)  # imports done, simulating
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
