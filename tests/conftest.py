@@ -54,5 +54,22 @@ def write_scenario(tmp_path: Path):
     return write
 
 
+#: Pass as the value to :func:`set_key` to delete the key.
+DELETE = object()
+
+
+def set_key(data: dict, dotted: str, value) -> dict:
+    """Set (or, with ``DELETE``, remove) ``data[a][b][c]`` for ``dotted = "a.b.c"``; returns data."""
+    *parents, last = dotted.split(".")
+    node = data
+    for key in parents:
+        node = node[key]
+    if value is DELETE:
+        del node[last]
+    else:
+        node[last] = value
+    return data
+
+
 REPO = Path(__file__).resolve().parents[1]
 BASE = REPO / "scenarios" / "base.yaml"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from simulator.cli import main
+from tests.conftest import DELETE, set_key
 
 
 def run_cli(path, capsys, *extra):
@@ -14,19 +15,6 @@ def run_cli(path, capsys, *extra):
     return code, err
 
 
-def with_change(data: dict, dotted: str, value) -> dict:
-    *parents, last = dotted.split(".")
-    node = data
-    for p in parents:
-        node = node[p]
-    if value is DELETE:
-        del node[last]
-    else:
-        node[last] = value
-    return data
-
-
-DELETE = object()
 
 
 @pytest.mark.parametrize("dotted, value, expect_path, expect", [
@@ -50,7 +38,7 @@ DELETE = object()
     ("energy.price_per_mwh", float("nan"), "energy.price_per_mwh", "not a finite number"),
 ])
 def test_bad_values(tiny, write_scenario, capsys, dotted, value, expect_path, expect):
-    path = write_scenario(with_change(tiny, dotted, value))
+    path = write_scenario(set_key(tiny, dotted, value))
     code, err = run_cli(path, capsys)
     assert code == 2
     assert str(path) in err

@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 
 from simulator.cli import main
 from simulator.yaml_source import read_yaml_file
-from tests.conftest import BASE, TINY
+from tests.conftest import BASE, DELETE, TINY, set_key
 
 #: The tiny scenario with two uncertain inputs and two claims (its all-fixed original cannot be
 #: run yet: see KNOWN_CRASHES).
@@ -204,14 +204,7 @@ def _tiny(**changes) -> dict:
     data = copy.deepcopy(TINY)
     data["energy"]["utilisation"] = {"dist": "uniform", "low": 0.4, "high": 0.6}
     for dotted, value in changes.items():
-        *parents, last = dotted.split(".")
-        node = data
-        for key in parents:
-            node = node[key]
-        if value is None:
-            del node[last]
-        else:
-            node[last] = value
+        set_key(data, dotted, DELETE if value is None else value)
     return data
 
 

@@ -21,7 +21,7 @@ import yaml
 
 from simulator.cli import main
 from simulator.yaml_source import MAX_BYTES, MAX_DEPTH, MAX_NODES
-from tests.conftest import TINY
+from tests.conftest import TINY, set_key
 
 #: Seconds a refused input may take inside the process (imports excluded).
 QUICK = 2.0
@@ -159,19 +159,6 @@ def test_merge_keys_still_work(tmp_path, capsys):
 
 # -- values ---------------------------------------------------------------------------------------
 
-DELETE = object()
-
-
-def changed(data: dict, dotted: str, value) -> dict:
-    *parents, last = dotted.split(".")
-    node = data
-    for p in parents:
-        node = node[p]
-    if value is DELETE:
-        del node[last]
-    else:
-        node[last] = value
-    return data
 
 
 VALUE_CASES = [
@@ -238,7 +225,7 @@ VALUE_CASES = [
                          ids=[f"{c[0]}={str(c[1])[:30]}" for c in VALUE_CASES])
 def test_bad_values(tmp_path, capsys, dotted, value, expect_path, expect):
     path = tmp_path / "scenario.yaml"
-    path.write_text(dump(changed(uncertain_tiny(), dotted, value)))
+    path.write_text(dump(set_key(uncertain_tiny(), dotted, value)))
     err, _ = refuse(path, capsys)
     assert expect in err
     assert str(path) in err
@@ -265,7 +252,7 @@ def test_non_finite_numbers_in_yaml(tmp_path, capsys, text, expect):
 def test_overflowing_distribution(tmp_path, capsys):
     """Valid ranges whose product overflows: the model's numerical guard names the input, with
     no NumPy warning printed before the message."""
-    data = changed(uncertain_tiny(), "suppliers.a.price_per_unit",
+    data = set_key(uncertain_tiny(), "suppliers.a.price_per_unit",
                    {"dist": "lognormal", "low": 1, "high": 1e300})
     path = tmp_path / "scenario.yaml"
     path.write_text(dump(data))
@@ -342,7 +329,7 @@ def test_a_name_never_replaces_a_folder_outside_runs(tmp_path, capsys, monkeypat
     victim.mkdir()
     (victim / "precious.txt").write_text("keep me")
     path = tmp_path / "scenario.yaml"
-    path.write_text(dump(changed(uncertain_tiny(), "name", str(victim))))
+    path.write_text(dump(set_key(uncertain_tiny(), "name", str(victim))))
     monkeypatch.chdir(tmp_path)
     code = main([str(path), "-q", "--trials", "50"])  # default output folder: runs/<name>
     err = capsys.readouterr().err
