@@ -87,3 +87,12 @@ def test_no_growth_constant_demand_replaces_retired_chips(tiny):
     results = simulate(scenario_from_dict(tiny), trials=1, keep_spend=True)
     j = results.categories.index("accelerators_a")
     np.testing.assert_allclose(results.spend[0, 0, :, j], [1000.0, 1000.0, 1000.0], rtol=1e-7)
+
+
+def test_to_frame_is_tidy(tiny):
+    results = simulate(scenario_from_dict(tiny), trials=2, keep_spend=True)
+    frame = results.to_frame()
+    assert len(frame) == 2 * 2 * 3  # strategies x trials x years
+    row = frame[(frame.strategy == "only_a") & (frame.trial == 1) & (frame.year == 2027)].iloc[0]
+    assert row["spend"] == pytest.approx(hand_computed_tiny()["only_a"][2], rel=1e-6)
+    assert row["accelerators_a"] == pytest.approx(175 * 6.4)
