@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -75,57 +76,102 @@ def write_tables(analysis: Analysis, folder: Path) -> list[Path]:
     return [*files, manifest]
 
 
-def _save(fig: Figure, path: Path, files: list[Path], dpi: int = 110) -> None:
-    fig.savefig(path, dpi=dpi)
-    files.append(path)
+def _fig_fan_chart(analysis: Analysis, path: Path) -> None:
+    _per_strategy_figure(analysis.results, plots.fan_chart, path,
+                         f"{analysis.results.scenario.name}: annual spend, all categories")
 
 
-def write_figures(analysis: Analysis, folder: Path) -> list[Path]:
+def _fig_spend_by_category(analysis: Analysis, path: Path) -> None:
+    _per_strategy_figure(analysis.results, plots.category_breakdown, path,
+                         f"{analysis.results.scenario.name}: mean annual spend by category")
+
+
+def _fig_strategies(analysis: Analysis, path: Path) -> None:
+    results = analysis.results
+    fig = Figure(figsize=(14, 9), layout="constrained")
+    axes = fig.subplots(2, 2)
+    plots.strategy_distributions(results, ax=axes[0, 0])
+    plots.paired_difference(results, ax=axes[0, 1])
+    plots.cumulative_paths(results, ax=axes[1, 0])
+    plots.dependence_over_time(results, ax=axes[1, 1])
+    fig.suptitle(f"{results.scenario.name}: sourcing strategies on the same "
+                 f"{results.n_trials:,} draws")
+    fig.savefig(path, dpi=110)
+
+
+def _fig_s_curve(analysis: Analysis, path: Path) -> None:
+    claims = analysis.results.scenario.claims
+    fig = Figure(figsize=(9, 4.5 * len(claims)), layout="constrained")
+    axes = fig.subplots(len(claims), 1, squeeze=False)
+    for ax, claim in zip(axes[:, 0], claims, strict=True):
+        plots.s_curve(analysis.results, claim, ax=ax)
+    fig.savefig(path, dpi=110)
+
+
+def _fig_funding(analysis: Analysis, path: Path) -> None:
+    fig = Figure(figsize=(10, 5.5), layout="constrained")
+    plots.funding_chart(analysis.results, ax=fig.subplots())
+    fig.savefig(path, dpi=110)
+
+
+TOP_INPUTS = 12
+
+
+def _fig_tornado(analysis: Analysis, path: Path) -> None:
+    fig = Figure(figsize=(10, 0.42 * TOP_INPUTS + 1.8), layout="constrained")
+    plots.tornado_chart(analysis.sensitivity, strategy=analysis.results.scenario.baseline_strategy,
+                        top=TOP_INPUTS, ax=fig.subplots())
+    fig.savefig(path, dpi=110)
+
+
+def _fig_sobol(analysis: Analysis, path: Path) -> None:
+    fig = Figure(figsize=(10, 0.42 * TOP_INPUTS + 1.8), layout="constrained")
+    plots.sobol_bars(analysis.sobol, strategy=analysis.results.scenario.baseline_strategy,
+                     top=TOP_INPUTS, ax=fig.subplots())
+    fig.savefig(path, dpi=110)
+
+
+def _figures(analysis: Analysis) -> list[tuple[str, Callable[[Analysis, Path], None]]]:
+    """The figures this run draws, as (file name, function)."""
+    results = analysis.results
+    figures = [("fan_chart.png", _fig_fan_chart), ("spend_by_category.png", _fig_spend_by_category)]
+    if len(results.strategies) > 1:
+        figures.append(("strategies.png", _fig_strategies))
+    if results.scenario.claims:
+        figures.append(("s_curve.png", _fig_s_curve))
+    if results.scenario.revenue is not None:
+        figures.append(("funding.png", _fig_funding))
+    if not analysis.sensitivity.empty:
+        figures.append(("tornado.png", _fig_tornado))
+    if analysis.sobol is not None:
+        figures.append(("sobol.png", _fig_sobol))
+    return figures
+
+
+def _draw(job: tuple[Callable[[Analysis, Path], None], Analysis, Path]) -> None:
+    draw, analysis, path = job
+    draw(analysis, path)
+
+
+def write_figures(analysis: Analysis, folder: Path, *, workers: int | None = None) -> list[Path]:
     """Write the PNG figures into an existing folder: ``fan_chart.png``,
     ``spend_by_category.png``, ``strategies.png`` (with more than one strategy),
-    ``s_curve.png`` (per claim, stacked), ``tornado.png`` and ``sobol.png`` (when computed)."""
-    results, folder = analysis.results, Path(folder)
-    name = results.scenario.name
-    files: list[Path] = []
-    _per_strategy_figure(results, plots.fan_chart, folder / "fan_chart.png",
-                         f"{name}: annual spend, all categories")
-    files.append(folder / "fan_chart.png")
-    _per_strategy_figure(results, plots.category_breakdown, folder / "spend_by_category.png",
-                         f"{name}: mean annual spend by category")
-    files.append(folder / "spend_by_category.png")
-    if len(results.strategies) > 1:
-        fig = Figure(figsize=(14, 9), layout="constrained")
-        axes = fig.subplots(2, 2)
-        plots.strategy_distributions(results, ax=axes[0, 0])
-        plots.paired_difference(results, ax=axes[0, 1])
-        plots.cumulative_paths(results, ax=axes[1, 0])
-        plots.dependence_over_time(results, ax=axes[1, 1])
-        fig.suptitle(f"{name}: sourcing strategies on the same {results.n_trials:,} draws")
-        _save(fig, folder / "strategies.png", files)
-    claims = results.scenario.claims
-    if claims:
-        fig = Figure(figsize=(9, 4.5 * len(claims)), layout="constrained")
-        axes = fig.subplots(len(claims), 1, squeeze=False)
-        for ax, claim in zip(axes[:, 0], claims, strict=True):
-            plots.s_curve(results, claim, ax=ax)
-        _save(fig, folder / "s_curve.png", files)
-    if results.scenario.revenue is not None:
-        fig = Figure(figsize=(10, 5.5), layout="constrained")
-        plots.funding_chart(results, ax=fig.subplots())
-        _save(fig, folder / "funding.png", files)
-    base = results.scenario.baseline_strategy
-    top = 12
-    if not analysis.sensitivity.empty:
-        fig = Figure(figsize=(10, 0.42 * top + 1.8), layout="constrained")
-        ax = fig.subplots()
-        plots.tornado_chart(analysis.sensitivity, strategy=base, top=top, ax=ax)
-        _save(fig, folder / "tornado.png", files)
-    if analysis.sobol is not None:
-        fig = Figure(figsize=(10, 0.42 * top + 1.8), layout="constrained")
-        ax = fig.subplots()
-        plots.sobol_bars(analysis.sobol, strategy=base, top=top, ax=ax)
-        _save(fig, folder / "sobol.png", files)
-    return files
+    ``s_curve.png`` (per claim, stacked), ``funding.png`` (with revenue), ``tornado.png`` and
+    ``sobol.png`` (when computed).
+
+    Drawing takes most of a default run's time and the figures are independent, so they are
+    drawn on ``workers`` processes (default: one per core, at most two; 1 draws here).
+    """
+    folder = Path(folder)
+    jobs = [(draw, analysis, folder / name) for name, draw in _figures(analysis)]
+    workers = min(os.cpu_count() or 1, 2) if workers is None else workers
+    if workers > 1 and len(jobs) > 2:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(_draw, jobs))
+    else:
+        for job in jobs:
+            _draw(job)
+    return [path for _, _, path in jobs]
 
 
 def write_parquet(results: Results, folder: Path) -> list[Path]:
