@@ -8,6 +8,7 @@ text form, or given on the command line with ``--claim``. Evaluation lives in
 
 from __future__ import annotations
 
+import operator
 import re
 from typing import Annotated, Any, Literal
 
@@ -28,7 +29,8 @@ CLAIM_METRICS = {
     "funding_gap": "the most that must be raised beyond committed funding, through the year "
                    "(default: the last) [USD]; needs a revenue section",
 }
-OPERATORS = (">=", ">", "<=", "<")
+#: Comparators a claim may use, and what they compute.
+OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 
 _TEXT = re.compile(
     r"^\s*(?P<metric>[a-z_]+)\s*(?:(?:through|in|by)\s+(?P<year>\d{4})\s*)?"
@@ -80,6 +82,11 @@ class ClaimSpec(BaseModel):
         if base in ("npv", "unmet_demand") and self.year is not None:
             raise ValueError(f"{self.metric} covers the whole horizon; drop the year")
         return self
+
+    @property
+    def holds(self, values):
+        """Whether the claim holds for each value (elementwise; NaN compares false)."""
+        return OPERATORS[self.op](values, self.threshold)
 
     @property
     def base_metric(self) -> str:

@@ -8,7 +8,6 @@ precise, so the interval is then conservative.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterable
 
 import numpy as np
@@ -18,7 +17,6 @@ from simulator.claim_spec import ClaimSpec, parse_claim_text
 from simulator.mc_error import wilson_interval
 from simulator.results import Results
 
-_OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 #: Fewer trials than this on the rarer side of a claim make its interval unreliable.
 MIN_TAIL_TRIALS = 10
 
@@ -93,7 +91,7 @@ def evaluate_claims(results: Results, claims: Iterable[ClaimSpec | str | dict] |
                 k, n = int(totals.claims[claim.label][0][i]), int(totals.claims[claim.label][1][i])
             else:
                 n = v.size
-                k = int(_OPS[claim.op](v, claim.threshold).sum())
+                k = int(claim.holds(v).sum())
             p = k / n if n else np.nan
             lo, hi = wilson_interval(k, n) if n else (np.nan, np.nan)
             rare = min(k, n - k)

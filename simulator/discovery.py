@@ -19,7 +19,7 @@ import pandas as pd
 from scipy.stats import ks_2samp
 
 from simulator.claim_spec import ClaimSpec
-from simulator.claims import _OPS, as_claim, claim_metric
+from simulator.claims import as_claim, claim_metric
 from simulator.engine import simulate
 from simulator.prim import Box, prim_box
 from simulator.results import Results
@@ -41,7 +41,7 @@ def claim_holds(results: Results, claim: ClaimSpec | str, strategy: str | None =
     claim = as_claim(claim)
     strategy = strategy or results.scenario.baseline_strategy
     values = claim_metric(results, claim)[results.strategies.index(strategy)]
-    return _OPS[claim.op](values, claim.threshold)
+    return claim.holds(values)
 
 
 def conditional_inputs(results: Results, claim: ClaimSpec | str, *,

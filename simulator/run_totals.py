@@ -8,14 +8,12 @@ of the scenario's claims holds. They merge across chunks, processes and Dask wor
 
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from simulator.streaming import Moments
 
-_OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 #: Metrics without a meaningful mean (``inf`` for "never").
 NO_MEAN = ("inhouse_breakeven_year",)
 
@@ -67,7 +65,7 @@ class RunTotals:
         for claim in chunk.scenario.claims:
             values = claim_metric(chunk, claim)
             ok = ~np.isnan(values)
-            holds = (ok & _OPS[claim.op](np.where(ok, values, 0.0), claim.threshold)).sum(axis=1)
+            holds = (ok & claim.holds(np.where(ok, values, 0.0))).sum(axis=1)
             true, valid = self.claims.get(claim.label, (0, 0))
             self.claims[claim.label] = (true + holds, valid + ok.sum(axis=1))
         self.n += chunk.n_trials

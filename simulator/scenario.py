@@ -300,6 +300,36 @@ def _share_table(value: Any) -> Any:
     return value
 
 
+def _check_year_keys(rows: dict[str, Any], what: str) -> None:
+    for key in rows:
+        if key != "all":
+            try:
+                int(key)
+            except ValueError:
+                raise ValueError(f"{what} are keyed by year; {key!r} is not a year") from None
+
+
+def _by_year(years: np.ndarray, rows: dict[str, Any], values: list[list[float]]) -> np.ndarray:
+    """A table keyed by year (or ``"all"``), linear between listed years and flat outside.
+
+    Parameters
+    ----------
+    years : ndarray, shape (T,)
+    rows : dict
+        The table's keys, in the same order as ``values``.
+    values : list of list of float, shape (rows, k)
+
+    Returns
+    -------
+    ndarray, shape (T, k)
+    """
+    xs = np.array([years[0] if k == "all" else int(k) for k in rows], dtype=float)
+    table = np.asarray(values, dtype=float)
+    order = np.argsort(xs, kind="stable")
+    return np.stack([np.interp(years, xs[order], table[order, j])
+                     for j in range(table.shape[1])], axis=1)
+
+
 def _lease_table(value: Any) -> Any:
     """``0.3`` or ``"30%"`` -> ``{"all": 0.3}``; year keys become text."""
     if isinstance(value, dict):
@@ -333,22 +363,15 @@ class Strategy(_Model):
     @field_validator("lease_share")
     @classmethod
     def _lease_rows(cls, rows: dict[str, float]) -> dict[str, float]:
-        for key, value in rows.items():
-            if key != "all":
-                try:
-                    int(key)
-                except ValueError:
-                    raise ValueError(f"lease shares are keyed by year; {key!r} is not a "
-                                     "year") from None
+        _check_year_keys(rows, "lease shares")
+        for value in rows.values():
             if not 0 <= value <= 1:
                 raise ValueError(f"lease share {value:g} is outside [0, 1]")
         return rows
 
     def lease_path(self, years: np.ndarray) -> np.ndarray:
         """Lease share by year, linear between listed years and flat outside, shape (year,)."""
-        keys = sorted(self.lease_share, key=lambda k: -np.inf if k == "all" else int(k))
-        xs = np.array([years[0] if k == "all" else int(k) for k in keys], dtype=float)
-        return np.interp(years, xs, [self.lease_share[k] for k in keys])
+        return _by_year(years, self.lease_share, [[v] for v in self.lease_share.values()])[:, 0]
 
     @property
     def leases(self) -> bool:
@@ -359,12 +382,8 @@ class Strategy(_Model):
     def _rows(cls, rows: dict[str, ShareRow]) -> dict[str, ShareRow]:
         if not rows:
             raise ValueError("shares is empty: give each supplier's share, e.g. {nvidia: 1}")
+        _check_year_keys(rows, "share rows")
         for key, row in rows.items():
-            if key != "all":
-                try:
-                    int(key)
-                except ValueError:
-                    raise ValueError(f"share rows are keyed by year; {key!r} is not a year") from None
             total = sum(row.values())
             if abs(total - 1) > SHARE_TOLERANCE:
                 where = "" if key == "all" else f" in {key}"
@@ -379,10 +398,8 @@ class Strategy(_Model):
         ndarray, shape (year, supplier)
             Each row sums to 1.
         """
-        keys = sorted(self.shares, key=lambda k: -np.inf if k == "all" else int(k))
-        xs = np.array([years[0] if k == "all" else int(k) for k in keys], dtype=float)
-        table = np.array([[self.shares[k].get(s, 0.0) for s in suppliers] for k in keys])
-        return np.stack([np.interp(years, xs, table[:, j]) for j in range(len(suppliers))], axis=1)
+        return _by_year(years, self.shares,
+                        [[row.get(s, 0.0) for s in suppliers] for row in self.shares.values()])
 
 
     def uses(self, supplier: str) -> bool:
