@@ -83,7 +83,6 @@ class ClaimSpec(BaseModel):
             raise ValueError(f"{self.metric} covers the whole horizon; drop the year")
         return self
 
-    @property
     def holds(self, values):
         """Whether the claim holds for each value (elementwise; NaN compares false)."""
         return OPERATORS[self.op](values, self.threshold)
