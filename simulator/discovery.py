@@ -24,7 +24,6 @@ from simulator.engine import simulate
 from simulator.prim import Box, prim_box
 from simulator.results import Results
 from simulator.scenario import Scenario
-from simulator.sweeps import fixing
 
 #: Inputs a claim box may restrict by default, and trials needed on each side of the claim.
 MAX_BOX_INPUTS, MIN_CASES = 8, 50
@@ -192,8 +191,7 @@ def goal_seek(scenario: Scenario, claim: ClaimSpec | str, input_path: str, *,
     evaluations: list[tuple[float, float]] = []
 
     def probability(value: float) -> float:
-        results = simulate(scenario.override(fixing(scenario, input_path, value)),
-                           trials=trials, seed=seed)
+        results = simulate(scenario.override({input_path: value}), trials=trials, seed=seed)
         p = float(np.mean(claim_holds(results, claim, strategy)))
         evaluations.append((value, p))
         return p

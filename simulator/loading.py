@@ -340,6 +340,7 @@ def apply_overrides(data: dict, changes: dict[str, Any], *, source: str = "<over
     valid = sorted(set(_flat_paths(data)) | set(_schema_paths(Scenario)))
     for path, value in changes.items():
         _set_path(data, path, value)
+    _drop_correlations_of_fixed(data, changes)
     try:
         return scenario_from_dict(data, source=source)
     except ScenarioError as exc:
@@ -372,6 +373,21 @@ def nearest_path(path: str, valid: list[str]) -> str | None:
         if scored and scored[0][0] >= 0.5:
             return scored[0][2]
     return None
+
+
+def _drop_correlations_of_fixed(data: dict, changes: dict[str, Any]) -> None:
+    """An override that sets a correlated input to a number also drops that input's
+    correlations (a fixed number cannot move with anything), unless the override sets the
+    correlations itself. Sweeps and goal seeks fix inputs this way."""
+    if any(path.startswith("sampling.correlations") for path in changes):
+        return
+    fixed = {re.sub(r"\[(\d+)\]", r".\1", p) for p, v in changes.items()
+             if not isinstance(v, dict)}
+    specs = data.get("sampling", {}).get("correlations", [])
+    kept = [spec for spec in specs
+            if not any(re.sub(r"\[(\d+)\]", r".\1", p) in fixed for p in spec["inputs"])]
+    if len(kept) != len(specs):
+        data["sampling"]["correlations"] = kept
 
 
 def _flat_paths(node: Any, prefix: str = "") -> list[str]:

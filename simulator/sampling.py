@@ -173,9 +173,8 @@ def draws_from_uniforms(scenario: Scenario, u: np.ndarray, *, rng: np.random.Gen
     starts = {}
     for name, shock in scenario.shocks.items():
         e = stream(rng, f"~shocks.{name}.starts").random((n_trials, n_years))
-        can_start = np.ones(n_years, dtype=bool) if shock.window is None else \
-            (years >= shock.window.start) & (years <= shock.window.end)
-        starts[name] = (e < values[f"shocks.{name}.annual_probability"][:, None]) & can_start
+        starts[name] = (e < values[f"shocks.{name}.annual_probability"][:, None]) \
+            & _can_start(shock, years)
     fails = {}
     for name in scenario.inhouse_suppliers():
         program = scenario.suppliers[name].program
@@ -189,14 +188,20 @@ def draws_from_uniforms(scenario: Scenario, u: np.ndarray, *, rng: np.random.Gen
                  raises_happen=raises)
 
 
+def _can_start(shock, years: np.ndarray) -> np.ndarray:
+    """Years in which a shock's events may start (its window, default all), shape (T,)."""
+    if shock.window is None:
+        return np.ones(len(years), dtype=bool)
+    return (years >= shock.window.start) & (years <= shock.window.end)
+
+
 def _central(scenario: Scenario, values: dict[str, np.ndarray], n_trials: int) -> Draws:
     """Draws with the yearly noise at zero and every event at its median outcome."""
     years = scenario.years
     starts = {}
     for name, shock in scenario.shocks.items():
-        can_start = np.ones(len(years), dtype=bool) if shock.window is None else \
-            (years >= shock.window.start) & (years <= shock.window.end)
-        starts[name] = (values[f"shocks.{name}.annual_probability"][:, None] > 0.5) & can_start
+        starts[name] = (values[f"shocks.{name}.annual_probability"][:, None] > 0.5) \
+            & _can_start(shock, years)
     fails = {}
     for name in scenario.inhouse_suppliers():
         n_gen = scenario.suppliers[name].program.generations(int(years[-1]))

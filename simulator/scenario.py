@@ -700,7 +700,8 @@ class Scenario(_Model):
         changes : dict of str to Any
             Key path -> new value, e.g. ``{"demand.growth.initial.high": 2.5,
             "trials": 20000}``; values take the same forms as in YAML (numbers, money
-            strings, distribution mappings).
+            strings, distribution mappings). Setting a correlated input to a number also drops
+            its correlations.
         source : str
             Name used in error messages.
 

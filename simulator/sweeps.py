@@ -42,7 +42,7 @@ def sweep(scenario: Scenario, path: str, values: list[Any], *, trials: int | Non
     ScenarioError
         If the path or a value is invalid (checked for every value before any run).
     """
-    variants = [(value, scenario.override(fixing(scenario, path, value))) for value in values]
+    variants = [(value, scenario.override({path: value})) for value in values]
     frames = []
     for value, variant in variants:
         results = simulate(variant, trials=trials, seed=seed, design=design)
@@ -62,18 +62,6 @@ def sweep(scenario: Scenario, path: str, values: list[Any], *, trials: int | Non
         frames.append(rows.assign(value=_label(value)))
     out = pd.concat(frames, ignore_index=True)
     return out[["value", "strategy", "quantity", "unit", "mean", "p5", "p50", "p95"]]
-
-
-def fixing(scenario: Scenario, path: str, value: Any) -> dict[str, Any]:
-    """Overrides that set ``path`` to ``value``; when that fixes a correlated input, its
-    correlations go too (a fixed number cannot be correlated)."""
-    changes: dict[str, Any] = {path: value}
-    fixed_input = path in scenario.uncertain_paths() and not isinstance(value, dict)
-    specs = scenario.sampling.correlations
-    if fixed_input and any(path in spec.inputs for spec in specs):
-        changes["sampling.correlations"] = [spec.model_dump(exclude_none=True) for spec in specs
-                                            if path not in spec.inputs]
-    return changes
 
 
 def _label(value: Any) -> Any:

@@ -150,3 +150,11 @@ def test_cli_set_and_sweep(tmp_path, capsys):
                  "--out", str(sweep_out), "-q"])
     assert code == 0
     assert {p.name for p in sweep_out.iterdir()} == {"sweep.csv", "sweep.png"}
+
+
+def test_fixing_a_correlated_input_drops_its_correlations(base):
+    correlated = base.sampling.correlations[0].inputs[0]
+    fixed = base.override({correlated: 1.2})
+    assert all(correlated not in spec.inputs for spec in fixed.sampling.correlations)
+    assert len(fixed.sampling.correlations) == len(base.sampling.correlations) - sum(
+        correlated in spec.inputs for spec in base.sampling.correlations)
