@@ -459,6 +459,11 @@ _MUST_BE_FINITE = ("annual", "npv", "installed_gw", "unmet_units", "economic_cos
                    "committed_lease", "operating_cash_flow", "funding", "interest")
 
 
+def _trial_slice(name: str, trials: slice) -> tuple[slice, ...]:
+    """Index selecting ``trials`` along the trial axis of a :data:`TRIAL_FIELDS` array."""
+    return (slice(None),) * TRIAL_FIELDS[name][1].index("n") + (trials,)
+
+
 def check_finite(scenario: Scenario, draws: Draws, out: ChunkOutput, *, first_trial: int = 0
                  ) -> None:
     """Refuse to let NaN or infinity reach an output.
@@ -547,7 +552,8 @@ def evaluate(scenario: Scenario, draws: Draws, *, keep_spend: bool = False,
     Results
     """
     t0 = time.perf_counter()
-    acc = _Accumulator(scenario, draws.n_trials, keep_spend=keep_spend)
+    # no category histograms or run totals: callers read per-trial arrays only
+    acc = _Accumulator(scenario, draws.n_trials, keep_spend=keep_spend, streaming=False)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         out = run_chunk(scenario, draws)
     check_finite(scenario, draws, out)
@@ -630,8 +636,7 @@ class _Accumulator:
                 value = value.transpose(0, 2, 1)
             elif axes == "nt":
                 value = value.T
-            trials_axis = (slice(None),) * axes.index("n") + (slice(lo, lo + m),)
-            self.kept[name][trials_axis] = value
+            self.kept[name][_trial_slice(name, slice(lo, lo + m))] = value
         if self.spend is not None:
             self.spend[:, lo:lo + m] = out.spend[..., :m].transpose(0, 3, 2, 1)
         for path in self.uncertain:
@@ -640,26 +645,34 @@ class _Accumulator:
     def add(self, k: int, lo: int, draws: Draws, out: ChunkOutput) -> None:
         """Fold in chunk k, whose trials start at position ``lo`` of this span."""
         n_chunk = draws.n_trials
-        if self.histogram is not None:
-            # the chunk on its own, as Results, gives the totals through the same metrics code
-            view = _Accumulator(self.scenario, n_chunk, keep_spend=False, streaming=False)
-            view._store(0, n_chunk, draws, out)
-            totals = RunTotals()
-            totals.add(view.results({}))
-            self.chunk_totals[k] = totals
-            self.chunk_sums[k] = self.histogram.add(out.spend, axis=3)  # cells (S, C, T)
-        m = min(n_chunk, self.n_kept - lo)
+        m = max(0, min(n_chunk, self.n_kept - lo))
         if m > 0:
             self._store(lo, m, draws, out)
+        if self.histogram is None:
+            return
+        # the chunk on its own, as Results, gives the totals through the same metrics code:
+        # a view of the kept arrays when it was kept whole, else its own transposed copy
+        if m == n_chunk:
+            at = slice(self.write_at + lo, self.write_at + lo + n_chunk)
+            chunk = self._as_results({name: self.kept[name][_trial_slice(name, at)]
+                                      for name in TRIAL_FIELDS},
+                                     {p: v[at] for p, v in self.inputs.items()})
+        else:
+            part = _Accumulator(self.scenario, n_chunk, keep_spend=False, streaming=False)
+            part._store(0, n_chunk, draws, out)
+            chunk = part.results({})
+        totals = RunTotals()
+        totals.add(chunk)
+        self.chunk_totals[k] = totals
+        self.chunk_sums[k] = self.histogram.add(out.spend, axis=3)  # cells (S, C, T)
 
     def absorb(self, block: _Accumulator | BlockSummary) -> None:
         """Fold in a worker's block: its summary, and its per-trial arrays unless the worker
         wrote them in place (shared memory)."""
         if isinstance(block, _Accumulator):
             lo, m = block.offset - self.offset, block.n_kept
-            for name, (_, axes) in TRIAL_FIELDS.items():
-                trials_axis = (slice(None),) * axes.index("n") + (slice(lo, lo + m),)
-                self.kept[name][trials_axis] = block.kept[name]
+            for name in TRIAL_FIELDS:
+                self.kept[name][_trial_slice(name, slice(lo, lo + m))] = block.kept[name]
             if self.spend is not None:
                 self.spend[:, lo:lo + m] = block.spend
             for path in self.uncertain:
@@ -687,9 +700,16 @@ class _Accumulator:
                 sums += self.chunk_sums[k]
                 totals.merge(self.chunk_totals[k])
             self.histogram.sums = sums
-        k, sc = self.kept, self.scenario
+        return self._as_results(self.kept, self.inputs, totals=totals, prov=prov,
+                                histogram=self.histogram, spend=self.spend)
+
+    def _as_results(self, k: dict[str, np.ndarray], inputs: dict[str, np.ndarray], *,
+                    totals: RunTotals | None = None, prov: dict | None = None,
+                    histogram: LogHistogram | None = None,
+                    spend: np.ndarray | None = None) -> Results:
+        sc = self.scenario
         return Results(scenario=sc, strategies=tuple(sc.strategy_names), years=sc.years,
-                       categories=tuple(self.cats), category_spend=self.histogram,
+                       categories=tuple(self.cats), category_spend=histogram,
                        totals=totals, annual=k["annual"], npv=k["npv"],
                        installed_gw=k["installed_gw"],
                        demand_units=k["demand_units"], unmet_units=k["unmet_units"],
@@ -699,8 +719,8 @@ class _Accumulator:
                        inhouse_breakeven_year=k["breakeven"],
                        economic_cost=k["economic_cost"], committed_lease=k["committed_lease"],
                        operating_cash_flow=k["operating_cash_flow"], funding=k["funding"],
-                       interest=k["interest"], inputs=self.inputs, provenance=prov,
-                       spend=self.spend)
+                       interest=k["interest"], inputs=inputs, provenance=prov or {},
+                       spend=spend)
 
 
 class _NoBar:
