@@ -302,7 +302,8 @@ def s_curve(results: Results, claim, *, ax: Axes | None = None) -> Axes:
     # show the bulk and the threshold, not the one extreme trial in a million
     lo, hi = np.percentile(finite, [0.5, 99.5]) if finite.size else (0.0, 1.0)
     lo, hi = min(lo, claim.threshold), max(hi, claim.threshold)
-    log = money or (lo > 0 and hi / lo > 20)
+    # a log scale cannot show zero (a funding gap that never opens); then the scale is linear
+    log = lo > 0 and (money or hi / lo > 20)
     ax.set_xlim(lo / 1.15 if log else lo - 0.05 * (hi - lo), hi * 1.15 if log else hi + 0.05 * (hi - lo))
     ax.axvline(claim.threshold, color="#D55E00", lw=1.5, ls="--")
     ax.annotate(f"claim: {claim.op} {format_usd(claim.threshold) if money else claim.threshold:}",

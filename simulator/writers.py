@@ -41,6 +41,9 @@ def _per_strategy_figure(results: Results, draw: Callable, path: Path, title: st
     for ax, s in zip(axes, results.strategies, strict=True):
         draw(results, strategy=s, ax=ax)
         ax.yaxis.set_tick_params(labelleft=True)
+    # the plots fix their bottom at 0, which freezes the shared scale at the first panel's
+    # data: make it fit every panel
+    axes[0].set_ylim(0, 1.05 * max(ax.dataLim.y1 for ax in axes))
     fig.suptitle(title)
     fig.savefig(path, dpi=120)
 
