@@ -43,7 +43,9 @@ def _per_strategy_figure(results: Results, draw: Callable, path: Path, title: st
         ax.yaxis.set_tick_params(labelleft=True)
     # the plots fix their bottom at 0, which freezes the shared scale at the first panel's
     # data: make it fit every panel
-    axes[0].set_ylim(0, 1.05 * max(ax.dataLim.y1 for ax in axes))
+    top = max(ax.dataLim.y1 for ax in axes)
+    if np.isfinite(top) and top > 0:  # nothing to fit when nothing was spent
+        axes[0].set_ylim(0, 1.05 * top)
     fig.suptitle(title)
     fig.savefig(path, dpi=120)
 
