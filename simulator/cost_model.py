@@ -3,8 +3,8 @@ r"""The cost model's equations as pure array functions.
 Each function takes arrays and returns arrays; none knows of YAML, strategies or chunks (the
 engine, :mod:`simulator.engine`, builds the shapes). The trial axis comes LAST, so that the
 slices the engine takes year by year are contiguous in memory: per-trial parameters have shape
-(n,), time paths (T, n), vintage matrices (T, T, n) indexed [year, vintage, trial], and
-per-supplier arrays (S, n). ``t = year - start``; a vintage is the year a chip was bought.
+(n,), time paths (T, n), survival by age (T, n) indexed [age, trial], and per-supplier
+arrays (S, n). ``t = year - start``; a vintage is the year a chip was bought.
 
 Equations (t = 0 is the start year):
 
@@ -115,17 +115,18 @@ def survival(lifetime: np.ndarray, age: np.ndarray) -> np.ndarray:
     return np.where(age < 0, 0.0, np.clip(lifetime - age, 0.0, 1.0))
 
 
-def survival_matrix(lifetime: np.ndarray, n_years: int) -> np.ndarray:
-    """Survival of every vintage in every year.
+def survival_by_age(lifetime: np.ndarray, n_years: int) -> np.ndarray:
+    """Survival of a vintage at every age the horizon can reach.
+
+    Survival depends on age only, so this (T, n) kernel stands for the (T, T, n)
+    year-by-vintage matrix: ``surv[t, v] = kernel[t - v]`` for ``v <= t``.
 
     Returns
     -------
-    ndarray, shape (T, T, n)
-        ``[t, v]``: share of vintage v in service in year t (zero for v > t).
+    ndarray, shape (T, n)
+        ``[a]``: share of a vintage in service ``a`` years after purchase [-].
     """
-    years = np.arange(n_years)
-    age = (years[:, None] - years[None, :]).ravel()
-    return survival(lifetime, age).reshape(n_years, n_years, len(lifetime))
+    return survival(lifetime, np.arange(n_years))
 
 
 def legacy_in_service(before_start: np.ndarray, lifetime: np.ndarray, n_years: int) -> np.ndarray:
@@ -138,22 +139,29 @@ def legacy_in_service(before_start: np.ndarray, lifetime: np.ndarray, n_years: i
     return before_start * survival(lifetime, np.arange(n_years) + 1.0)
 
 
-def in_service(per_vintage: np.ndarray, surv: np.ndarray) -> np.ndarray:
+def in_service(per_vintage: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Sum over the vintages still in service of a per-vintage quantity.
 
     Parameters
     ----------
     per_vintage : ndarray, shape (T, n)
         Quantity bought in each year (units, or units x kW per unit) [any unit].
-    surv : ndarray, shape (T, T, n)
-        :func:`survival_matrix`.
+    kernel : ndarray, shape (T, n) or (T, 1)
+        Share in service by age, :func:`survival_by_age` or :func:`contract_by_age` [-].
 
     Returns
     -------
     ndarray, shape (T, n)
-        ``sum_v per_vintage[v] * surv[t, v]`` [same unit].
+        ``out[t] = sum_{a <= t} kernel[a] * per_vintage[t - a]`` [same unit].
     """
-    return np.einsum("tvn,vn->tn", surv, per_vintage)
+    n_years = per_vintage.shape[0]
+    out = per_vintage * kernel[0]
+    # a convolution over ages: T(T+1)/2 products instead of the T^2 of a year-by-vintage
+    # matrix, and ages where nothing survives in any trial are skipped
+    alive = np.flatnonzero(kernel.any(axis=tuple(range(1, kernel.ndim))))
+    for a in alive[alive > 0]:
+        out[a:] += per_vintage[:n_years - a] * kernel[a]
+    return out
 
 
 def units_needed(demand: np.ndarray, alive: np.ndarray) -> np.ndarray:
@@ -421,15 +429,14 @@ def lease_price(chip_price: np.ndarray, server_multiple: np.ndarray, kw_per_unit
     return (capex / lifetime + mw * (energy_per_mw_year + om_per_mw_year)) * (1.0 + margin)
 
 
-def contract_matrix(contract_years: int, n_years: int) -> np.ndarray:
-    """Whether a contract signed in year v runs in year t: ``0 <= t - v < contract_years``.
+def contract_by_age(contract_years: int, n_years: int) -> np.ndarray:
+    """Whether a contract runs ``a`` years after signing: ``a < contract_years``.
 
     Returns
     -------
-    ndarray, shape (T, T, 1) [-], [year, vintage], broadcasting over trials
+    ndarray, shape (T, 1) [-], by age, broadcasting over trials (see :func:`in_service`)
     """
-    age = np.arange(n_years)[:, None] - np.arange(n_years)[None, :]
-    return ((age >= 0) & (age < contract_years)).astype(float)[:, :, None]
+    return (np.arange(n_years) < contract_years).astype(float)[:, None]
 
 
 def committed_after_horizon(payment_per_year: np.ndarray, contract_years: int) -> np.ndarray:

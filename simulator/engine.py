@@ -194,7 +194,7 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
     demand = cm.demand_path(start, d["demand.growth.initial"], d["demand.growth.decay"],
                             d["demand.growth.noise_sd"], d.demand_noise.T)
     legacy = cm.legacy_in_service(before, lifetime, n_years)           # (T, n)
-    surv = cm.survival_matrix(lifetime, n_years)                        # (T, T, n)
+    surv = cm.survival_by_age(lifetime, n_years)                        # (age, n)
     legacy_mw = before * legacy_kw * 1e-3
     discount = cm.discount_factors(d["discount_rate"], n_years)
     multiple = d["servers_networking.multiple_of_chips"]
@@ -213,11 +213,11 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
     breakeven = np.full((n_strat, n), np.nan)
     energy_per_mw = cm.HOURS_PER_YEAR * d["energy.utilisation"] * d["energy.pue"] \
         * d["energy.price_per_mwh"]
-    dc_surv = cm.survival_matrix(d["datacentre.life_years"], n_years)
+    dc_surv = cm.survival_by_age(d["datacentre.life_years"], n_years)
     for i, strategy in enumerate(scenario.strategies.values()):
         shares = strategy.share_matrix(years, names)  # (year, supplier)
         lease = strategy.lease_path(years)[:, None]   # (year, 1)
-        contract = (cm.contract_matrix(scenario.leasing.contract_years, n_years)
+        contract = (cm.contract_by_age(scenario.leasing.contract_years, n_years)
                     if strategy.leases else None)
         fb = None if strategy.fallback is None else names.index(strategy.fallback)
         used = [name for name in inhouse if strategy.uses(name)]
@@ -227,9 +227,12 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
         price = supply.price.copy()
         cumulative = {name: np.zeros(n) for name in used}
         for t in range(n_years):  # the fleet, learning and fallbacks depend on earlier years
-            alive = legacy[t] + np.einsum("vn,vn->n", owned[:t], surv[t, :t])
+            # vintages t-1, t-2, ... at ages 1, 2, ...
+            alive = legacy[t] + np.einsum("an,an->n", owned[t - 1::-1] if t else owned[:0],
+                                          surv[1:t + 1])
             if contract is not None:
-                alive += np.einsum("vn,v->n", leased[:t], contract[t, :t, 0])
+                alive += np.einsum("an,a->n", leased[t - 1::-1] if t else leased[:0],
+                                   contract[1:t + 1, 0])
             need = cm.units_needed(demand[t], alive)
             got = cm.allocate(shares[t][:, None] * need, supply.fraction[:, t],
                               supply.capacity[:, t], fb)

@@ -30,11 +30,25 @@ def test_survival_clips_fractional_lifetimes():
 
 def test_fleet_in_service_and_units_needed():
     """Lifetime 2: a vintage serves in its purchase year and the next."""
-    surv = cm.survival_matrix(np.array([2.0]), 4)
-    np.testing.assert_array_equal(surv[:, :, 0], [[1, 0, 0, 0], [1, 1, 0, 0], [0, 1, 1, 0],
-                                                  [0, 0, 1, 1]])
+    surv = cm.survival_by_age(np.array([2.0]), 4)
+    np.testing.assert_array_equal(surv[:, 0], [1, 1, 0, 0])
     bought = np.array([[100.0], [50.0], [70.0], [50.0]])
     np.testing.assert_allclose(cm.in_service(bought, surv)[:, 0], [100, 150, 120, 120])
+
+
+def test_in_service_equals_the_year_by_vintage_sum():
+    """The convolution over ages equals sum_v per_vintage[v] * S(t - v) for fractional lives."""
+    rng = np.random.default_rng(3)
+    n_years, n = 9, 50
+    lifetime = rng.uniform(0.5, 7.5, n)
+    bought = rng.uniform(0, 100, (n_years, n))
+    t, v = np.meshgrid(np.arange(n_years), np.arange(n_years), indexing="ij")
+    matrix = cm.survival(lifetime, (t - v).ravel()).reshape(n_years, n_years, n)
+    expected = np.einsum("tvn,vn->tn", matrix, bought)
+    got = cm.in_service(bought, cm.survival_by_age(lifetime, n_years))
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    contract = cm.in_service(bought, cm.contract_by_age(3, n_years))
+    np.testing.assert_allclose(contract[5], bought[3:6].sum(axis=0), rtol=1e-12)
     np.testing.assert_allclose(cm.units_needed(np.array([120.0, 50.0]),
                                                np.array([100.0, 80.0])), [20, 0])
 
