@@ -45,6 +45,53 @@ import numpy as np
 HOURS_PER_YEAR = 8760.0
 
 
+def running(ufunc: np.ufunc, x: np.ndarray) -> np.ndarray:
+    """``ufunc.accumulate(x, axis=0)`` computed year by year (e.g. ``np.add``: cumulative sum).
+
+    NumPy accumulates along the first axis of a C-ordered (T, n) array one strided element at a
+    time, about 15x slower than this loop over T contiguous rows; the numbers are identical.
+
+    Parameters
+    ----------
+    ufunc : numpy.ufunc
+        A binary ufunc such as ``np.add`` or ``np.maximum``.
+    x : ndarray, shape (T, ...)
+
+    Returns
+    -------
+    ndarray, shape (T, ...)
+    """
+    out = np.empty_like(x)
+    out[0] = x[0]
+    for t in range(1, len(x)):
+        ufunc(out[t - 1], x[t], out=out[t])
+    return out
+
+
+def powers(x: np.ndarray, n_years: int) -> np.ndarray:
+    """``x ** t`` for t = 0 .. T-1 by repeated multiplication.
+
+    A power costs about 20 ns per element, a multiplication under one; over T <= 50 years the
+    products drift from the correctly rounded powers by at most ~T ulp (1e-14 relative).
+
+    Parameters
+    ----------
+    x : ndarray, shape (n,)
+    n_years : int
+        T.
+
+    Returns
+    -------
+    ndarray, shape (T, n)
+    """
+    x = np.asarray(x, dtype=float)
+    out = np.empty((n_years, *x.shape))
+    out[0] = 1.0
+    for t in range(1, n_years):
+        np.multiply(out[t - 1], x, out=out[t])
+    return out
+
+
 def demand_path(start: np.ndarray, growth: np.ndarray, decay: np.ndarray, noise_sd: np.ndarray,
                 z: np.ndarray) -> np.ndarray:
     """Required installed compute by year.
@@ -68,17 +115,17 @@ def demand_path(start: np.ndarray, growth: np.ndarray, decay: np.ndarray, noise_
         Demand ``D_t`` [compute units].
     """
     n_years = z.shape[0]
-    t = np.arange(1, n_years)[:, None]
-    g = growth * (1.0 - decay) ** (t - 1)  # (T-1, n)
+    g = growth * powers(1.0 - decay, n_years - 1)  # (T-1, n): g_1 .. g_{T-1}
     step = np.log1p(g) + noise_sd * z[1:] - 0.5 * noise_sd**2
     log_d = np.empty((n_years, len(start)))
     log_d[0] = 0.0
-    np.cumsum(step, axis=0, out=log_d[1:])
+    if n_years > 1:
+        log_d[1:] = running(np.add, step)
     return start * np.exp(log_d)
 
 
-def trend(base: np.ndarray, gain: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """A quantity that improves by ``gain`` per year: ``base / (1 + gain) ** offset``.
+def trend(base: np.ndarray, gain: np.ndarray, n_years: int) -> np.ndarray:
+    """A quantity that improves by ``gain`` per year: ``base / (1 + gain) ** t``.
 
     Parameters
     ----------
@@ -86,14 +133,14 @@ def trend(base: np.ndarray, gain: np.ndarray, offsets: np.ndarray) -> np.ndarray
         Value at offset 0 (the start year) [any unit].
     gain : ndarray, shape (n,)
         Yearly improvement [1/yr], e.g. price-performance gain.
-    offsets : ndarray, shape (k,)
-        Years since the start (may be negative).
+    n_years : int
+        T: years t = 0 .. T-1 since the start.
 
     Returns
     -------
-    ndarray, shape (k, n)
+    ndarray, shape (T, n)
     """
-    return base * (1.0 + gain) ** (-np.asarray(offsets, dtype=float)[:, None])
+    return base * powers(1.0 / (1.0 + gain), n_years)
 
 
 def survival(lifetime: np.ndarray, age: np.ndarray) -> np.ndarray:
@@ -184,7 +231,7 @@ def datacentre_build_mw(power_mw: np.ndarray, power_before_start_mw: np.ndarray)
     ndarray, shape (T, n)
         Capacity added each year [MW], non-negative.
     """
-    capacity = np.maximum.accumulate(np.vstack([power_before_start_mw, power_mw]), axis=0)
+    capacity = running(np.maximum, np.vstack([power_before_start_mw, power_mw]))
     return np.diff(capacity, axis=0)
 
 
@@ -213,7 +260,7 @@ def discount_factors(rate: np.ndarray, n_years: int) -> np.ndarray:
     -------
     ndarray, shape (T, n) [-]
     """
-    return (1.0 + rate) ** -np.arange(n_years, dtype=float)[:, None]
+    return powers(1.0 / (1.0 + rate), n_years)
 
 
 # -- sourcing: shocks, the in-house program and the allocation of orders -------------------------
@@ -502,7 +549,7 @@ def funding_paths(amounts: list[np.ndarray], happen: list[np.ndarray], offsets: 
         got = amount * yes
         received[max(offset, 0)] += got
         interest += np.where(t > offset, rate * got, 0.0)
-    return np.cumsum(received, axis=0), interest
+    return running(np.add, received), interest
 
 
 def funding_gap(cash_need: np.ndarray, funding: np.ndarray, years: np.ndarray

@@ -121,7 +121,6 @@ class _Supply:
 
 def _supply(scenario: Scenario, d: Draws) -> _Supply:
     n, n_years = d.n_trials, len(scenario.years)
-    offsets = np.arange(n_years)
     names = scenario.supplier_names
     shape = (len(names), n_years, n)
     price, kw = np.empty(shape), np.empty(shape)
@@ -137,9 +136,9 @@ def _supply(scenario: Scenario, d: Draws) -> _Supply:
         else:
             penalty = 1.0 - d[f"{p}.performance_penalty"]
             base = d[f"{p}.unit_cost"] / penalty
-        price[j] = cm.trend(base, d[f"{p}.price_performance_gain"], offsets)
+        price[j] = cm.trend(base, d[f"{p}.price_performance_gain"], n_years)
         kw[j] = cm.trend(d[f"{p}.kw_per_unit"] / penalty, d[f"{p}.power_efficiency_gain"],
-                         offsets)
+                         n_years)
         if isinstance(sup, InHouse):
             prog, start = sup.program, scenario.horizon.start
             delay = d[f"{p}.program.delay_years"]
@@ -280,7 +279,7 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
             # merchant spend avoided: owned in-house units at the fallback's price that year
             own_units = sum(delivered[inhouse[name]] for name in used) * (1.0 - lease)
             own_spend = sum(chips[inhouse[name]] for name in used)
-            path = np.cumsum(own_units * price[fb] - own_spend - program, axis=0)
+            path = cm.running(np.add, own_units * price[fb] - own_spend - program)
             net_saving[i] = path[-1]
             breakeven[i] = cm.breakeven_year(path, years)
         # economic cost: owned hardware depreciated over its life, buildings over theirs
@@ -519,21 +518,31 @@ def run_block(plan: RunPlan, chunks: range, on_chunk=None,
     _Accumulator
         Holding trials ``[chunks.start * chunk_size, ...)`` of the run.
     """
+    from threadpoolctl import threadpool_limits
+
     lo = plan.chunk_bounds(chunks.start)[0]
     hi = plan.chunk_bounds(chunks.stop - 1)[1]
     acc = _Accumulator(plan.scenario, hi - lo, keep_spend=plan.keep_spend, offset=lo,
                        keep_trials=plan.keep_trials, arrays=arrays)
-    for k in chunks:
-        c_lo, c_hi = plan.chunk_bounds(k)
-        draws = sample(plan.scenario, c_hi - c_lo, rng=chunk_rng(plan.seed, k),
-                       design=plan.design)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            out = run_chunk(plan.scenario, draws)  # check_finite reports what matters
-        check_finite(plan.scenario, draws, out, first_trial=c_lo)
-        acc.add(k, c_lo - lo, draws, out)
-        if on_chunk is not None:
-            on_chunk()
+    # the engine's matrix products are small (a few columns): extra BLAS threads only spin,
+    # taking the core another worker needs
+    with threadpool_limits(limits=1, user_api="blas"):
+        for k in chunks:
+            _run_one_chunk(plan, k, lo, acc, on_chunk)
     return acc
+
+
+def _run_one_chunk(plan: RunPlan, k: int, lo: int, acc: _Accumulator, on_chunk) -> None:
+    """Sample, evaluate, check and fold in chunk k of a block starting at trial ``lo``."""
+    c_lo, c_hi = plan.chunk_bounds(k)
+    draws = sample(plan.scenario, c_hi - c_lo, rng=chunk_rng(plan.seed, k),
+                   design=plan.design)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = run_chunk(plan.scenario, draws)  # check_finite reports what matters
+    check_finite(plan.scenario, draws, out, first_trial=c_lo)
+    acc.add(k, c_lo - lo, draws, out)
+    if on_chunk is not None:
+        on_chunk()
 
 
 def evaluate(scenario: Scenario, draws: Draws, *, keep_spend: bool = False,

@@ -71,7 +71,7 @@ def test_energy_and_discount():
 
 
 def test_trend():
-    np.testing.assert_allclose(cm.trend(np.array([8.0]), np.array([1.0]), np.arange(3))[:, 0],
+    np.testing.assert_allclose(cm.trend(np.array([8.0]), np.array([1.0]), 3)[:, 0],
                                [8, 4, 2])
 
 
@@ -86,3 +86,11 @@ def test_capacity_ramp_and_ceiling():
     cap = cm.capacity_path(np.array([10.0]), np.array([1.0]), np.array([35.0]),
                            np.array([1.0]), 5)
     np.testing.assert_allclose(cap[:, 0], [10, 10, 20, 35, 35])
+
+
+def test_running_and_powers_equal_numpy():
+    x = np.random.default_rng(5).normal(size=(7, 30))
+    np.testing.assert_array_equal(cm.running(np.add, x), np.cumsum(x, axis=0))
+    np.testing.assert_array_equal(cm.running(np.maximum, x), np.maximum.accumulate(x, axis=0))
+    base = np.array([0.5, 0.97, 1.3])
+    np.testing.assert_allclose(cm.powers(base, 12), base ** np.arange(12)[:, None], rtol=1e-14)
