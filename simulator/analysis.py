@@ -55,7 +55,8 @@ class Analysis:
 
 
 def analyse(results: Results, *, sobol_n: int | None = None,
-            batches: list[dict] | None = None) -> Analysis:
+            batches: list[dict] | None = None, workers: int | None = None,
+            progress: bool = False) -> Analysis:
     """Compute claims, sensitivity (tornado, rank correlations, optional Sobol) and claim
     drivers for a run.
 
@@ -66,6 +67,10 @@ def analyse(results: Results, *, sobol_n: int | None = None,
         Base sample size of a Sobol analysis (a power of two); none by default.
     batches : list of dict, optional
         Passed through from :func:`simulator.convergence.simulate_to_precision`.
+    workers : int, optional
+        Local processes for the Sobol design (as for :func:`simulator.simulate`).
+    progress : bool
+        Progress bar for the Sobol design on stderr (only when it is a terminal).
 
     Returns
     -------
@@ -77,7 +82,8 @@ def analyse(results: Results, *, sobol_n: int | None = None,
     sobol = None
     if sobol_n:
         sobol = sobol_analysis(scenario, n_base=sobol_n, metric=metric[0], year=metric[1],
-                               seed=results.provenance["seed"])
+                               seed=results.provenance["seed"], workers=workers,
+                               progress=progress)
     sens = sensitivity_table(results, metric=metric[0], year=metric[1], sobol=sobol)
     frames, boxes = [], {}
     for claim in scenario.claims:

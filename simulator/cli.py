@@ -243,7 +243,8 @@ def _simulate(args: argparse.Namespace) -> int:
                       f"{args.max_trials:,} trials", file=sys.stderr)
         else:
             results = run(args.trials)
-        analysis = analyse(results, sobol_n=args.sobol, batches=batches)
+        analysis = analyse(results, sobol_n=args.sobol, batches=batches, workers=args.workers,
+                           progress=not args.quiet)
         files = write_run(analysis, out, parquet=args.parquet)
     except KeyboardInterrupt:
         print(f"\ninterrupted: nothing was written; {out} is unchanged", file=sys.stderr)

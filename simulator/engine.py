@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -19,7 +19,7 @@ from simulator import cost_model as cm
 from simulator.errors import NumericalError
 from simulator.results import Results, provenance
 from simulator.run_totals import RunTotals
-from simulator.sampling import Draws, sample
+from simulator.sampling import Draws, draws_from_uniforms, sample
 from simulator.scenario import InHouse, Merchant, Scenario
 from simulator.streaming import LogHistogram
 
@@ -404,34 +404,82 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     t0 = time.perf_counter()
-    n_chunks = -(-n // chunk_size)
     plan = RunPlan(scenario=scenario, trials=n, seed=seed, design=design,
                    chunk_size=chunk_size, keep_spend=keep_spend, keep_trials=keep_trials)
-    if backend == "dask":
-        from simulator.parallel import run_dask
-
-        acc = run_dask(plan, scheduler=scheduler, progress=progress)
-        workers_used = None
-    else:
-        if workers is None:  # small runs are faster in this process than on a pool
-            workers_used = 1 if n_chunks < PARALLEL_MIN_CHUNKS else min(os.cpu_count() or 1,
-                                                                       n_chunks)
-        else:
-            workers_used = max(1, min(int(workers), n_chunks))
-        if workers_used > 1:
-            from simulator.parallel import run_local
-
-            acc = run_local(plan, workers=workers_used, progress=progress)
-        else:
-            bar = _progress_bar(n_chunks, enabled=progress and n_chunks > 1)
-            acc = run_block(plan, range(n_chunks), on_chunk=lambda: bar.update(1))
-            bar.close()
+    acc, workers_used = _execute(plan, workers=workers, backend=backend, scheduler=scheduler,
+                                 progress=progress)
     prov = provenance(scenario, seed=seed, trials=n, chunk_size=chunk_size,
                       design=design or scenario.sampling.design,
                       wall_seconds=time.perf_counter() - t0)
     prov["backend"] = backend
     prov["workers"] = workers_used
     prov["kept_trials"] = min(n, keep_trials) if keep_trials is not None else n
+    return acc.results(prov)
+
+
+def _execute(plan: RunPlan, *, workers: int | None, backend: str, scheduler: str | None,
+             progress: bool) -> tuple[_Accumulator, int | None]:
+    """Run a plan's chunks here, on local processes or on Dask; returns the filled accumulator
+    and the number of local processes used (None for Dask)."""
+    n_chunks = -(-plan.trials // plan.chunk_size)
+    if backend == "dask":
+        from simulator.parallel import run_dask
+
+        return run_dask(plan, scheduler=scheduler, progress=progress), None
+    if workers is None:  # small runs are faster in this process than on a pool
+        workers_used = 1 if n_chunks < PARALLEL_MIN_CHUNKS else min(os.cpu_count() or 1, n_chunks)
+    else:
+        workers_used = max(1, min(int(workers), n_chunks))
+    if workers_used > 1:
+        from simulator.parallel import run_local
+
+        return run_local(plan, workers=workers_used, progress=progress), workers_used
+    bar = _progress_bar(n_chunks, enabled=progress and n_chunks > 1)
+    acc = run_block(plan, range(n_chunks), on_chunk=lambda: bar.update(1))
+    bar.close()
+    return acc, 1
+
+
+def evaluate_design(scenario: Scenario, u: np.ndarray, *, central: bool = True,
+                    seed: int | None = None, chunk_size: int = CHUNK_SIZE,
+                    workers: int | None = None, backend: str = "local",
+                    scheduler: str | None = None, progress: bool = False,
+                    note: str = "given design") -> Results:
+    """Run the model on a design of uniforms chosen by the caller (sensitivity analyses),
+    through the same chunked, parallel path as :func:`simulate`.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    u : ndarray, shape (n, d)
+        One row per model run: uniforms for :meth:`Scenario.uncertain_paths`, in that order.
+    central : bool
+        Hold yearly noise at zero and discrete events at their median outcomes (see
+        :func:`simulator.sampling.draws_from_uniforms`); else draw them from chunk k's stream.
+    seed : int, optional
+        Seed of those streams when not ``central``; default ``scenario.seed``.
+    chunk_size, workers, backend, scheduler, progress
+        As for :func:`simulate`. Every row's per-trial outputs are kept.
+
+    Returns
+    -------
+    Results
+        Row i of ``u`` is trial i; no category histograms or run totals.
+    """
+    u = np.asarray(u, dtype=float)
+    if u.ndim != 2 or u.shape[1] != len(scenario.uncertain_paths()):
+        raise ValueError(f"design of shape {u.shape} for {len(scenario.uncertain_paths())} "
+                         "uncertain inputs")
+    t0 = time.perf_counter()
+    seed = scenario.seed if seed is None else int(seed)
+    plan = RunPlan(scenario=scenario, trials=len(u), seed=seed, design=None,
+                   chunk_size=chunk_size, keep_spend=False, keep_trials=None, uniforms=u,
+                   central=central, streaming=False)
+    acc, workers_used = _execute(plan, workers=workers, backend=backend, scheduler=scheduler,
+                                 progress=progress)
+    prov = provenance(scenario, seed=seed, trials=len(u), chunk_size=chunk_size, design=note,
+                      wall_seconds=time.perf_counter() - t0)
+    prov["workers"] = workers_used
     return acc.results(prov)
 
 
@@ -446,11 +494,36 @@ class RunPlan:
     chunk_size: int
     keep_spend: bool
     keep_trials: int | None = None
+    #: a caller's design (:func:`evaluate_design`): rows ``first_row ..`` of the run's uniforms
+    uniforms: np.ndarray | None = None
+    first_row: int = 0
+    central: bool = False
+    #: category histograms and run totals (off for designs: callers read per-trial arrays)
+    streaming: bool = True
 
     def chunk_bounds(self, k: int) -> tuple[int, int]:
         """Trials ``[lo, hi)`` of chunk k."""
         lo = k * self.chunk_size
         return lo, min(lo + self.chunk_size, self.trials)
+
+    def for_chunks(self, chunks: range) -> RunPlan:
+        """The plan a worker needs for ``chunks``: a given design is cut to their rows, so
+        that each worker receives only its own."""
+        if self.uniforms is None:
+            return self
+        lo, hi = self.chunk_bounds(chunks.start)[0], self.chunk_bounds(chunks.stop - 1)[1]
+        rows = self.uniforms[lo - self.first_row:hi - self.first_row]
+        return replace(self, uniforms=rows, first_row=lo)
+
+    def draws(self, k: int) -> Draws:
+        """The inputs of chunk k: sampled from its own stream, or mapped from the design."""
+        lo, hi = self.chunk_bounds(k)
+        rng = chunk_rng(self.seed, k)
+        if self.uniforms is None:
+            return sample(self.scenario, hi - lo, rng=rng, design=self.design)
+        rows = self.uniforms[lo - self.first_row:hi - self.first_row]
+        return draws_from_uniforms(self.scenario, rows, rng=None if self.central else rng,
+                                   central=self.central)
 
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -523,7 +596,7 @@ def run_block(plan: RunPlan, chunks: range, on_chunk=None,
     lo = plan.chunk_bounds(chunks.start)[0]
     hi = plan.chunk_bounds(chunks.stop - 1)[1]
     acc = _Accumulator(plan.scenario, hi - lo, keep_spend=plan.keep_spend, offset=lo,
-                       keep_trials=plan.keep_trials, arrays=arrays)
+                       keep_trials=plan.keep_trials, streaming=plan.streaming, arrays=arrays)
     # the engine's matrix products are small (a few columns): extra BLAS threads only spin,
     # taking the core another worker needs
     with threadpool_limits(limits=1, user_api="blas"):
@@ -534,9 +607,8 @@ def run_block(plan: RunPlan, chunks: range, on_chunk=None,
 
 def _run_one_chunk(plan: RunPlan, k: int, lo: int, acc: _Accumulator, on_chunk) -> None:
     """Sample, evaluate, check and fold in chunk k of a block starting at trial ``lo``."""
-    c_lo, c_hi = plan.chunk_bounds(k)
-    draws = sample(plan.scenario, c_hi - c_lo, rng=chunk_rng(plan.seed, k),
-                   design=plan.design)
+    c_lo = plan.chunk_bounds(k)[0]
+    draws = plan.draws(k)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         out = run_chunk(plan.scenario, draws)  # check_finite reports what matters
     check_finite(plan.scenario, draws, out, first_trial=c_lo)
@@ -690,13 +762,17 @@ class _Accumulator:
             for path in self.uncertain:
                 self.inputs[path][lo:lo + m] = block.inputs[path]
             block = block.summary()
-        self.histogram.counts.ravel()[block.bins] += block.counts
-        self.histogram.n += block.n
+        if self.histogram is not None:
+            self.histogram.counts.ravel()[block.bins] += block.counts
+            self.histogram.n += block.n
         self.chunk_sums.update(block.chunk_sums)
         self.chunk_totals.update(block.chunk_totals)
 
     def summary(self) -> BlockSummary:
         """What a block contributes besides per-trial arrays, small enough to send back."""
+        if self.histogram is None:
+            return BlockSummary(bins=np.empty(0, dtype=np.intp), counts=np.empty(0, np.int32),
+                                n=0, chunk_sums={}, chunk_totals={})
         flat = self.histogram.counts.ravel()
         bins = np.flatnonzero(flat)  # most bins are empty: send only the others
         return BlockSummary(bins=bins, counts=flat[bins], n=self.histogram.n,

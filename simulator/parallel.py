@@ -53,11 +53,11 @@ def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> _Accumu
         arrays = {name: np.ndarray(shape, dtype=dtype, buffer=segments[name].buf)
                   for name, (shape, dtype) in layout.items()}
         acc = _Accumulator(plan.scenario, plan.trials, keep_spend=plan.keep_spend,
-                           keep_trials=plan.keep_trials, arrays=arrays)
+                           keep_trials=plan.keep_trials, streaming=plan.streaming, arrays=arrays)
         where = {name: (seg.name, *layout[name]) for name, seg in segments.items()}
         bar = _progress_bar(_n_chunks(plan), enabled=progress)
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(_run_shared_block, plan, block, where): block
+            futures = {pool.submit(_run_shared_block, plan.for_chunks(block), block, where): block
                        for block in blocks}
             for future in as_completed(futures):
                 acc.absorb(future.result())
@@ -116,10 +116,15 @@ def run_dask(plan: RunPlan, *, scheduler: str | None = None, progress: bool = Fa
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
         blocks = _blocks(_n_chunks(plan), n_workers * BLOCKS_PER_WORKER)
         acc = _Accumulator(plan.scenario, plan.trials, keep_spend=plan.keep_spend,
-                           keep_trials=plan.keep_trials)
+                           keep_trials=plan.keep_trials, streaming=plan.streaming)
         bar = _progress_bar(_n_chunks(plan), enabled=progress)
-        plan_future = client.scatter(plan, broadcast=True)
-        futures = [client.submit(run_block, plan_future, block, pure=False) for block in blocks]
+        if plan.uniforms is None:  # the same small plan for every block: send it once
+            plan_future = client.scatter(plan, broadcast=True)
+            futures = [client.submit(run_block, plan_future, block, pure=False)
+                       for block in blocks]
+        else:  # a given design: each block receives its own rows only
+            futures = [client.submit(run_block, plan.for_chunks(block), block, pure=False)
+                       for block in blocks]
         sizes = {f.key: len(b) for f, b in zip(futures, blocks, strict=True)}
         for future in dask_completed(futures):
             acc.absorb(future.result())  # an accumulator: Dask workers share no memory

@@ -22,11 +22,11 @@ from scipy.stats import rankdata
 
 from simulator.claim_spec import ClaimSpec
 from simulator.claims import claim_metric
-from simulator.engine import evaluate
+from simulator.engine import evaluate_design
 from simulator.results import Results
 from simulator.sampling import draws_from_uniforms
 from simulator.scenario import Scenario
-from simulator.sobol import ab_matrices, saltelli_matrices, sobol_indices
+from simulator.sobol import saltelli_matrices, sobol_indices, stacked_rows
 
 
 def _metric_spec(metric: str, year: int | None) -> ClaimSpec:
@@ -73,8 +73,8 @@ def tornado(scenario: Scenario, *, metric: str = "cumulative_spend", year: int |
     u = np.full((2 * d + 1, d), 0.5)
     for k in range(d):
         u[2 * k + 1, k], u[2 * k + 2, k] = low, high
-    draws = draws_from_uniforms(scenario, u, rng=None, central=True)
-    values = metric_values(evaluate(scenario, draws, note="tornado"), metric, year)  # (S, 2d+1)
+    draws = draws_from_uniforms(scenario, u, rng=None, central=True)  # the inputs' values
+    values = metric_values(evaluate_design(scenario, u, note="tornado"), metric, year)  # (S, 2d+1)
     label = metric if year is None else \
         f"{metric} {'through' if metric == 'cumulative_spend' else 'in'} {year}"
     rows = []
@@ -122,9 +122,15 @@ def rank_correlations(results: Results, *, metric: str = "cumulative_spend",
     return pd.DataFrame(rows)
 
 
+#: Design rows evaluated per pass of a Sobol analysis: bounds the per-trial arrays held at once
+#: (about 150 MB for the base scenario) while each pass still spans many chunks to share out.
+SOBOL_SEGMENT_ROWS = 2**17
+
+
 def sobol_analysis(scenario: Scenario, *, n_base: int = 1024, metric: str = "cumulative_spend",
                    year: int | None = None, seed: int | None = None,
-                   n_bootstrap: int = 200) -> pd.DataFrame:
+                   n_bootstrap: int = 200, workers: int | None = None,
+                   progress: bool = False) -> pd.DataFrame:
     """First-order and total Sobol indices of every uncertain input, per strategy.
 
     Parameters
@@ -139,6 +145,11 @@ def sobol_analysis(scenario: Scenario, *, n_base: int = 1024, metric: str = "cum
         Seed of the design and bootstrap; default ``scenario.seed``.
     n_bootstrap : int
         Resamples for the 95% confidence half-widths (0: none, the columns are NaN).
+    workers : int, optional
+        Local processes, as for :func:`simulator.simulate` (default: both cores once the
+        design spans enough chunks). The indices do not depend on it.
+    progress : bool
+        Show a progress bar on stderr (only when it is a terminal).
 
     Returns
     -------
@@ -150,12 +161,16 @@ def sobol_analysis(scenario: Scenario, *, n_base: int = 1024, metric: str = "cum
     rng = np.random.default_rng(scenario.seed if seed is None else seed)
     a, b = saltelli_matrices(n_base, d, rng=rng)
 
-    def run(u: np.ndarray) -> np.ndarray:
-        draws = draws_from_uniforms(scenario, u, rng=None, central=True)
-        return metric_values(evaluate(scenario, draws, note="sobol"), metric, year)  # (S, n)
-
-    f_a, f_b = run(a), run(b)
-    f_ab = np.stack([run(block) for block in ab_matrices(a, b)], axis=1)  # (S, d, n)
+    # every run of the design (A, B, then each AB_i) in one stack, through the chunked,
+    # parallel engine a segment at a time
+    total = (d + 2) * n_base
+    f = np.concatenate([
+        metric_values(evaluate_design(
+            scenario, stacked_rows(a, b, lo, min(lo + SOBOL_SEGMENT_ROWS, total)),
+            workers=workers, progress=progress, note="sobol"), metric, year)
+        for lo in range(0, total, SOBOL_SEGMENT_ROWS)], axis=1)  # (S, (d + 2) n)
+    f = f.reshape(len(scenario.strategy_names), d + 2, n_base)
+    f_a, f_b, f_ab = f[:, 0], f[:, 1], f[:, 2:]  # f_ab: (S, d, n)
     frames = []
     for i, strategy in enumerate(scenario.strategy_names):
         table = sobol_indices(f_a[i], f_b[i], f_ab[i], names=paths,

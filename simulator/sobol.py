@@ -112,6 +112,33 @@ def ab_matrices(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return ab
 
 
+def stacked_rows(a: np.ndarray, b: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Rows ``lo .. hi-1`` of the whole design ``[A; B; AB_1; ...; AB_d]`` stacked, built
+    without holding the stack ((d + 2) n rows) in memory.
+
+    Parameters
+    ----------
+    a, b : ndarray, each shape (n, d)
+    lo, hi : int
+        Row range, ``0 <= lo <= hi <= (d + 2) n``.
+
+    Returns
+    -------
+    ndarray, shape (hi - lo, d)
+        Row ``r`` is row ``r mod n`` of matrix ``r // n`` (0: A, 1: B, 2 + i: AB_i).
+    """
+    n = a.shape[0]
+    rows = np.arange(lo, hi)
+    which, within = np.divmod(rows, n)
+    out = a[within]
+    from_b = which == 1
+    out[from_b] = b[within[from_b]]
+    radial = np.flatnonzero(which >= 2)
+    column = which[radial] - 2
+    out[radial, column] = b[within[radial], column]
+    return out
+
+
 def sobol_indices(
     f_a: np.ndarray,
     f_b: np.ndarray,

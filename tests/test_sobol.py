@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.sobol import ab_matrices, saltelli_matrices, sobol_indices
+from simulator.sobol import ab_matrices, saltelli_matrices, sobol_indices, stacked_rows
 
 A_ISHIGAMI, B_ISHIGAMI = 7.0, 0.1
 
@@ -152,3 +152,11 @@ def test_bad_values_raise():
         sobol_indices(f, f + 1, rng.random((2, 8)), rng=rng, confidence=1.0)
     with pytest.raises(ValueError, match="n_bootstrap"):
         sobol_indices(f, f + 1, rng.random((2, 8)), rng=rng, n_bootstrap=1)
+
+
+def test_stacked_rows_equal_the_explicit_stack():
+    rng = np.random.default_rng(2)
+    a, b = rng.random((8, 3)), rng.random((8, 3))
+    stack = np.concatenate([a, b, *ab_matrices(a, b)])
+    for lo, hi in [(0, 40), (5, 21), (16, 17), (39, 40), (7, 7)]:
+        np.testing.assert_array_equal(stacked_rows(a, b, lo, hi), stack[lo:hi])
