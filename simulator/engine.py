@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, replace
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from simulator import cost_model as cm
 from simulator.errors import NumericalError
@@ -227,11 +228,9 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
         cumulative = {name: np.zeros(n) for name in used}
         for t in range(n_years):  # the fleet, learning and fallbacks depend on earlier years
             # vintages t-1, t-2, ... at ages 1, 2, ...
-            alive = legacy[t] + np.einsum("an,an->n", owned[t - 1::-1] if t else owned[:0],
-                                          surv[1:t + 1])
+            alive = legacy[t] + np.einsum("an,an->n", owned[:t][::-1], surv[1:t + 1])
             if contract is not None:
-                alive += np.einsum("an,a->n", leased[t - 1::-1] if t else leased[:0],
-                                   contract[1:t + 1, 0])
+                alive += np.einsum("an,a->n", leased[:t][::-1], contract[1:t + 1, 0])
             need = cm.units_needed(demand[t], alive)
             got = cm.allocate(shares[t][:, None] * need, supply.fraction[:, t],
                               supply.capacity[:, t], fb)
@@ -591,8 +590,6 @@ def run_block(plan: RunPlan, chunks: range, on_chunk=None,
     _Accumulator
         Holding trials ``[chunks.start * chunk_size, ...)`` of the run.
     """
-    from threadpoolctl import threadpool_limits
-
     lo = plan.chunk_bounds(chunks.start)[0]
     hi = plan.chunk_bounds(chunks.stop - 1)[1]
     acc = _Accumulator(plan.scenario, hi - lo, keep_spend=plan.keep_spend, offset=lo,
@@ -615,36 +612,6 @@ def _run_one_chunk(plan: RunPlan, k: int, lo: int, acc: _Accumulator, on_chunk) 
     acc.add(k, c_lo - lo, draws, out)
     if on_chunk is not None:
         on_chunk()
-
-
-def evaluate(scenario: Scenario, draws: Draws, *, keep_spend: bool = False,
-             note: str = "evaluated on given draws") -> Results:
-    """Run the model on draws built by the caller (sensitivity designs, fixed points).
-
-    Parameters
-    ----------
-    scenario : Scenario
-    draws : Draws
-        One row per trial.
-    keep_spend : bool
-        Keep spend per trial, year and category.
-    note : str
-        Recorded in the provenance as the design.
-
-    Returns
-    -------
-    Results
-    """
-    t0 = time.perf_counter()
-    # no category histograms or run totals: callers read per-trial arrays only
-    acc = _Accumulator(scenario, draws.n_trials, keep_spend=keep_spend, streaming=False)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        out = run_chunk(scenario, draws)
-    check_finite(scenario, draws, out)
-    acc.add(0, 0, draws, out)
-    return acc.results(provenance(scenario, seed=None, trials=draws.n_trials,
-                                  chunk_size=draws.n_trials, design=note,
-                                  wall_seconds=time.perf_counter() - t0))
 
 
 @dataclass(frozen=True)
