@@ -84,8 +84,10 @@ def powers(x: np.ndarray, n_years: int) -> np.ndarray:
     -------
     ndarray, shape (T, n)
     """
-    x = np.asarray(x, dtype=float)
-    out = np.empty((n_years, *x.shape))
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        x = x.astype(float)
+    out = np.empty((n_years, *x.shape), dtype=x.dtype)
     out[0] = 1.0
     for t in range(1, n_years):
         np.multiply(out[t - 1], x, out=out[t])
@@ -117,7 +119,7 @@ def demand_path(start: np.ndarray, growth: np.ndarray, decay: np.ndarray, noise_
     n_years = z.shape[0]
     g = growth * powers(1.0 - decay, n_years - 1)  # (T-1, n): g_1 .. g_{T-1}
     step = np.log1p(g) + noise_sd * z[1:] - 0.5 * noise_sd**2
-    log_d = np.empty((n_years, len(start)))
+    log_d = np.empty((n_years, len(start)), dtype=step.dtype)
     log_d[0] = 0.0
     if n_years > 1:
         log_d[1:] = running(np.add, step)
@@ -158,7 +160,7 @@ def survival(lifetime: np.ndarray, age: np.ndarray) -> np.ndarray:
     ndarray, shape (k, n)
         ``clip(L - age, 0, 1)``; zero for negative ages (not yet bought).
     """
-    age = np.asarray(age, dtype=float)[:, None]
+    age = np.asarray(age, dtype=np.result_type(lifetime, 1.0))[:, None]
     return np.where(age < 0, 0.0, np.clip(lifetime - age, 0.0, 1.0))
 
 
@@ -313,8 +315,8 @@ def inhouse_availability(delay: np.ndarray, first_volume_offset: float, generati
     -------
     ndarray, shape (T, n), in [0, 1]
     """
-    t = np.arange(n_years, dtype=float)[:, None]
-    out = np.zeros((n_years, len(delay)))
+    t = np.arange(n_years, dtype=delay.dtype)[:, None]
+    out = np.zeros((n_years, len(delay)), dtype=delay.dtype)
     for g in range(fails.shape[0]):
         s = first_volume_offset + delay + g * generation_years  # (n,)
         overlap = np.clip(np.minimum(t + 1, s + generation_years) - np.maximum(t, s), 0.0, 1.0)
@@ -341,7 +343,7 @@ def capacity_path(first_year: np.ndarray, growth: np.ndarray, ceiling: np.ndarra
     -------
     ndarray, shape (T, n) [units/yr]
     """
-    age = np.maximum(np.arange(n_years)[:, None] - volume_start, 0.0)
+    age = np.maximum(np.arange(n_years, dtype=volume_start.dtype)[:, None] - volume_start, 0.0)
     return np.minimum(first_year * (1.0 + growth) ** age, ceiling)
 
 
@@ -385,7 +387,7 @@ def program_costs(nre: np.ndarray, team: np.ndarray, start_offset: int, generati
     ndarray, shape (T, n) [USD]
     """
     t = np.arange(n_years)
-    cost = np.where(t >= start_offset, 1.0, 0.0)[:, None] * team
+    cost = (t >= start_offset).astype(team.dtype)[:, None] * team
     design = start_offset + generation_years * np.arange(n_generations)
     for d in design[(design >= 0) & (design < n_years)]:
         cost[d] += nre
@@ -476,14 +478,14 @@ def lease_price(chip_price: np.ndarray, server_multiple: np.ndarray, kw_per_unit
     return (capex / lifetime + mw * (energy_per_mw_year + om_per_mw_year)) * (1.0 + margin)
 
 
-def contract_by_age(contract_years: int, n_years: int) -> np.ndarray:
+def contract_by_age(contract_years: int, n_years: int, dtype: type = float) -> np.ndarray:
     """Whether a contract runs ``a`` years after signing: ``a < contract_years``.
 
     Returns
     -------
     ndarray, shape (T, 1) [-], by age, broadcasting over trials (see :func:`in_service`)
     """
-    return (np.arange(n_years) < contract_years).astype(float)[:, None]
+    return (np.arange(n_years) < contract_years).astype(dtype)[:, None]
 
 
 def committed_after_horizon(payment_per_year: np.ndarray, contract_years: int) -> np.ndarray:
@@ -512,7 +514,8 @@ def growth_path(start: np.ndarray, growth: np.ndarray, decay: np.ndarray, n_year
     -------
     ndarray, shape (T, n) [unit of start]
     """
-    return demand_path(start, growth, decay, np.zeros_like(start), np.zeros((n_years, len(start))))
+    return demand_path(start, growth, decay, np.zeros_like(start),
+                       np.zeros((n_years, len(start)), dtype=start.dtype))
 
 
 def funding_paths(amounts: list[np.ndarray], happen: list[np.ndarray], offsets: list[int],
@@ -540,8 +543,9 @@ def funding_paths(amounts: list[np.ndarray], happen: list[np.ndarray], offsets: 
     interest : ndarray, shape (T, n)
         Interest paid each year [USD/yr].
     """
-    received = np.zeros((n_years, n))
-    interest = np.zeros((n_years, n))
+    dtype = np.result_type(*amounts) if amounts else np.float64
+    received = np.zeros((n_years, n), dtype=dtype)
+    interest = np.zeros((n_years, n), dtype=dtype)
     t = np.arange(n_years)[:, None]
     for amount, yes, offset, rate in zip(amounts, happen, offsets, rates, strict=True):
         if offset >= n_years:

@@ -36,6 +36,17 @@ KEEP_TRIALS = 500_000
 #: are no faster), small enough that a chunk's temporaries stay near 150 MB.
 CHUNK_SIZE = 16_384
 
+#: The engine's arithmetic: float32 halves the memory every pass reads and writes (the engine is
+#: bound by memory bandwidth) and doubles the SIMD width; its 6e-8 relative rounding, a few
+#: times 1e-7 after the engine's sums over years and vintages, is far below any Monte Carlo
+#: error. Sums over the horizon that feed totals (NPV, economic cost, dependence share) and the
+#: category histograms' sums accumulate in float64.
+DTYPE = np.float32
+
+#: Shortfalls below this share of demand are the rounding residue of a fully served year in
+#: float32 arithmetic (~1e-6), not unmet demand.
+UNMET_RESIDUE = 1e-5
+
 OTHER_CATEGORIES = ("servers_networking", "datacentre", "energy", "operations")
 LEASE_CATEGORY, PROGRAM_CATEGORY = "lease_payments", "inhouse_program"
 
@@ -96,12 +107,12 @@ def _start_levels(scenario: Scenario, d: Draws, lifetime: np.ndarray, new_kw: np
     n = d.n_trials
     dem = scenario.demand
     if dem.start.compute_units is not None:
-        before = (np.zeros(n) if dem.before_start is None
+        before = (np.zeros(n, dtype=DTYPE) if dem.before_start is None
                   else d["demand.before_start.compute_units"])
         legacy_kw = d["demand.kw_per_unit"] if dem.kw_per_unit is not None else new_kw
         return d["demand.start.compute_units"], before, legacy_kw
     if dem.before_start is None:
-        return d["demand.start.gw"] * 1e6 / new_kw, np.zeros(n), new_kw
+        return d["demand.start.gw"] * 1e6 / new_kw, np.zeros(n, dtype=DTYPE), new_kw
     legacy_kw = d["demand.kw_per_unit"]
     before = d["demand.before_start.gw"] * 1e6 / legacy_kw
     surviving = before * cm.survival(lifetime, np.array([1.0]))[0]
@@ -124,8 +135,8 @@ def _supply(scenario: Scenario, d: Draws) -> _Supply:
     n, n_years = d.n_trials, len(scenario.years)
     names = scenario.supplier_names
     shape = (len(names), n_years, n)
-    price, kw = np.empty(shape), np.empty(shape)
-    fraction, capacity = np.ones(shape), np.full(shape, np.inf)
+    price, kw = np.empty(shape, dtype=DTYPE), np.empty(shape, dtype=DTYPE)
+    fraction, capacity = np.ones(shape, dtype=DTYPE), np.full(shape, np.inf, dtype=DTYPE)
     program = {}
     for j, name in enumerate(names):
         sup = scenario.suppliers[name]
@@ -146,7 +157,7 @@ def _supply(scenario: Scenario, d: Draws) -> _Supply:
             fails = d.generation_fails[name].T
             avail = cm.inhouse_availability(delay, prog.first_volume_year - start,
                                             prog.generation_years, fails, n_years)
-            ceiling = (np.full(n, np.inf) if sup.capacity.max is None
+            ceiling = (np.full(n, np.inf, dtype=DTYPE) if sup.capacity.max is None
                        else d[f"{p}.capacity.max"])
             ramp = cm.capacity_path(d[f"{p}.capacity.first_year"], d[f"{p}.capacity.growth"],
                                     ceiling, prog.first_volume_year - start + delay, n_years)
@@ -180,7 +191,7 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
     -------
     ChunkOutput
     """
-    d = draws
+    d = draws.astype(DTYPE)
     n, years = d.n_trials, scenario.years
     n_years = len(years)
     names = scenario.supplier_names
@@ -188,7 +199,7 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
     inhouse = {name: names.index(name) for name in scenario.inhouse_suppliers()}
 
     base_shares = scenario.strategies[scenario.baseline_strategy].share_matrix(years, names)
-    new_kw = base_shares[0] @ supply.kw[:, 0, :]
+    new_kw = base_shares[0].astype(DTYPE) @ supply.kw[:, 0, :]
     lifetime = d["fleet.lifetime_years"]
     start, before, legacy_kw = _start_levels(scenario, d, lifetime, new_kw)
     demand = cm.demand_path(start, d["demand.growth.initial"], d["demand.growth.decay"],
@@ -204,9 +215,9 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
     cats = categories(scenario)
     at = {c: k for k, c in enumerate(cats)}
     n_sup, n_strat = len(names), len(scenario.strategies)
-    spend = np.zeros((n_strat, len(cats), n_years, n))
-    gw = np.empty((n_strat, n_years, n))
-    unmet = np.empty((n_strat, n_years, n))
+    spend = np.zeros((n_strat, len(cats), n_years, n), dtype=DTYPE)
+    gw = np.empty((n_strat, n_years, n), dtype=DTYPE)
+    unmet = np.empty((n_strat, n_years, n), dtype=DTYPE)
     economic = np.empty((n_strat, n))
     committed = np.zeros((n_strat, n))
     net_saving = np.full((n_strat, n), np.nan)
@@ -215,17 +226,17 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
         * d["energy.price_per_mwh"]
     dc_surv = cm.survival_by_age(d["datacentre.life_years"], n_years)
     for i, strategy in enumerate(scenario.strategies.values()):
-        shares = strategy.share_matrix(years, names)  # (year, supplier)
-        lease = strategy.lease_path(years)[:, None]   # (year, 1)
-        contract = (cm.contract_by_age(scenario.leasing.contract_years, n_years)
+        shares = strategy.share_matrix(years, names).astype(DTYPE)  # (year, supplier)
+        lease = strategy.lease_path(years).astype(DTYPE)[:, None]   # (year, 1)
+        contract = (cm.contract_by_age(scenario.leasing.contract_years, n_years, DTYPE)
                     if strategy.leases else None)
         fb = None if strategy.fallback is None else names.index(strategy.fallback)
         used = [name for name in inhouse if strategy.uses(name)]
-        owned = np.zeros((n_years, n))
-        leased = np.zeros((n_years, n))
-        delivered = np.zeros((n_sup, n_years, n))
+        owned = np.zeros((n_years, n), dtype=DTYPE)
+        leased = np.zeros((n_years, n), dtype=DTYPE)
+        delivered = np.zeros((n_sup, n_years, n), dtype=DTYPE)
         price = supply.price.copy()
-        cumulative = {name: np.zeros(n) for name in used}
+        cumulative = {name: np.zeros(n, dtype=DTYPE) for name in used}
         for t in range(n_years):  # the fleet, learning and fallbacks depend on earlier years
             # vintages t-1, t-2, ... at ages 1, 2, ...
             alive = legacy[t] + np.einsum("an,an->n", owned[:t][::-1], surv[1:t + 1])
@@ -264,8 +275,7 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
             fleet += cm.in_service(leased, contract)
             leased_mw = cm.in_service(kw_bought * lease, contract) * 1e-3
         short = demand - fleet
-        # a fully served year leaves only rounding residue (~1e-16 relative): that is not unmet
-        unmet[i] = np.where(short > 1e-9 * demand, short, 0.0)
+        unmet[i] = np.where(short > UNMET_RESIDUE * demand, short, 0.0)
         spend[i, at["servers_networking"]] = multiple * chips_total
         build = cm.datacentre_build_mw(power, legacy_mw) * cost_per_mw
         spend[i, at["datacentre"]] = build
@@ -287,15 +297,16 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
         opex = spend[i, at["energy"]] + spend[i, at["operations"]] + program
         if contract is not None:
             opex = opex + spend[i, at[LEASE_CATEGORY]]
-        economic[i] = (depreciation + opex).sum(axis=0)
+        economic[i] = (depreciation + opex).sum(axis=0, dtype=np.float64)
         gw[i] = (power + leased_mw) * 1e-3
     annual = spend.sum(axis=1)                                   # (S, T, n)
-    npv = np.einsum("stn,tn->sn", annual, discount)
+    npv = np.einsum("stn,tn->sn", annual, discount, dtype=np.float64)
     dep = spend[:, names.index(scenario.dependence_supplier)]   # (S, T, n)
     chips_total = spend[:, :n_sup].sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(chips_total > 0, dep / chips_total, np.nan)
-        share_total = dep.sum(axis=1) / chips_total.sum(axis=1)
+        share_total = (dep.sum(axis=1, dtype=np.float64)
+                       / chips_total.sum(axis=1, dtype=np.float64))
     operating, funding, interest = _cash(scenario, d, n_years)
     return ChunkOutput(spend=spend, annual=annual, npv=npv, dependence_share=share,
                        dependence_share_total=share_total, installed_gw=gw,
@@ -309,7 +320,7 @@ def _cash(scenario: Scenario, d: Draws, n_years: int
     """Operating cash flow, cumulative committed funding and interest, each (T, n) [USD]."""
     n = d.n_trials
     if scenario.revenue is None:
-        zeros = np.zeros((n_years, n))
+        zeros = np.zeros((n_years, n), dtype=DTYPE)
         return zeros, zeros, zeros
     revenue = cm.growth_path(d["revenue.start"], d["revenue.growth"], d["revenue.decay"],
                              n_years)
@@ -318,7 +329,7 @@ def _cash(scenario: Scenario, d: Draws, n_years: int
     funding, interest = cm.funding_paths(
         [d[f"funding.raises[{k}].amount"] for k in range(len(raises))], d.raises_happen,
         [r.year - scenario.horizon.start for r in raises],
-        [d[f"funding.raises[{k}].interest_rate"] if r.kind == "debt" else np.zeros(n)
+        [d[f"funding.raises[{k}].interest_rate"] if r.kind == "debt" else np.zeros(n, DTYPE)
          for k, r in enumerate(raises)], n_years, n)
     return operating, funding + d["funding.cash_at_start"], interest
 
@@ -329,10 +340,9 @@ def chunk_rng(seed: int, index: int) -> np.random.Generator:
 
 
 #: Per-trial fields kept in Results: name -> (dtype, axes: s strategy, n trial, t year).
-#: float32 halves memory; its 6e-8 relative rounding is far below any Monte Carlo error.
-#: Fields summed over years
-#: (npv, the dependence share over the horizon, in-house saving) are computed in float64
-#: inside each chunk and kept in float64.
+#: Paths are float32, as the engine computes them (:data:`DTYPE`); totals over the horizon
+#: (npv, the dependence share over the horizon, economic cost, leases owed) are accumulated in
+#: float64 inside each chunk and kept in float64, as are the in-house saving and break-even.
 TRIAL_FIELDS = {
     "annual": (np.float32, "snt"),
     "npv": (np.float64, "sn"),

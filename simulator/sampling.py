@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.special import ndtri
@@ -82,6 +82,11 @@ class Draws:
 
     def __getitem__(self, key: str) -> np.ndarray:
         return self.values[key]
+
+    def astype(self, dtype: type) -> Draws:
+        """The same draws with input values and demand noise in ``dtype`` (events unchanged)."""
+        return replace(self, values={k: v.astype(dtype, copy=False) for k, v in self.values.items()},
+                       demand_noise=self.demand_noise.astype(dtype, copy=False))
 
 
 def design_uniforms(scenario: Scenario, n_trials: int, *, rng: np.random.Generator,

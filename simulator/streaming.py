@@ -26,6 +26,10 @@ _SHIFT = 52 - MANTISSA_BITS
 LOW, HIGH = 1.0, 2.0**54
 _KEY_LOW = int(np.array(LOW).view(np.int64)) >> _SHIFT
 _KEY_HIGH = int(np.array(HIGH).view(np.int64)) >> _SHIFT
+# float32 values are binned from their own bits: the same exponent and top mantissa bits give
+# the same bin as the float64 of the same value
+_SHIFT32 = 23 - MANTISSA_BITS
+_KEY_LOW32 = int(np.array(LOW, dtype=np.float32).view(np.int32)) >> _SHIFT32
 BINS = _KEY_HIGH - _KEY_LOW  # 54 octaves x 512
 #: Largest relative error of a histogram percentile against the exact sample percentile.
 RELATIVE_ERROR = float(np.sqrt(1 + 2.0**-MANTISSA_BITS) - 1)
@@ -72,7 +76,8 @@ class LogHistogram:
         Parameters
         ----------
         values : ndarray
-            Non-negative, finite; removing ``axis`` leaves the shape ``cells``.
+            Non-negative, finite, float32 or float64 (binned from its own bits); removing
+            ``axis`` leaves the shape ``cells``.
         axis : int
             The trial axis.
 
@@ -81,18 +86,23 @@ class LogHistogram:
         ndarray, shape cells
             The block's sums (also added to ``sums``).
         """
-        v = np.ascontiguousarray(np.moveaxis(np.asarray(values, dtype=np.float64), axis, -1))
+        v = np.asarray(values)
+        if v.dtype != np.float32:
+            v = v.astype(np.float64, copy=False)
+        v = np.ascontiguousarray(np.moveaxis(v, axis, -1))
         if v.shape[:-1] != self.cells:
             raise ValueError(f"values of shape {v.shape[:-1]} for cells {self.cells}")
         n_cells, n = int(np.prod(self.cells)), v.shape[-1]
         flat_v = v.reshape(n_cells, n)
         flat_counts = self.counts.reshape(n_cells, BINS + 2)
-        block_sums = v.sum(axis=-1)
+        block_sums = v.sum(axis=-1, dtype=np.float64)
+        bits, shift, key_low = ((np.int32, _SHIFT32, _KEY_LOW32) if v.dtype == np.float32
+                                else (np.int64, _SHIFT, _KEY_LOW))
         # cell by cell, so that a cell's 16k values stay in cache through the passes, and
         # counting only over the span of bins the cell reaches (a few octaves), not all BINS
         for c in range(n_cells):
-            idx = flat_v[c].view(np.int64) >> _SHIFT
-            idx -= _KEY_LOW - 1
+            idx = flat_v[c].view(bits) >> shift
+            idx -= key_low - 1
             np.clip(idx, 0, BINS + 1, out=idx)  # zero and negatives (sign bit) land in bin 0
             lo, hi = int(idx.min()), int(idx.max())
             if hi == lo:  # e.g. all zero: a supplier a strategy does not use

@@ -8,6 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+#: Relative tolerance for engine outputs against hand calculations: the engine computes in
+#: float32 (``simulator.engine.DTYPE``, rounding 6e-8 per operation).
+ENGINE_RTOL = 1e-6
+
 TINY = {
     "name": "tiny",
     "scope": "test scenario",

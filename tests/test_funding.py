@@ -8,6 +8,7 @@ import pytest
 from simulator import simulate
 from simulator.claims import evaluate_claims
 from simulator.loading import scenario_from_dict
+from tests.conftest import ENGINE_RTOL
 from tests.test_closed_form import HOURS, hand_computed_tiny
 
 ENERGY_PER_MW = HOURS * 0.5 * 1.2 * 100   # tiny scenario: utilisation, PUE, USD/MWh
@@ -33,14 +34,14 @@ def test_all_lease_payments_by_hand(tiny):
     pay = units * rent
     expected = np.array([pay[0], pay[0] + pay[1], pay[1] + pay[2]])
     lease = r.strategies.index("lease")
-    np.testing.assert_allclose(r.spend[lease, 0].sum(axis=-1), expected, rtol=1e-9)
+    np.testing.assert_allclose(r.spend[lease, 0].sum(axis=-1), expected, rtol=ENGINE_RTOL)
     # nothing owned: no chips, buildings, energy or operations paid directly
     j = r.categories.index("lease_payments")
-    np.testing.assert_allclose(r.spend[lease, 0, :, j], expected, rtol=1e-9)
+    np.testing.assert_allclose(r.spend[lease, 0, :, j], expected, rtol=ENGINE_RTOL)
     # contracts signed in 2027 run one more year: 2027's payment is owed after the horizon
-    np.testing.assert_allclose(r.committed_lease[lease], pay[2], rtol=1e-9)
+    np.testing.assert_allclose(r.committed_lease[lease], pay[2], rtol=ENGINE_RTOL)
     np.testing.assert_allclose(r.spend[r.strategies.index("own"), 0].sum(axis=-1),
-                               hand_computed_tiny()["only_a"], rtol=1e-9)
+                               hand_computed_tiny()["only_a"], rtol=ENGINE_RTOL)
 
 
 def test_zero_margin_lease_costs_what_owning_costs_over_a_chip_life(tiny):
@@ -49,7 +50,7 @@ def test_zero_margin_lease_costs_what_owning_costs_over_a_chip_life(tiny):
     tiny["demand"]["growth"]["initial"] = 0.0
     r = simulate(scenario_from_dict(leasing(tiny, margin=0.0)), trials=2, keep_spend=True)
     totals = r.spend[:, 0].sum(axis=(1, 2))
-    np.testing.assert_allclose(totals[1], totals[0], rtol=1e-12)
+    np.testing.assert_allclose(totals[1], totals[0], rtol=ENGINE_RTOL)
     # by hand: 100 units at 10 x 1.5, 0.2 MW of building at 1000/MW, two years of running 0.2 MW
     assert totals[0] == pytest.approx(100 * 15 + 200 + 2 * 0.2 * (ENERGY_PER_MW + OM_PER_MW))
 

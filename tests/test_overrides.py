@@ -9,7 +9,7 @@ import yaml
 from simulator import ScenarioError, load_scenario, simulate, sweep
 from simulator.cli import main
 from simulator.loading import merge
-from tests.conftest import BASE, TINY
+from tests.conftest import BASE, ENGINE_RTOL, TINY
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_order_of_suppliers_and_strategies_does_not_change_the_draws(base, tmp_p
     b = simulate(base, trials=2000, seed=5)
     for s in b.strategies:
         np.testing.assert_allclose(a.npv[a.strategies.index(s)], b.npv[b.strategies.index(s)],
-                                   rtol=1e-12)
+                                   rtol=ENGINE_RTOL)
 
 
 def write(path, data):

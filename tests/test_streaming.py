@@ -24,6 +24,19 @@ def test_percentiles_within_documented_relative_error():
     assert RELATIVE_ERROR < 0.001
 
 
+def test_float32_values_fall_in_the_bins_of_their_float64_values():
+    """The engine's float32 spend is binned from its own bits: same bins, sums and edges cases
+    (zero, below LOW, at and beyond HIGH) as the same numbers in float64."""
+    rng = np.random.default_rng(2)
+    x = np.exp(rng.normal(np.log(5e10), 3.0, size=(3, 5000))).astype(np.float32)
+    x[0, :7] = [0.0, 0.5, 1.0, 2.0**54, 3e17, 1.0000001, 2.0**53 * 1.9]
+    h32, h64 = LogHistogram((3,)), LogHistogram((3,))
+    h32.add(x, axis=1)
+    h64.add(x.astype(np.float64), axis=1)
+    np.testing.assert_array_equal(h32.counts, h64.counts)
+    np.testing.assert_array_equal(h32.sums, h64.sums)
+
+
 def test_merging_chunks_equals_one_pass():
     x = np.random.default_rng(1).lognormal(20, 2, size=(4, 1000))
     one = LogHistogram((4,))
