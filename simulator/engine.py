@@ -33,7 +33,7 @@ PARALLEL_MIN_CHUNKS = 8
 KEEP_TRIALS = 500_000
 
 #: Default number of trials per chunk: big enough to amortise NumPy overhead (larger chunks
-#: are no faster), small enough that a chunk's temporaries stay near 150 MB.
+#: are no faster), small enough that a chunk's temporaries stay well under 150 MB.
 CHUNK_SIZE = 16_384
 
 #: The engine's arithmetic: float32 halves the memory every pass reads and writes (the engine is
@@ -383,7 +383,7 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
     chunk_size : int
         Trials per chunk (bounds memory; part of the reproducibility key).
     keep_spend : bool
-        Also keep spend per trial, year and category (``Results.spend``, float64, S x n x T x C
+        Also keep spend per trial, year and category (``Results.spend``, float32, S x n x T x C
         numbers: fine for thousands of trials, too big for millions). Category statistics are
         always available from streaming histograms.
     keep_trials : int or None
@@ -682,7 +682,7 @@ class _Accumulator:
         out = {name: (tuple(sizes[a] for a in axes), dtype)
                for name, (dtype, axes) in TRIAL_FIELDS.items()}
         if keep_spend:
-            out["spend"] = ((n_strat, n_kept, n_years, len(categories(scenario))), np.float64)
+            out["spend"] = ((n_strat, n_kept, n_years, len(categories(scenario))), DTYPE)
         for path in scenario.uncertain_paths():
             out[f"input:{path}"] = ((n_kept,), np.float32)
         return out

@@ -105,7 +105,7 @@ class Results:
         The sampled value of every uncertain input, by key path [input's unit].
     provenance : dict
         Scenario hashes, seed, trials, chunk size, versions and wall time.
-    spend : ndarray, shape (S, n, T, C), float64, or None
+    spend : ndarray, shape (S, n, T, C), float32 (as computed), or None
         Spend per trial, year and category [USD, nominal]; only with ``keep_spend=True``.
     """
 
