@@ -194,6 +194,8 @@ def _sweep_values(text: str) -> tuple[str, list[Any]]:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``simulate`` command; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    # this process is the command: warnings read as one plain line, not a source location
+    warnings.formatwarning = lambda message, *_args, **_kwargs: f"warning: {message}\n"
     try:
         if argv and argv[0] in SUBCOMMANDS:
             return SUBCOMMANDS[argv[0]](argv[1:])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -440,9 +441,17 @@ def _execute(plan: RunPlan, *, workers: int | None, backend: str, scheduler: str
     else:
         workers_used = max(1, min(int(workers), n_chunks))
     if workers_used > 1:
-        from simulator.parallel import run_local
+        from simulator.parallel import run_local, shared_bytes, shared_memory_free
 
-        return run_local(plan, workers=workers_used, progress=progress), workers_used
+        need, free = shared_bytes(plan), shared_memory_free()
+        if free is None or need <= free:
+            return run_local(plan, workers=workers_used, progress=progress), workers_used
+        # workers writing past a full shared-memory file system would die of SIGBUS
+        warnings.warn(f"running in one process: the {workers_used} workers need "
+                      f"{need / 1e9:.2f} GB of shared memory but only {free / 1e9:.2f} GB is free "
+                      "in /dev/shm (enlarge it, e.g. docker run --shm-size=2g)", RuntimeWarning,
+                      stacklevel=3)
+        workers_used = 1
     bar = _progress_bar(n_chunks, enabled=progress and n_chunks > 1)
     acc = run_block(plan, range(n_chunks), on_chunk=lambda: bar.update(1))
     bar.close()

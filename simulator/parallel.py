@@ -8,6 +8,7 @@ bit.
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from itertools import pairwise
 from multiprocessing import shared_memory
@@ -29,6 +30,26 @@ def _blocks(n_chunks: int, n_blocks: int) -> list[range]:
 
 def _n_chunks(plan: RunPlan) -> int:
     return -(-plan.trials // plan.chunk_size)
+
+
+#: Where POSIX shared memory lives on Linux; containers often mount it small (64 MB in Docker).
+SHM_DIR = "/dev/shm"
+
+
+def shared_bytes(plan: RunPlan) -> int:
+    """Bytes of shared memory :func:`run_local` needs for the plan's per-trial arrays."""
+    n_kept = plan.trials if plan.keep_trials is None else min(plan.trials, plan.keep_trials)
+    layout = _Accumulator.layout(plan.scenario, n_kept, plan.keep_spend)
+    return sum(int(np.prod(shape)) * np.dtype(dtype).itemsize for shape, dtype in layout.values())
+
+
+def shared_memory_free() -> int | None:
+    """Free bytes in the shared-memory file system, or None where there is none to inspect."""
+    try:
+        stat = os.statvfs(SHM_DIR)
+    except OSError:
+        return None
+    return stat.f_bavail * stat.f_frsize
 
 
 def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> _Accumulator:

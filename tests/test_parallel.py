@@ -94,3 +94,15 @@ def test_sensitivity_designs_run_chunked_and_in_parallel_with_the_same_numbers(m
     monkeypatch.setattr(sensitivity, "SOBOL_SEGMENT_ROWS", 1000)  # several segments
     many = sensitivity.sobol_analysis(scenario, n_base=256, n_bootstrap=0, workers=2)
     pd.testing.assert_frame_equal(one, many)
+
+
+def test_too_little_shared_memory_runs_in_one_process_with_a_warning(serial, monkeypatch):
+    """Workers writing past a full /dev/shm would die of SIGBUS: the run falls back to one
+    process, says why, and gives the same numbers."""
+    from simulator import parallel
+
+    monkeypatch.setattr(parallel, "shared_memory_free", lambda: 1000)
+    with pytest.warns(RuntimeWarning, match="shared memory"):
+        run = simulate(load_scenario(BASE), trials=TRIALS, seed=3, chunk_size=CHUNK, workers=2)
+    assert run.provenance["workers"] == 1
+    assert_same(serial, run)
