@@ -6,7 +6,8 @@ for a million trials of the base scenario). Instead each chunk of trials is fold
 are identical for every chunk, so histograms merge by addition and the result does not depend
 on the chunking.
 
-Binning reads the bits of each float64: the exponent and the top ``MANTISSA_BITS`` bits of the
+Binning reads the bits of each value (float32, as the engine computes, or float64: the same
+number gives the same bin either way): the exponent and the top ``MANTISSA_BITS`` bits of the
 mantissa select the bin, so every octave [2^e, 2^(e+1)) splits into 512 equal bins. That costs
 a shift and a clip per value instead of a logarithm (about 3x faster), and a bin is at most
 1/512 = 0.2% of its lower edge wide; a percentile is reported at the geometric middle of its
