@@ -618,6 +618,7 @@ def run_block(plan: RunPlan, chunks: range, on_chunk=None,
     with threadpool_limits(limits=1, user_api="blas"):
         for k in chunks:
             _run_one_chunk(plan, k, lo, acc, on_chunk)
+    acc._scratch = None  # not worth sending back from a Dask worker
     return acc
 
 
@@ -666,6 +667,7 @@ class _Accumulator:
         self.chunk_sums: dict[int, np.ndarray] = {}
         self.chunk_totals: dict[int, RunTotals] = {}
         self.uncertain = scenario.uncertain_paths()
+        self._scratch: _Accumulator | None = None  # see add()
         if arrays is not None:
             # the whole run's arrays (shared memory): this span writes at its own offset
             self.write_at, self._arrays = offset, arrays
@@ -728,9 +730,13 @@ class _Accumulator:
                                       for name in TRIAL_FIELDS},
                                      {p: v[at] for p, v in self.inputs.items()})
         else:
-            part = _Accumulator(self.scenario, n_chunk, keep_spend=False, streaming=False)
-            part._store(0, n_chunk, draws, out)
-            chunk = part.results({})
+            # one scratch span reused by every chunk beyond the kept trials: fresh arrays per
+            # chunk would be paged in (zeroed by the kernel) each time
+            if self._scratch is None or self._scratch.n_kept != n_chunk:
+                self._scratch = _Accumulator(self.scenario, n_chunk, keep_spend=False,
+                                             streaming=False)
+            self._scratch._store(0, n_chunk, draws, out)
+            chunk = self._scratch.results({})
         totals = RunTotals()
         totals.add(chunk)
         self.chunk_totals[k] = totals
