@@ -735,8 +735,11 @@ class _Accumulator:
             if self._scratch is None or self._scratch.n_kept != n_chunk:
                 self._scratch = _Accumulator(self.scenario, n_chunk, keep_spend=False,
                                              streaming=False)
-            self._scratch._store(0, n_chunk, draws, out)
-            chunk = self._scratch.results({})
+            scratch = self._scratch
+            scratch._store(0, n_chunk, draws, out)
+            # views: Results freeze the arrays they are given, the scratch must stay writable
+            chunk = scratch._as_results({name: a[...] for name, a in scratch.kept.items()},
+                                        {p: v[...] for p, v in scratch.inputs.items()})
         totals = RunTotals()
         totals.add(chunk)
         self.chunk_totals[k] = totals
