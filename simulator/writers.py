@@ -153,9 +153,18 @@ def _figures(analysis: Analysis) -> list[tuple[str, Callable[[Analysis, Path], N
     return figures
 
 
-def _draw(job: tuple[Callable[[Analysis, Path], None], Analysis, Path]) -> None:
-    draw, analysis, path = job
-    draw(analysis, path)
+#: The analysis a figure-drawing worker process draws from (see :func:`write_figures`).
+_worker_analysis: Analysis | None = None
+
+
+def _receive(analysis: Analysis) -> None:
+    global _worker_analysis
+    _worker_analysis = analysis
+
+
+def _draw_in_worker(job: tuple[Callable[[Analysis, Path], None], Path]) -> None:
+    draw, path = job
+    draw(_worker_analysis, path)
 
 
 def write_figures(analysis: Analysis, folder: Path, *, workers: int | None = None) -> list[Path]:
@@ -168,15 +177,17 @@ def write_figures(analysis: Analysis, folder: Path, *, workers: int | None = Non
     drawn on ``workers`` processes (default: one per core, at most two; 1 draws here).
     """
     folder = Path(folder)
-    jobs = [(draw, analysis, folder / name) for name, draw in _figures(analysis)]
+    jobs = [(draw, folder / name) for name, draw in _figures(analysis)]
     workers = min(os.cpu_count() or 1, 2) if workers is None else workers
     if workers > 1 and len(jobs) > 2:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(_draw, jobs))
+        # the analysis (tens of MB with its histograms) goes to each worker once, not per figure
+        with ProcessPoolExecutor(max_workers=workers, initializer=_receive,
+                                 initargs=(analysis,)) as pool:
+            list(pool.map(_draw_in_worker, jobs))
     else:
-        for job in jobs:
-            _draw(job)
-    return [path for _, _, path in jobs]
+        for draw, path in jobs:
+            draw(analysis, path)
+    return [path for _, path in jobs]
 
 
 def write_parquet(results: Results, folder: Path) -> list[Path]:
