@@ -3,6 +3,7 @@ what would have to be true. The CLI, the writers and notebooks share it."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -18,6 +19,15 @@ from simulator.discovery import (
 from simulator.prim import Box
 from simulator.results import Results
 from simulator.sensitivity import sensitivity_table, sobol_analysis
+
+#: Rank correlations and what-must-be-true tables use the first trials only (a uniform random
+#: subsample), at least this many: their cost grows with trials (sorting, KS tests, PRIM's
+#: peels) while these descriptive answers settle long before a million trials.
+ANALYSIS_TRIALS = 100_000
+
+#: ... but enough trials for this many on the rarer side of a claim (all kept trials at most),
+#: so that a tail claim keeps every case a long run found.
+RARE_CASES = 2_000
 
 
 @dataclass(frozen=True)
@@ -84,14 +94,19 @@ def analyse(results: Results, *, sobol_n: int | None = None,
         sobol = sobol_analysis(scenario, n_base=sobol_n, metric=metric[0], year=metric[1],
                                seed=results.provenance["seed"], workers=workers,
                                progress=progress)
-    sens = sensitivity_table(results, metric=metric[0], year=metric[1], sobol=sobol)
+    sens = sensitivity_table(results.head(ANALYSIS_TRIALS), metric=metric[0], year=metric[1],
+                             sobol=sobol)
     frames, boxes = [], {}
     for claim in scenario.claims:
-        table = conditional_inputs(results, claim)
         n_true = int(claim_holds(results, claim).sum())
-        if table.empty or min(n_true, results.n_trials - n_true) < MIN_CASES:
+        rare = min(n_true, results.n_trials - n_true)
+        if rare < MIN_CASES:
             continue  # too few trials on one side to say what must be true
-        box = claim_box(results, claim, inputs=list(table["input"][:MAX_BOX_INPUTS]))
+        sample = results.head(max(ANALYSIS_TRIALS, math.ceil(RARE_CASES * results.n_trials / rare)))
+        table = conditional_inputs(sample, claim)
+        if table.empty:
+            continue
+        box = claim_box(sample, claim, inputs=list(table["input"][:MAX_BOX_INPUTS]))
         boxes[claim.label] = box
         table.insert(0, "claim", claim.label)
         table.insert(1, "strategy", scenario.baseline_strategy)

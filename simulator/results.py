@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import platform
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from typing import Any
 
@@ -157,6 +157,39 @@ class Results:
     def trials_total(self) -> int:
         """All trials of the run."""
         return self.totals.n if self.totals is not None else self.n_trials
+
+    def head(self, n: int) -> Results:
+        """The first ``n`` kept trials, sharing memory with these Results.
+
+        Trials are independent draws, so the first ``n`` are a uniform random subsample;
+        run totals and category histograms stay those of the whole run.
+
+        Parameters
+        ----------
+        n : int
+            Trials to keep (all of them when there are fewer).
+
+        Returns
+        -------
+        Results
+        """
+        if n >= self.n_trials:
+            return self
+        first = slice(0, n)
+        return replace(
+            self, annual=self.annual[:, first], npv=self.npv[:, first],
+            installed_gw=self.installed_gw[:, first], demand_units=self.demand_units[first],
+            unmet_units=self.unmet_units[:, first],
+            dependence_share=self.dependence_share[:, first],
+            dependence_share_total=self.dependence_share_total[:, first],
+            inhouse_net_saving=self.inhouse_net_saving[:, first],
+            inhouse_breakeven_year=self.inhouse_breakeven_year[:, first],
+            economic_cost=self.economic_cost[:, first],
+            committed_lease=self.committed_lease[:, first],
+            operating_cash_flow=self.operating_cash_flow[first], funding=self.funding[first],
+            interest=self.interest[first],
+            inputs={path: v[first] for path, v in self.inputs.items()},
+            spend=None if self.spend is None else self.spend[:, first])
 
     def _year_index(self, year: int | None) -> int:
         if year is None:
