@@ -423,7 +423,7 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
                       wall_seconds=time.perf_counter() - t0)
     prov["backend"] = backend
     prov["workers"] = workers_used
-    prov["kept_trials"] = min(n, keep_trials) if keep_trials is not None else n
+    prov["kept_trials"] = plan.n_kept
     return acc.results(prov)
 
 
@@ -497,6 +497,7 @@ def evaluate_design(scenario: Scenario, u: np.ndarray, *, central: bool = True,
                                  progress=progress)
     prov = provenance(scenario, seed=seed, trials=len(u), chunk_size=chunk_size, design=note,
                       wall_seconds=time.perf_counter() - t0)
+    prov["backend"] = backend
     prov["workers"] = workers_used
     return acc.results(prov)
 
@@ -518,6 +519,11 @@ class RunPlan:
     central: bool = False
     #: category histograms and run totals (off for designs: callers read per-trial arrays)
     streaming: bool = True
+
+    @property
+    def n_kept(self) -> int:
+        """Trials whose per-trial arrays the run keeps."""
+        return self.trials if self.keep_trials is None else min(self.trials, self.keep_trials)
 
     def chunk_bounds(self, k: int) -> tuple[int, int]:
         """Trials ``[lo, hi)`` of chunk k."""

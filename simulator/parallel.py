@@ -36,11 +36,16 @@ def _n_chunks(plan: RunPlan) -> int:
 SHM_DIR = "/dev/shm"
 
 
+def _shared_arrays(plan: RunPlan) -> dict[str, tuple[tuple[int, ...], type, int]]:
+    """Shape, dtype and size in bytes of every per-trial array of the run."""
+    layout = _Accumulator.layout(plan.scenario, plan.n_kept, plan.keep_spend)
+    return {name: (shape, dtype, int(np.prod(shape)) * np.dtype(dtype).itemsize)
+            for name, (shape, dtype) in layout.items()}
+
+
 def shared_bytes(plan: RunPlan) -> int:
     """Bytes of shared memory :func:`run_local` needs for the plan's per-trial arrays."""
-    n_kept = plan.trials if plan.keep_trials is None else min(plan.trials, plan.keep_trials)
-    layout = _Accumulator.layout(plan.scenario, n_kept, plan.keep_spend)
-    return sum(int(np.prod(shape)) * np.dtype(dtype).itemsize for shape, dtype in layout.values())
+    return sum(nbytes for _, _, nbytes in _shared_arrays(plan).values())
 
 
 def shared_memory_free() -> int | None:
@@ -65,11 +70,10 @@ def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> _Accumu
         The whole run, ready for ``.results()``.
     """
     blocks = _blocks(_n_chunks(plan), workers * BLOCKS_PER_WORKER)
-    n_kept = plan.trials if plan.keep_trials is None else min(plan.trials, plan.keep_trials)
-    layout = _Accumulator.layout(plan.scenario, n_kept, plan.keep_spend)
-    segments = {name: shared_memory.SharedMemory(
-        create=True, size=max(1, int(np.prod(shape)) * np.dtype(dtype).itemsize))
-        for name, (shape, dtype) in layout.items()}
+    shared = _shared_arrays(plan)
+    layout = {name: (shape, dtype) for name, (shape, dtype, _) in shared.items()}
+    segments = {name: shared_memory.SharedMemory(create=True, size=max(1, nbytes))
+                for name, (_, _, nbytes) in shared.items()}
     try:
         arrays = {name: np.ndarray(shape, dtype=dtype, buffer=segments[name].buf)
                   for name, (shape, dtype) in layout.items()}

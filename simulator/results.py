@@ -10,7 +10,7 @@ import platform
 import warnings
 from dataclasses import dataclass, field, replace
 from importlib import metadata
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -133,11 +133,16 @@ class Results:
     provenance: dict[str, Any] = field(repr=False)
     spend: np.ndarray | None = field(default=None, repr=False)
 
+    #: Per-trial array fields and the position of their trial axis (``spend`` and ``inputs``
+    #: aside: optional, and a mapping).
+    TRIAL_AXIS: ClassVar[dict[str, int]] = {
+        "annual": 1, "npv": 1, "installed_gw": 1, "demand_units": 0, "unmet_units": 1,
+        "dependence_share": 1, "dependence_share_total": 1, "inhouse_net_saving": 1,
+        "inhouse_breakeven_year": 1, "economic_cost": 1, "committed_lease": 1,
+        "operating_cash_flow": 0, "funding": 0, "interest": 0}
+
     def __post_init__(self) -> None:
-        arrays = [self.annual, self.npv, self.installed_gw, self.demand_units, self.unmet_units,
-                  self.dependence_share, self.dependence_share_total, self.inhouse_net_saving,
-                  self.inhouse_breakeven_year, self.economic_cost, self.committed_lease,
-                  self.operating_cash_flow, self.funding, self.interest, *self.inputs.values()]
+        arrays = [getattr(self, name) for name in self.TRIAL_AXIS] + [*self.inputs.values()]
         if self.category_spend is not None:
             arrays += [self.category_spend.counts, self.category_spend.sums]
         for arr in [*arrays, *([] if self.spend is None else [self.spend])]:
@@ -176,20 +181,10 @@ class Results:
         if n >= self.n_trials:
             return self
         first = slice(0, n)
-        return replace(
-            self, annual=self.annual[:, first], npv=self.npv[:, first],
-            installed_gw=self.installed_gw[:, first], demand_units=self.demand_units[first],
-            unmet_units=self.unmet_units[:, first],
-            dependence_share=self.dependence_share[:, first],
-            dependence_share_total=self.dependence_share_total[:, first],
-            inhouse_net_saving=self.inhouse_net_saving[:, first],
-            inhouse_breakeven_year=self.inhouse_breakeven_year[:, first],
-            economic_cost=self.economic_cost[:, first],
-            committed_lease=self.committed_lease[:, first],
-            operating_cash_flow=self.operating_cash_flow[first], funding=self.funding[first],
-            interest=self.interest[first],
-            inputs={path: v[first] for path, v in self.inputs.items()},
-            spend=None if self.spend is None else self.spend[:, first])
+        arrays = {name: getattr(self, name)[(slice(None),) * axis + (first,)]
+                  for name, axis in self.TRIAL_AXIS.items()}
+        return replace(self, **arrays, inputs={path: v[first] for path, v in self.inputs.items()},
+                       spend=None if self.spend is None else self.spend[:, first])
 
     def _year_index(self, year: int | None) -> int:
         if year is None:
