@@ -395,7 +395,7 @@ def program_costs(nre: np.ndarray, team: np.ndarray, start_offset: int, generati
 
 
 def allocate(orders: np.ndarray, supply_fraction: np.ndarray, capacity: np.ndarray,
-             fallback: int | None) -> np.ndarray:
+             fallback: int | None, out: np.ndarray | None = None) -> np.ndarray:
     """Serve each supplier's orders within its limits; shortfalls go to the fallback supplier.
 
     Supplier j delivers ``min(order_j * supply_fraction_j, capacity_j)``. What the others cannot
@@ -412,13 +412,16 @@ def allocate(orders: np.ndarray, supply_fraction: np.ndarray, capacity: np.ndarr
         Absolute limit on deliveries [units] (``inf`` for none).
     fallback : int or None
         Row of the fallback supplier.
+    out : ndarray, shape (S, n), optional
+        Where to write the deliveries (e.g. a year's slice of the engine's array).
 
     Returns
     -------
     ndarray, shape (S, n)
         Units delivered by each supplier [units]; never more than ordered in total.
     """
-    delivered = np.minimum(orders * supply_fraction, capacity)
+    delivered = np.multiply(orders, supply_fraction, out=out)
+    np.minimum(delivered, capacity, out=delivered)
     if fallback is not None:
         short = (orders - delivered).sum(axis=0) - (orders[fallback] - delivered[fallback])
         order_f = orders[fallback] + short

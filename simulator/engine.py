@@ -208,6 +208,9 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
     legacy = cm.legacy_in_service(before, lifetime, n_years)           # (T, n)
     surv = cm.survival_by_age(lifetime, n_years)                        # (age, n)
     legacy_mw = before * legacy_kw * 1e-3
+    legacy_power = legacy * (legacy_kw * 1e-3)  # (T, n) [MW], the same for every strategy
+    # shortfalls below this are float32 rounding residue, not unmet demand
+    residue = UNMET_RESIDUE * demand
     discount = cm.discount_factors(d["discount_rate"], n_years)
     multiple = d["servers_networking.multiple_of_chips"]
     cost_per_mw = d["datacentre.cost_per_mw"]
@@ -218,7 +221,9 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
     n_sup, n_strat = len(names), len(scenario.strategies)
     spend = np.zeros((n_strat, len(cats), n_years, n), dtype=DTYPE)
     gw = np.empty((n_strat, n_years, n), dtype=DTYPE)
-    unmet = np.empty((n_strat, n_years, n), dtype=DTYPE)
+    unmet = np.zeros((n_strat, n_years, n), dtype=DTYPE)
+    annual = np.empty((n_strat, n_years, n), dtype=DTYPE)
+    chips_all = np.empty((n_strat, n_years, n), dtype=DTYPE)  # owned chips, all suppliers
     economic = np.empty((n_strat, n))
     committed = np.zeros((n_strat, n))
     net_saving = np.full((n_strat, n), np.nan)
@@ -235,8 +240,9 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
         used = [name for name in inhouse if strategy.uses(name)]
         owned = np.zeros((n_years, n), dtype=DTYPE)
         leased = np.zeros((n_years, n), dtype=DTYPE)
-        delivered = np.zeros((n_sup, n_years, n), dtype=DTYPE)
-        price = supply.price.copy()
+        delivered = np.empty((n_sup, n_years, n), dtype=DTYPE)
+        # learning lowers in-house prices year by year: a strategy using them needs its own copy
+        price = supply.price.copy() if used else supply.price
         cumulative = {name: np.zeros(n, dtype=DTYPE) for name in used}
         for t in range(n_years):  # the fleet, learning and fallbacks depend on earlier years
             # vintages t-1, t-2, ... at ages 1, 2, ...
@@ -245,10 +251,13 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
                 alive += np.einsum("an,a->n", leased[:t][::-1], contract[1:t + 1, 0])
             need = cm.units_needed(demand[t], alive)
             got = cm.allocate(shares[t][:, None] * need, supply.fraction[:, t],
-                              supply.capacity[:, t], fb)
-            delivered[:, t] = got
+                              supply.capacity[:, t], fb, out=delivered[:, t])
             total = got.sum(axis=0)
-            owned[t], leased[t] = total * (1.0 - lease[t]), total * lease[t]
+            if lease[t, 0] == 0.0:
+                owned[t] = total
+            else:
+                np.multiply(total, 1.0 - lease[t], out=owned[t])
+                np.multiply(total, lease[t], out=leased[t])
             for name in used:
                 j, p = inhouse[name], f"suppliers.{name}"
                 price[j, t] *= cm.wright_factor(cumulative[name], d[f"{p}.capacity.first_year"],
@@ -257,10 +266,12 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
         bought_value = delivered * price  # (supplier, year, n) [USD], owned and leased
         chips = spend[i, :n_sup]
         np.multiply(bought_value, 1.0 - lease, out=chips)  # owned chips only
-        chips_total = chips.sum(axis=0)
+        chips_total = chips.sum(axis=0, out=chips_all[i])
         kw_bought = np.einsum("stn,stn->tn", delivered, supply.kw)
         kw_owned = kw_bought * (1.0 - lease)
-        power = (cm.in_service(kw_owned, surv) + legacy * legacy_kw) * 1e-3   # owned [MW]
+        power = cm.in_service(kw_owned, surv)  # owned [MW]
+        power *= 1e-3
+        power += legacy_power
         fleet = cm.in_service(owned, surv) + legacy
         leased_mw = 0.0
         if contract is not None:
@@ -275,8 +286,8 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
             committed[i] = cm.committed_after_horizon(payment, scenario.leasing.contract_years)
             fleet += cm.in_service(leased, contract)
             leased_mw = cm.in_service(kw_bought * lease, contract) * 1e-3
-        short = demand - fleet
-        unmet[i] = np.where(short > UNMET_RESIDUE * demand, short, 0.0)
+        short = np.subtract(demand, fleet, out=fleet)
+        np.copyto(unmet[i], short, where=short > residue)
         spend[i, at["servers_networking"]] = multiple * chips_total
         build = cm.datacentre_build_mw(power, legacy_mw) * cost_per_mw
         spend[i, at["datacentre"]] = build
@@ -299,15 +310,16 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
         if contract is not None:
             opex = opex + spend[i, at[LEASE_CATEGORY]]
         economic[i] = (depreciation + opex).sum(axis=0, dtype=np.float64)
-        gw[i] = (power + leased_mw) * 1e-3
-    annual = spend.sum(axis=1)                                   # (S, T, n)
+        np.add(power, leased_mw, out=gw[i])
+        gw[i] *= 1e-3
+        spend[i].sum(axis=0, out=annual[i])  # while the strategy's spend is still in cache
     npv = np.einsum("stn,tn->sn", annual, discount, dtype=np.float64)
     dep = spend[:, names.index(scenario.dependence_supplier)]   # (S, T, n)
-    chips_total = spend[:, :n_sup].sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(chips_total > 0, dep / chips_total, np.nan)
+        # spend is non-negative, so no chips bought gives 0 / 0 = NaN: no share that year
+        share = dep / chips_all
         share_total = (dep.sum(axis=1, dtype=np.float64)
-                       / chips_total.sum(axis=1, dtype=np.float64))
+                       / chips_all.sum(axis=1, dtype=np.float64))
     operating, funding, interest = _cash(scenario, d, n_years)
     return ChunkOutput(spend=spend, annual=annual, npv=npv, dependence_share=share,
                        dependence_share_total=share_total, installed_gw=gw,

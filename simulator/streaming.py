@@ -99,16 +99,19 @@ class LogHistogram:
         block_sums = v.sum(axis=-1, dtype=np.float64)
         bits, shift, key_low = ((np.int32, _SHIFT32, _KEY_LOW32) if v.dtype == np.float32
                                 else (np.int64, _SHIFT, _KEY_LOW))
+        flat_keys = flat_v.view(bits)
+        top = BINS + 1
         # cell by cell, so that a cell's 16k values stay in cache through the passes, and
-        # counting only over the span of bins the cell reaches (a few octaves), not all BINS
+        # counting only over the span of bins the cell reaches (a few octaves), not all BINS;
+        # only a cell reaching below LOW (zeros) or beyond HIGH pays for clipping
         for c in range(n_cells):
-            idx = flat_v[c].view(bits) >> shift
+            idx = flat_keys[c] >> shift
             idx -= key_low - 1
-            # zero and negatives (sign bit) land in bin 0 (two in-place ufuncs: np.clip's
-            # wrapper costs more than the clipping on 16k values)
-            np.maximum(idx, 0, out=idx)
-            np.minimum(idx, BINS + 1, out=idx)
             lo, hi = int(idx.min()), int(idx.max())
+            if lo < 0 or hi > top:  # zero and negatives (sign bit) go to bin 0, HIGH+ to top
+                np.maximum(idx, 0, out=idx)
+                np.minimum(idx, top, out=idx)
+                lo, hi = min(max(lo, 0), top), min(max(hi, 0), top)
             if hi == lo:  # e.g. all zero: a supplier a strategy does not use
                 flat_counts[c, lo] += n
                 continue
