@@ -209,8 +209,12 @@ def induce_rank_correlation(
         raise ValueError("the permuted scores are collinear; use more rows") from err
     transform = linalg.solve_triangular(q, _factor(target).T, lower=True, trans="T").T
     adjusted = scores @ transform.T
-    ranks = np.argsort(np.argsort(adjusted, axis=0, kind="stable"), axis=0, kind="stable")
-    return np.take_along_axis(np.sort(u, axis=0), ranks, axis=0)
+    # the k-th smallest value of each column goes where the k-th smallest score is; columns
+    # are sorted as contiguous rows of the transposes
+    order = np.argsort(adjusted.T, axis=1, kind="stable")
+    out = np.empty((d, n))
+    np.put_along_axis(out, order, np.sort(u.T, axis=1), axis=1)
+    return out.T
 
 
 def spearman(x: np.ndarray) -> np.ndarray:

@@ -114,7 +114,7 @@ def design_uniforms(scenario: Scenario, n_trials: int, *, rng: np.random.Generat
     paths = scenario.uncertain_paths()
     d = len(paths)
     if design == "random":
-        u = np.empty((n_trials, d))
+        u = np.empty((n_trials, d), order="F")  # each input's column contiguous
         for j, path in enumerate(paths):
             u[:, j] = stream(rng, path).random(n_trials)
     elif design == "lhs":
