@@ -22,6 +22,9 @@ Each trial count is measured in its own fresh child process (this script re-run 
 - ``ns/trial-yr-strat``: ``engine_time / (trials * years * strategies)`` in nanoseconds.
 - ``x sampling``: ``engine_time`` / time of ``sample(scenario, n_chunk, rng=chunk_rng(seed, k))``
   summed over the same chunks: every random draw of the model (uniforms, ppf, demand noise).
+- ``x sampling CPU``: the same ratio in CPU seconds (this process and its workers) instead of
+  wall seconds: the work the run does per unit of drawing work, which another tenant taking
+  the CPU for a while does not change (on a shared machine the wall ratio moves by +-20%).
 - ``x uniforms``: ``engine_time`` / time to draw the same number of uniform doubles with
   ``numpy.random.Generator.random`` (one call per chunk).
 
@@ -43,6 +46,7 @@ import time
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from simulator import load_scenario, simulate
 from simulator.engine import CHUNK_SIZE, chunk_rng
@@ -65,11 +69,20 @@ def _chunks(n: int) -> list[tuple[int, int]]:
     return [(k, min(lo + CHUNK_SIZE, n) - lo) for k, lo in enumerate(range(0, n, CHUNK_SIZE))]
 
 
-def _time_sampling(scenario: Scenario, n: int, seed: int) -> float:
-    t0 = time.perf_counter()
-    for k, m in _chunks(n):
-        sample(scenario, m, rng=chunk_rng(seed, k))
-    return time.perf_counter() - t0
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (pool workers)."""
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + kids.ru_utime + kids.ru_stime
+
+
+def _time_sampling(scenario: Scenario, n: int, seed: int) -> tuple[float, float]:
+    """Wall and CPU seconds of drawing every chunk's inputs, with one BLAS thread as in the
+    engine's blocks."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        t0, c0 = time.perf_counter(), _cpu()
+        for k, m in _chunks(n):
+            sample(scenario, m, rng=chunk_rng(seed, k))
+        return time.perf_counter() - t0, _cpu() - c0
 
 
 def _time_uniforms(scenario: Scenario, n: int, seed: int) -> float:
@@ -87,12 +100,13 @@ def child(scenario_path: str, n: int, repeat: int, seed: int, workers: int) -> d
     simulate(scenario, trials=100, seed=seed, workers=1).yearly()  # warm-up: lazy imports
     base_mb = _peak_mb()
     runs = 1 if n >= BIG else repeat
-    sim, summ, yearly, samp, unif = [], [], [], [], []
+    sim, summ, yearly, samp, unif, sim_cpu, samp_cpu = [], [], [], [], [], [], []
     sim_peak = full_peak = 0.0
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu()
         results = simulate(scenario, trials=n, seed=seed, workers=workers)
         t1 = time.perf_counter()
+        sim_cpu.append(_cpu() - c0)
         sim_peak = sim_peak or _peak_mb()
         results.summary()
         t2 = time.perf_counter()
@@ -103,7 +117,9 @@ def child(scenario_path: str, n: int, repeat: int, seed: int, workers: int) -> d
         sim.append(t1 - t0)
         summ.append(t2 - t1)
         yearly.append(t3 - t2)
-        samp.append(_time_sampling(scenario, n, seed))
+        wall, cpu = _time_sampling(scenario, n, seed)
+        samp.append(wall)
+        samp_cpu.append(cpu)
         unif.append(_time_uniforms(scenario, n, seed))
     engine = statistics.median(sim)
     cells = n * len(scenario.years) * len(scenario.strategies)
@@ -117,6 +133,8 @@ def child(scenario_path: str, n: int, repeat: int, seed: int, workers: int) -> d
         "peak_mb": full_peak, "ns_per_trial_year_strategy": engine / cells * 1e9,
         "ratio_sampling": engine / statistics.median(samp),
         "ratio_uniforms": engine / statistics.median(unif),
+        "simulate_cpu_s": statistics.median(sim_cpu), "sampling_cpu_s": statistics.median(samp_cpu),
+        "ratio_sampling_cpu": statistics.median(sim_cpu) / statistics.median(samp_cpu),
     }
 
 
@@ -133,14 +151,15 @@ def machine() -> dict[str, Any]:
 def table(rows: list[dict[str, Any]]) -> str:
     """Markdown table, one row per trial count."""
     head = ["trials", "workers", "simulate s", "summary s", "yearly s", "peak MB",
-            "worker peak MB", "ns/trial-yr-strat", "x sampling", "x uniforms"]
+            "worker peak MB", "ns/trial-yr-strat", "x sampling", "x sampling CPU",
+            "x uniforms"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
     for r in rows:
         cells = [f"{r['trials']:,}", str(r["workers"]), f"{r['simulate_s']:.3f}",
                  f"{r['summary_s']:.3f}", f"{r['yearly_s']:.3f}", f"{r['peak_mb']:.0f}",
                  f"{r['worker_peak_mb']:.0f}" if r["worker_peak_mb"] else "-",
                  f"{r['ns_per_trial_year_strategy']:.0f}", f"{r['ratio_sampling']:.1f}",
-                 f"{r['ratio_uniforms']:.1f}"]
+                 f"{r['ratio_sampling_cpu']:.1f}", f"{r['ratio_uniforms']:.1f}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

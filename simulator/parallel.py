@@ -8,10 +8,11 @@ bit.
 
 from __future__ import annotations
 
+import mmap
 import os
+import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from itertools import pairwise
-from multiprocessing import shared_memory
 
 import numpy as np
 
@@ -33,6 +34,7 @@ def _n_chunks(plan: RunPlan) -> int:
 
 
 #: Where POSIX shared memory lives on Linux; containers often mount it small (64 MB in Docker).
+#: Elsewhere (macOS) the shared files go to the system's temporary folder.
 SHM_DIR = "/dev/shm"
 
 
@@ -46,6 +48,14 @@ def _shared_arrays(plan: RunPlan) -> dict[str, tuple[tuple[int, ...], type, int]
 def shared_bytes(plan: RunPlan) -> int:
     """Bytes of shared memory :func:`run_local` needs for the plan's per-trial arrays."""
     return sum(nbytes for _, _, nbytes in _shared_arrays(plan).values())
+
+
+def _map(path: str, shape: tuple[int, ...], dtype: type, nbytes: int) -> np.ndarray:
+    """An array backed by a shared file, mapped into this process (writes are seen by every
+    process mapping the file); the mapping lives as long as the array."""
+    with open(path, "r+b") as f:
+        mapped = mmap.mmap(f.fileno(), max(1, nbytes))
+    return np.frombuffer(mapped, dtype=dtype, count=int(np.prod(shape))).reshape(shape)
 
 
 def shared_memory_free() -> int | None:
@@ -62,7 +72,10 @@ def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> _Accumu
 
     The per-trial arrays live in shared memory: each worker writes its trials in place and
     sends back only its histogram (non-empty bins), chunk sums and totals, so nothing large is
-    copied between processes.
+    copied between processes. Each array is a file in ``SHM_DIR`` mapped by the parent and the
+    workers; the files are deleted when the run ends, and the parent's mappings become the
+    results' arrays, so nothing is copied afterwards either (a deleted file's memory lives until
+    its last mapping goes).
 
     Returns
     -------
@@ -70,16 +83,18 @@ def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> _Accumu
         The whole run, ready for ``.results()``.
     """
     blocks = _blocks(_n_chunks(plan), workers * BLOCKS_PER_WORKER)
-    shared = _shared_arrays(plan)
-    layout = {name: (shape, dtype) for name, (shape, dtype, _) in shared.items()}
-    segments = {name: shared_memory.SharedMemory(create=True, size=max(1, nbytes))
-                for name, (_, _, nbytes) in shared.items()}
-    try:
-        arrays = {name: np.ndarray(shape, dtype=dtype, buffer=segments[name].buf)
-                  for name, (shape, dtype) in layout.items()}
+    folder = SHM_DIR if os.path.isdir(SHM_DIR) else None
+    with tempfile.TemporaryDirectory(prefix="simulator-", dir=folder,
+                                     ignore_cleanup_errors=True) as tmp:
+        where, arrays = {}, {}
+        for i, (name, (shape, dtype, nbytes)) in enumerate(_shared_arrays(plan).items()):
+            path = os.path.join(tmp, f"{i}.bin")
+            with open(path, "wb") as f:
+                f.truncate(max(1, nbytes))  # sparse: memory is taken as trials are written
+            where[name] = (path, shape, dtype, nbytes)
+            arrays[name] = _map(*where[name])
         acc = _Accumulator(plan.scenario, plan.trials, keep_spend=plan.keep_spend,
                            keep_trials=plan.keep_trials, streaming=plan.streaming, arrays=arrays)
-        where = {name: (seg.name, *layout[name]) for name, seg in segments.items()}
         bar = _progress_bar(_n_chunks(plan), enabled=progress)
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = {pool.submit(_run_shared_block, plan.for_chunks(block), block, where): block
@@ -88,29 +103,13 @@ def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> _Accumu
                 acc.absorb(future.result())
                 bar.update(len(futures[future]))
         bar.close()
-        # copy out of shared memory so the results own ordinary arrays
-        for name, array in arrays.items():
-            arrays[name] = array.copy()
-        acc.kept = {name: arrays[name] for name in acc.kept}
-        acc.spend = arrays.get("spend")
-        acc.inputs = {path: arrays[f"input:{path}"] for path in acc.uncertain}
         return acc
-    finally:
-        for seg in segments.values():
-            seg.close()
-            seg.unlink()
 
 
 def _run_shared_block(plan: RunPlan, chunks: range, where: dict) -> BlockSummary:
     """Worker side of :func:`run_local`: run a block writing into the shared arrays."""
-    segments = {name: shared_memory.SharedMemory(name=seg) for name, (seg, _, _) in where.items()}
-    try:
-        arrays = {name: np.ndarray(shape, dtype=dtype, buffer=segments[name].buf)
-                  for name, (_, shape, dtype) in where.items()}
-        return run_block(plan, chunks, arrays=arrays).summary()
-    finally:
-        for seg in segments.values():
-            seg.close()
+    arrays = {name: _map(*spec) for name, spec in where.items()}
+    return run_block(plan, chunks, arrays=arrays).summary()
 
 
 def run_dask(plan: RunPlan, *, scheduler: str | None = None, progress: bool = False
