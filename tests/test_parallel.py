@@ -109,3 +109,21 @@ def test_too_little_shared_memory_runs_in_one_process_with_a_warning(serial, mon
         run = simulate(load_scenario(BASE), trials=TRIALS, seed=3, chunk_size=CHUNK, workers=2)
     assert run.provenance["workers"] == 1
     assert_same(serial, run)
+
+
+def test_shared_files_are_removed_and_results_stay_valid(serial, monkeypatch, tmp_path):
+    """The workers' shared files are deleted when the run ends, also when it fails; the
+    results keep the parent's mappings of them and stay readable after the files are gone."""
+    from simulator import parallel
+    from simulator.errors import NumericalError
+
+    monkeypatch.setattr(parallel, "SHM_DIR", str(tmp_path))
+    run = simulate(load_scenario(BASE), trials=TRIALS, seed=3, chunk_size=CHUNK, workers=2)
+    assert list(tmp_path.iterdir()) == []
+    assert_same(serial, run)
+    pd.testing.assert_frame_equal(serial.summary(), run.summary())
+
+    overflow = load_scenario(BASE).override({"demand.start.gw": 1e30})
+    with pytest.raises(NumericalError):
+        simulate(overflow, trials=TRIALS, seed=3, chunk_size=CHUNK, workers=2)
+    assert list(tmp_path.iterdir()) == []
