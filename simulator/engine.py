@@ -570,6 +570,16 @@ _MUST_BE_FINITE = ("annual", "npv", "installed_gw", "unmet_units", "economic_cos
                    "committed_lease", "operating_cash_flow", "funding", "interest")
 
 
+def _trial_major(name: str, value: np.ndarray) -> np.ndarray:
+    """A view of an engine output (trials last) in the axis order of :data:`TRIAL_FIELDS`."""
+    axes = TRIAL_FIELDS[name][1]
+    if axes == "snt":
+        return value.transpose(0, 2, 1)
+    if axes == "nt":
+        return value.T
+    return value
+
+
 def _trial_slice(name: str, trials: slice) -> tuple[slice, ...]:
     """Index selecting ``trials`` along the trial axis of a :data:`TRIAL_FIELDS` array."""
     return (slice(None),) * TRIAL_FIELDS[name][1].index("n") + (trials,)
@@ -636,7 +646,6 @@ def run_block(plan: RunPlan, chunks: range, on_chunk=None,
     with threadpool_limits(limits=1, user_api="blas"):
         for k in chunks:
             _run_one_chunk(plan, k, lo, acc, on_chunk)
-    acc._scratch = None  # not worth sending back from a Dask worker
     return acc
 
 
@@ -685,7 +694,6 @@ class _Accumulator:
         self.chunk_sums: dict[int, np.ndarray] = {}
         self.chunk_totals: dict[int, RunTotals] = {}
         self.uncertain = scenario.uncertain_paths()
-        self._scratch: _Accumulator | None = None  # see add()
         if arrays is not None:
             # the whole run's arrays (shared memory): this span writes at its own offset
             self.write_at, self._arrays = offset, arrays
@@ -719,14 +727,9 @@ class _Accumulator:
     def _store(self, lo: int, m: int, draws: Draws, out: ChunkOutput) -> None:
         """Keep the first ``m`` trials of a chunk at position ``lo`` of this span."""
         lo += self.write_at
-        for name, (_, axes) in TRIAL_FIELDS.items():
-            # the engine puts trials last; Results keep them after the strategy axis
-            value = getattr(out, name)[..., :m]
-            if axes == "snt":
-                value = value.transpose(0, 2, 1)
-            elif axes == "nt":
-                value = value.T
-            self.kept[name][_trial_slice(name, slice(lo, lo + m))] = value
+        for name in TRIAL_FIELDS:
+            self.kept[name][_trial_slice(name, slice(lo, lo + m))] = \
+                _trial_major(name, getattr(out, name)[..., :m])
         if self.spend is not None:
             self.spend[:, lo:lo + m] = out.spend[..., :m].transpose(0, 3, 2, 1)
         for path in self.uncertain:
@@ -740,24 +743,12 @@ class _Accumulator:
             self._store(lo, m, draws, out)
         if self.histogram is None:
             return
-        # the chunk on its own, as Results, gives the totals through the same metrics code:
-        # a view of the kept arrays when it was kept whole, else its own transposed copy
-        if m == n_chunk:
-            at = slice(self.write_at + lo, self.write_at + lo + n_chunk)
-            chunk = self._as_results({name: self.kept[name][_trial_slice(name, at)]
-                                      for name in TRIAL_FIELDS},
-                                     {p: v[at] for p, v in self.inputs.items()})
-        else:
-            # one scratch span reused by every chunk beyond the kept trials: fresh arrays per
-            # chunk would be paged in (zeroed by the kernel) each time
-            if self._scratch is None or self._scratch.n_kept != n_chunk:
-                self._scratch = _Accumulator(self.scenario, n_chunk, keep_spend=False,
-                                             streaming=False)
-            scratch = self._scratch
-            scratch._store(0, n_chunk, draws, out)
-            # views: Results freeze the arrays they are given, the scratch must stay writable
-            chunk = scratch._as_results({name: a[...] for name, a in scratch.kept.items()},
-                                        {p: v[...] for p, v in scratch.inputs.items()})
+        # the chunk on its own, as Results, gives the totals through the same metrics code;
+        # views of the engine's arrays in Results' axis order, so nothing is copied, and every
+        # chunk, kept or not, is summed the same way
+        chunk = self._as_results(
+            {name: _trial_major(name, getattr(out, name)[...]) for name in TRIAL_FIELDS},
+            {path: draws.values[path][...] for path in self.uncertain})
         totals = RunTotals()
         totals.add(chunk)
         self.chunk_totals[k] = totals
