@@ -743,16 +743,18 @@ class _Accumulator:
             self._store(lo, m, draws, out)
         if self.histogram is None:
             return
-        # the chunk on its own, as Results, gives the totals through the same metrics code;
-        # views of the engine's arrays in Results' axis order, so nothing is copied, and every
-        # chunk, kept or not, is summed the same way
-        chunk = self._as_results(
-            {name: _trial_major(name, getattr(out, name)[...]) for name in TRIAL_FIELDS},
-            {path: draws.values[path][...] for path in self.uncertain})
         totals = RunTotals()
-        totals.add(chunk)
+        totals.add(self.chunk_results(draws, out))
         self.chunk_totals[k] = totals
         self.chunk_sums[k] = self.histogram.add(out.spend, axis=3)  # cells (S, C, T)
+
+    def chunk_results(self, draws: Draws, out: ChunkOutput) -> Results:
+        """One chunk on its own as Results, so that its totals come from the same metrics code
+        as a run's: views of the engine's arrays in Results' axis order (nothing is copied,
+        and every chunk, kept or not, is summed the same way)."""
+        return self._as_results(
+            {name: _trial_major(name, getattr(out, name)[...]) for name in TRIAL_FIELDS},
+            {path: draws.values[path][...] for path in self.uncertain})
 
     def absorb(self, block: _Accumulator | BlockSummary) -> None:
         """Fold in a worker's block: its summary, and its per-trial arrays unless the worker
