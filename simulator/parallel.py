@@ -59,11 +59,11 @@ def _map(path: str, shape: tuple[int, ...], dtype: type, nbytes: int) -> np.ndar
 
 
 def shared_memory_free() -> int | None:
-    """Free bytes in the shared-memory file system, or None where there is none to inspect."""
-    try:
-        stat = os.statvfs(SHM_DIR)
-    except OSError:
+    """Free bytes in the shared-memory file system, or None where there is none to use (the
+    shared files then go to the temporary folder)."""
+    if not os.access(SHM_DIR, os.W_OK):
         return None
+    stat = os.statvfs(SHM_DIR)
     return stat.f_bavail * stat.f_frsize
 
 
@@ -83,7 +83,7 @@ def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> _Accumu
         The whole run, ready for ``.results()``.
     """
     blocks = _blocks(_n_chunks(plan), workers * BLOCKS_PER_WORKER)
-    folder = SHM_DIR if os.path.isdir(SHM_DIR) else None
+    folder = SHM_DIR if os.access(SHM_DIR, os.W_OK) else None  # None: the temporary folder
     with tempfile.TemporaryDirectory(prefix="simulator-", dir=folder,
                                      ignore_cleanup_errors=True) as tmp:
         where, arrays = {}, {}

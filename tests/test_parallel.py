@@ -127,3 +127,17 @@ def test_shared_files_are_removed_and_results_stay_valid(serial, monkeypatch, tm
     with pytest.raises(NumericalError):
         simulate(overflow, trials=TRIALS, seed=3, chunk_size=CHUNK, workers=2)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_without_a_shared_memory_folder_the_temporary_folder_is_used(serial, monkeypatch,
+                                                                      tmp_path):
+    """Where there is no writable /dev/shm (macOS, read-only containers) the shared files go to
+    the temporary folder, with the same numbers."""
+    from simulator import parallel
+
+    monkeypatch.setattr(parallel, "SHM_DIR", str(tmp_path / "missing"))
+    monkeypatch.setattr(parallel.tempfile, "tempdir", str(tmp_path))
+    run = simulate(load_scenario(BASE), trials=TRIALS, seed=3, chunk_size=CHUNK, workers=2)
+    assert run.provenance["workers"] == 2
+    assert_same(serial, run)
+    assert list(tmp_path.iterdir()) == []
