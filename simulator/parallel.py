@@ -58,12 +58,18 @@ def _map(path: str, shape: tuple[int, ...], dtype: type, nbytes: int) -> np.ndar
     return np.frombuffer(mapped, dtype=dtype, count=int(np.prod(shape))).reshape(shape)
 
 
+def _shared_folder() -> str | None:
+    """Where the shared files go: ``SHM_DIR`` when writable, else None (the temporary folder)."""
+    return SHM_DIR if os.access(SHM_DIR, os.W_OK) else None
+
+
 def shared_memory_free() -> int | None:
     """Free bytes in the shared-memory file system, or None where there is none to use (the
     shared files then go to the temporary folder)."""
-    if not os.access(SHM_DIR, os.W_OK):
+    folder = _shared_folder()
+    if folder is None:
         return None
-    stat = os.statvfs(SHM_DIR)
+    stat = os.statvfs(folder)
     return stat.f_bavail * stat.f_frsize
 
 
@@ -83,8 +89,7 @@ def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> _Accumu
         The whole run, ready for ``.results()``.
     """
     blocks = _blocks(_n_chunks(plan), workers * BLOCKS_PER_WORKER)
-    folder = SHM_DIR if os.access(SHM_DIR, os.W_OK) else None  # None: the temporary folder
-    with tempfile.TemporaryDirectory(prefix="simulator-", dir=folder,
+    with tempfile.TemporaryDirectory(prefix="simulator-", dir=_shared_folder(),
                                      ignore_cleanup_errors=True) as tmp:
         where, arrays = {}, {}
         for i, (name, (shape, dtype, nbytes)) in enumerate(_shared_arrays(plan).items()):
