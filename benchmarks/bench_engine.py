@@ -23,8 +23,10 @@ Each trial count is measured in its own fresh child process (this script re-run 
 - ``x sampling``: ``engine_time`` / time of ``sample(scenario, n_chunk, rng=chunk_rng(seed, k))``
   summed over the same chunks: every random draw of the model (uniforms, ppf, demand noise).
 - ``x sampling CPU``: the same ratio in CPU seconds (this process and its workers) instead of
-  wall seconds: the work the run does per unit of drawing work, which another tenant taking
-  the CPU for a while does not change (on a shared machine the wall ratio moves by +-20%).
+  wall seconds: with workers it counts the work of all of them, so it shows what running in
+  parallel costs. (On a virtual machine, time the host gives to other guests can still count
+  as this process's CPU time, so it is no cure for a noisy neighbour: see
+  ``profile_engine.py --stages`` for stages measured under the same load.)
 - ``x uniforms``: ``engine_time`` / time to draw the same number of uniform doubles with
   ``numpy.random.Generator.random`` (one call per chunk).
 
