@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import mmap
 import os
-import tempfile
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from itertools import pairwise
+from multiprocessing import shared_memory
 
 import numpy as np
 
@@ -34,7 +36,6 @@ def _n_chunks(plan: RunPlan) -> int:
 
 
 #: Where POSIX shared memory lives on Linux; containers often mount it small (64 MB in Docker).
-#: Elsewhere (macOS) the shared files go to the system's temporary folder.
 SHM_DIR = "/dev/shm"
 
 
@@ -50,27 +51,55 @@ def shared_bytes(plan: RunPlan) -> int:
     return sum(nbytes for _, _, nbytes in _shared_arrays(plan).values())
 
 
-def _map(path: str, shape: tuple[int, ...], dtype: type, nbytes: int) -> np.ndarray:
-    """An array backed by a shared file, mapped into this process (writes are seen by every
-    process mapping the file); the mapping lives as long as the array."""
+def shared_memory_free() -> int | None:
+    """Free bytes in the shared-memory file system, or None where there is none to inspect."""
+    try:
+        stat = os.statvfs(SHM_DIR)
+    except OSError:
+        return None
+    return stat.f_bavail * stat.f_frsize
+
+
+def _own_mapping(name: str, shape: tuple[int, ...], dtype: type, nbytes: int
+                 ) -> np.ndarray | None:
+    """An array on this process's own mapping of a shared-memory segment's file, which outlives
+    the segment's unlinking (the memory lives until its last mapping goes), so results can keep
+    it without a copy; None where the system shows no such file (POSIX shared memory is only
+    visible in ``SHM_DIR`` on Linux)."""
+    path = os.path.join(SHM_DIR, name)
+    if not os.path.isfile(path):
+        return None
     with open(path, "r+b") as f:
         mapped = mmap.mmap(f.fileno(), max(1, nbytes))
     return np.frombuffer(mapped, dtype=dtype, count=int(np.prod(shape))).reshape(shape)
 
 
-def _shared_folder() -> str | None:
-    """Where the shared files go: ``SHM_DIR`` when writable, else None (the temporary folder)."""
-    return SHM_DIR if os.access(SHM_DIR, os.W_OK) else None
+def _views(segments: dict[str, shared_memory.SharedMemory],
+           shared: dict[str, tuple[tuple[int, ...], type, int]]
+           ) -> tuple[dict[str, np.ndarray], list[str]]:
+    """The arrays of the segments: own mappings where possible, else views of the segments'
+    buffers (returned as ``borrowed``: they must go before their segments close)."""
+    arrays, borrowed = {}, []
+    for name, (shape, dtype, nbytes) in shared.items():
+        arrays[name] = _own_mapping(segments[name].name, shape, dtype, nbytes)
+        if arrays[name] is None:
+            arrays[name] = np.ndarray(shape, dtype=dtype, buffer=segments[name].buf)
+            borrowed.append(name)
+    return arrays, borrowed
 
 
-def shared_memory_free() -> int | None:
-    """Free bytes in the shared-memory file system, or None where there is none to use (the
-    shared files then go to the temporary folder)."""
-    folder = _shared_folder()
-    if folder is None:
-        return None
-    stat = os.statvfs(folder)
-    return stat.f_bavail * stat.f_frsize
+def _exit_with_parent() -> None:
+    """Pool initializer: a worker whose parent died (killed, so no cleanup ran) exits instead
+    of waiting for work forever, which would keep the shared memory mapped and the resource
+    tracker from unlinking it."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
 
 
 def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> _Accumulator:
@@ -78,10 +107,11 @@ def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> _Accumu
 
     The per-trial arrays live in shared memory: each worker writes its trials in place and
     sends back only its histogram (non-empty bins), chunk sums and totals, so nothing large is
-    copied between processes. Each array is a file in ``SHM_DIR`` mapped by the parent and the
-    workers; the files are deleted when the run ends, and the parent's mappings become the
-    results' arrays, so nothing is copied afterwards either (a deleted file's memory lives until
-    its last mapping goes).
+    copied between processes. On Linux every process maps the segments' files itself, and this
+    process's mappings become the results' arrays after the segments are unlinked, so nothing
+    is copied afterwards either; elsewhere the arrays are copied out. The segments are
+    ``multiprocessing.shared_memory`` ones, so a run that is killed does not leave them behind
+    in ``SHM_DIR`` (the resource tracker unlinks them).
 
     Returns
     -------
@@ -89,32 +119,48 @@ def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> _Accumu
         The whole run, ready for ``.results()``.
     """
     blocks = _blocks(_n_chunks(plan), workers * BLOCKS_PER_WORKER)
-    with tempfile.TemporaryDirectory(prefix="simulator-", dir=_shared_folder(),
-                                     ignore_cleanup_errors=True) as tmp:
-        where, arrays = {}, {}
-        for i, (name, (shape, dtype, nbytes)) in enumerate(_shared_arrays(plan).items()):
-            path = os.path.join(tmp, f"{i}.bin")
-            with open(path, "wb") as f:
-                f.truncate(max(1, nbytes))  # sparse: memory is taken as trials are written
-            where[name] = (path, shape, dtype, nbytes)
-            arrays[name] = _map(*where[name])
+    shared = _shared_arrays(plan)
+    segments = {name: shared_memory.SharedMemory(create=True, size=max(1, nbytes))
+                for name, (_, _, nbytes) in shared.items()}
+    acc = None
+    try:
+        arrays, borrowed = _views(segments, shared)
         acc = _Accumulator(plan.scenario, plan.trials, keep_spend=plan.keep_spend,
                            keep_trials=plan.keep_trials, streaming=plan.streaming, arrays=arrays)
+        where = {name: (seg.name, shared[name]) for name, seg in segments.items()}
         bar = _progress_bar(_n_chunks(plan), enabled=progress)
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent) as pool:
             futures = {pool.submit(_run_shared_block, plan.for_chunks(block), block, where): block
                        for block in blocks}
             for future in as_completed(futures):
                 acc.absorb(future.result())
                 bar.update(len(futures[future]))
         bar.close()
-        return acc
+        if borrowed:  # a segment's own buffer cannot outlive it: copy those arrays out
+            for name in borrowed:
+                arrays[name] = arrays[name].copy()
+            acc.kept = {name: arrays[name] for name in acc.kept}
+            acc.spend = arrays.get("spend")
+            acc.inputs = {path: arrays[f"input:{path}"] for path in acc.uncertain}
+        done, acc = acc, None
+        return done
+    finally:
+        arrays = acc = None  # drop views of the segments' buffers before closing them
+        for seg in segments.values():
+            seg.close()
+            seg.unlink()
 
 
 def _run_shared_block(plan: RunPlan, chunks: range, where: dict) -> BlockSummary:
     """Worker side of :func:`run_local`: run a block writing into the shared arrays."""
-    arrays = {name: _map(*spec) for name, spec in where.items()}
-    return run_block(plan, chunks, arrays=arrays).summary()
+    segments = {name: shared_memory.SharedMemory(name=seg) for name, (seg, _) in where.items()}
+    try:
+        arrays, _ = _views(segments, {name: spec for name, (_, spec) in where.items()})
+        return run_block(plan, chunks, arrays=arrays).summary()
+    finally:
+        arrays = None
+        for seg in segments.values():
+            seg.close()
 
 
 def run_dask(plan: RunPlan, *, scheduler: str | None = None, progress: bool = False

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -111,33 +117,62 @@ def test_too_little_shared_memory_runs_in_one_process_with_a_warning(serial, mon
     assert_same(serial, run)
 
 
-def test_shared_files_are_removed_and_results_stay_valid(serial, monkeypatch, tmp_path):
-    """The workers' shared files are deleted when the run ends, also when it fails; the
-    results keep the parent's mappings of them and stay readable after the files are gone."""
-    from simulator import parallel
+def _shared_segments() -> set[str]:
+    from simulator.parallel import SHM_DIR
+
+    return {f for f in os.listdir(SHM_DIR) if f.startswith("psm_")}
+
+
+needs_shm = pytest.mark.skipif(not os.path.isdir("/dev/shm"), reason="no /dev/shm to inspect")
+
+
+@needs_shm
+def test_shared_memory_is_released_and_results_stay_valid(serial):
+    """The segments are unlinked when the run ends, also when it fails; the results keep this
+    process's own mappings of them and stay readable after the segments are gone."""
     from simulator.errors import NumericalError
 
-    monkeypatch.setattr(parallel, "SHM_DIR", str(tmp_path))
+    before = _shared_segments()
     run = simulate(load_scenario(BASE), trials=TRIALS, seed=3, chunk_size=CHUNK, workers=2)
-    assert list(tmp_path.iterdir()) == []
+    assert _shared_segments() == before
     assert_same(serial, run)
     pd.testing.assert_frame_equal(serial.summary(), run.summary())
 
     overflow = load_scenario(BASE).override({"demand.start.gw": 1e30})
     with pytest.raises(NumericalError):
         simulate(overflow, trials=TRIALS, seed=3, chunk_size=CHUNK, workers=2)
-    assert list(tmp_path.iterdir()) == []
+    assert _shared_segments() == before
 
 
-def test_without_a_shared_memory_folder_the_temporary_folder_is_used(serial, monkeypatch,
-                                                                      tmp_path):
-    """Where there is no writable /dev/shm (macOS, read-only containers) the shared files go to
-    the temporary folder, with the same numbers."""
+@needs_shm
+def test_a_killed_run_leaves_no_shared_memory_behind(tmp_path):
+    """A run stopped by SIGTERM (no Python cleanup runs) or SIGKILL leaves nothing in /dev/shm:
+    the resource tracker unlinks the segments of a process that died."""
+    script = tmp_path / "run.py"
+    script.write_text(
+        "from simulator import load_scenario, simulate\n"
+        f"simulate(load_scenario({str(BASE)!r}), trials=400_000, workers=2)\n")
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        before = _shared_segments()
+        proc = subprocess.Popen([sys.executable, str(script)])
+        deadline = time.monotonic() + 60
+        while _shared_segments() == before and time.monotonic() < deadline:
+            time.sleep(0.05)  # until the run has made its segments
+        assert _shared_segments() != before, "the run made no shared memory"
+        proc.send_signal(sig)
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while _shared_segments() != before and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _shared_segments() == before, f"segments left after {sig.name}"
+
+
+def test_where_segments_are_not_files_the_arrays_are_copied_out(serial, monkeypatch, tmp_path):
+    """Where POSIX shared memory is not visible as files (macOS), the results get copies of
+    the shared arrays, with the same numbers."""
     from simulator import parallel
 
     monkeypatch.setattr(parallel, "SHM_DIR", str(tmp_path / "missing"))
-    monkeypatch.setattr(parallel.tempfile, "tempdir", str(tmp_path))
     run = simulate(load_scenario(BASE), trials=TRIALS, seed=3, chunk_size=CHUNK, workers=2)
     assert run.provenance["workers"] == 2
     assert_same(serial, run)
-    assert list(tmp_path.iterdir()) == []
