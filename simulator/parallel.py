@@ -88,10 +88,10 @@ def _views(segments: dict[str, shared_memory.SharedMemory],
     return arrays, borrowed
 
 
-def _exit_with_parent() -> None:
+def exit_with_parent() -> None:
     """Pool initializer: a worker whose parent died (killed, so no cleanup ran) exits instead
-    of waiting for work forever, which would keep the shared memory mapped and the resource
-    tracker from unlinking it."""
+    of waiting for work forever, holding its memory (and here the shared memory, which the
+    resource tracker unlinks only once every process using it is gone)."""
     parent = os.getppid()
 
     def watch() -> None:
@@ -129,7 +129,7 @@ def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> _Accumu
                            keep_trials=plan.keep_trials, streaming=plan.streaming, arrays=arrays)
         where = {name: (seg.name, shared[name]) for name, seg in segments.items()}
         bar = _progress_bar(_n_chunks(plan), enabled=progress)
-        with ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=exit_with_parent) as pool:
             futures = {pool.submit(_run_shared_block, plan.for_chunks(block), block, where): block
                        for block in blocks}
             for future in as_completed(futures):

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from simulator import plots
 from simulator.analysis import Analysis
 from simulator.html_report import write_report
+from simulator.parallel import exit_with_parent
 from simulator.results import Results
 
 
@@ -160,6 +161,7 @@ _worker_analysis: Analysis | None = None
 def _receive(analysis: Analysis) -> None:
     global _worker_analysis
     _worker_analysis = analysis
+    exit_with_parent()
 
 
 def _draw_in_worker(job: tuple[Callable[[Analysis, Path], None], Path]) -> None:
