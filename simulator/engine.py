@@ -542,14 +542,17 @@ class RunPlan:
         lo = k * self.chunk_size
         return lo, min(lo + self.chunk_size, self.trials)
 
+    def _design_rows(self, lo: int, hi: int) -> np.ndarray:
+        """Rows of the given design for run trials ``[lo, hi)``."""
+        return self.uniforms[lo - self.first_row:hi - self.first_row]
+
     def for_chunks(self, chunks: range) -> RunPlan:
         """The plan a worker needs for ``chunks``: a given design is cut to their rows, so
         that each worker receives only its own."""
         if self.uniforms is None:
             return self
         lo, hi = self.chunk_bounds(chunks.start)[0], self.chunk_bounds(chunks.stop - 1)[1]
-        rows = self.uniforms[lo - self.first_row:hi - self.first_row]
-        return replace(self, uniforms=rows, first_row=lo)
+        return replace(self, uniforms=self._design_rows(lo, hi), first_row=lo)
 
     def draws(self, k: int) -> Draws:
         """The inputs of chunk k: sampled from its own stream, or mapped from the design."""
@@ -557,9 +560,8 @@ class RunPlan:
         rng = chunk_rng(self.seed, k)
         if self.uniforms is None:
             return sample(self.scenario, hi - lo, rng=rng, design=self.design)
-        rows = self.uniforms[lo - self.first_row:hi - self.first_row]
-        return draws_from_uniforms(self.scenario, rows, rng=None if self.central else rng,
-                                   central=self.central)
+        return draws_from_uniforms(self.scenario, self._design_rows(lo, hi),
+                                   rng=None if self.central else rng, central=self.central)
 
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)

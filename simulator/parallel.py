@@ -12,6 +12,7 @@ import mmap
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from itertools import pairwise
 from multiprocessing import shared_memory
@@ -74,16 +75,17 @@ def _own_mapping(name: str, shape: tuple[int, ...], dtype: type, nbytes: int
     return np.frombuffer(mapped, dtype=dtype, count=int(np.prod(shape))).reshape(shape)
 
 
-def _views(segments: dict[str, shared_memory.SharedMemory],
-           shared: dict[str, tuple[tuple[int, ...], type, int]]
+def _views(names: dict[str, str], shared: dict[str, tuple[tuple[int, ...], type, int]],
+           segment: Callable[[str], shared_memory.SharedMemory]
            ) -> tuple[dict[str, np.ndarray], list[str]]:
-    """The arrays of the segments: own mappings where possible, else views of the segments'
-    buffers (returned as ``borrowed``: they must go before their segments close)."""
+    """The per-trial arrays on the run's segments (``names``: array -> segment name): own
+    mappings where the system shows the segments' files, else views of the buffers of
+    ``segment(array)`` (listed as ``borrowed``: they must go before their segments close)."""
     arrays, borrowed = {}, []
     for name, (shape, dtype, nbytes) in shared.items():
-        arrays[name] = _own_mapping(segments[name].name, shape, dtype, nbytes)
+        arrays[name] = _own_mapping(names[name], shape, dtype, nbytes)
         if arrays[name] is None:
-            arrays[name] = np.ndarray(shape, dtype=dtype, buffer=segments[name].buf)
+            arrays[name] = np.ndarray(shape, dtype=dtype, buffer=segment(name).buf)
             borrowed.append(name)
     return arrays, borrowed
 
@@ -122,15 +124,15 @@ def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> _Accumu
     shared = _shared_arrays(plan)
     segments = {name: shared_memory.SharedMemory(create=True, size=max(1, nbytes))
                 for name, (_, _, nbytes) in shared.items()}
+    names = {name: seg.name for name, seg in segments.items()}
     acc = None
     try:
-        arrays, borrowed = _views(segments, shared)
+        arrays, borrowed = _views(names, shared, segments.__getitem__)
         acc = _Accumulator(plan.scenario, plan.trials, keep_spend=plan.keep_spend,
                            keep_trials=plan.keep_trials, streaming=plan.streaming, arrays=arrays)
-        where = {name: (seg.name, shared[name]) for name, seg in segments.items()}
         bar = _progress_bar(_n_chunks(plan), enabled=progress)
         with ProcessPoolExecutor(max_workers=workers, initializer=exit_with_parent) as pool:
-            futures = {pool.submit(_run_shared_block, plan.for_chunks(block), block, where): block
+            futures = {pool.submit(_run_shared_block, plan.for_chunks(block), block, names, shared): block
                        for block in blocks}
             for future in as_completed(futures):
                 acc.absorb(future.result())
@@ -151,15 +153,22 @@ def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> _Accumu
             seg.unlink()
 
 
-def _run_shared_block(plan: RunPlan, chunks: range, where: dict) -> BlockSummary:
-    """Worker side of :func:`run_local`: run a block writing into the shared arrays."""
-    segments = {name: shared_memory.SharedMemory(name=seg) for name, (seg, _) in where.items()}
+def _run_shared_block(plan: RunPlan, chunks: range, names: dict[str, str],
+                      shared: dict[str, tuple[tuple[int, ...], type, int]]) -> BlockSummary:
+    """Worker side of :func:`run_local`: run a block writing into the shared arrays (mapping
+    the segments' files itself where it can, attaching to the segments only elsewhere)."""
+    attached: dict[str, shared_memory.SharedMemory] = {}
+
+    def attach(name: str) -> shared_memory.SharedMemory:
+        attached[name] = shared_memory.SharedMemory(name=names[name])  # once per array
+        return attached[name]
+
     try:
-        arrays, _ = _views(segments, {name: spec for name, (_, spec) in where.items()})
+        arrays, _ = _views(names, shared, attach)
         return run_block(plan, chunks, arrays=arrays).summary()
     finally:
-        arrays = None
-        for seg in segments.values():
+        arrays = None  # views of attached buffers must go before the segments close
+        for seg in attached.values():
             seg.close()
 
 
