@@ -78,8 +78,8 @@ class ChunkOutput:
     installed_gw: np.ndarray   # (strategy, year, n) [GW]
     demand_units: np.ndarray   # (year, n) [compute units]
     unmet_units: np.ndarray    # (strategy, year, n) [compute units]
-    net_saving: np.ndarray     # (strategy, n) [USD]
-    breakeven: np.ndarray      # (strategy, n) [calendar year; inf never; nan no program]
+    inhouse_net_saving: np.ndarray      # (strategy, n) [USD]
+    inhouse_breakeven_year: np.ndarray  # (strategy, n) [calendar year; inf never; nan no program]
     economic_cost: np.ndarray  # (strategy, n) [USD] over the horizon
     committed_lease: np.ndarray        # (strategy, n) [USD] owed after the horizon
     operating_cash_flow: np.ndarray    # (year, n) [USD]
@@ -323,8 +323,8 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
     operating, funding, interest = _cash(scenario, d, n_years)
     return ChunkOutput(spend=spend, annual=annual, npv=npv, dependence_share=share,
                        dependence_share_total=share_total, installed_gw=gw,
-                       demand_units=demand, unmet_units=unmet, net_saving=net_saving,
-                       breakeven=breakeven, economic_cost=economic, committed_lease=committed,
+                       demand_units=demand, unmet_units=unmet, inhouse_net_saving=net_saving,
+                       inhouse_breakeven_year=breakeven, economic_cost=economic, committed_lease=committed,
                        operating_cash_flow=operating, funding=funding, interest=interest)
 
 
@@ -352,7 +352,9 @@ def chunk_rng(seed: int, index: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(index,))))
 
 
-#: Per-trial fields kept in Results: name -> (dtype, axes: s strategy, n trial, t year).
+#: Per-trial fields kept in Results (named as in :class:`Results` and :class:`ChunkOutput`):
+#: name -> (dtype, axes: s strategy, n trial, t year); ``Results.TRIAL_AXIS`` is the position
+#: of "n" in each (checked by the tests).
 #: Paths are float32, as the engine computes them (:data:`DTYPE`); totals over the horizon
 #: (npv, the dependence share over the horizon, economic cost, leases owed) are accumulated in
 #: float64 inside each chunk and kept in float64, as are the in-house saving and break-even.
@@ -363,8 +365,8 @@ TRIAL_FIELDS = {
     "unmet_units": (np.float32, "snt"),
     "dependence_share": (np.float32, "snt"),
     "dependence_share_total": (np.float64, "sn"),
-    "net_saving": (np.float64, "sn"),
-    "breakeven": (np.float64, "sn"),
+    "inhouse_net_saving": (np.float64, "sn"),
+    "inhouse_breakeven_year": (np.float64, "sn"),
     "economic_cost": (np.float64, "sn"),
     "committed_lease": (np.float64, "sn"),
     "demand_units": (np.float32, "nt"),
@@ -806,16 +808,7 @@ class _Accumulator:
         sc = self.scenario
         return Results(scenario=sc, strategies=tuple(sc.strategy_names), years=sc.years,
                        categories=tuple(self.cats), category_spend=histogram,
-                       totals=totals, annual=k["annual"], npv=k["npv"],
-                       installed_gw=k["installed_gw"],
-                       demand_units=k["demand_units"], unmet_units=k["unmet_units"],
-                       dependence_share=k["dependence_share"],
-                       dependence_share_total=k["dependence_share_total"],
-                       inhouse_net_saving=k["net_saving"],
-                       inhouse_breakeven_year=k["breakeven"],
-                       economic_cost=k["economic_cost"], committed_lease=k["committed_lease"],
-                       operating_cash_flow=k["operating_cash_flow"], funding=k["funding"],
-                       interest=k["interest"], inputs=inputs, provenance=prov or {},
+                       totals=totals, **k, inputs=inputs, provenance=prov or {},
                        spend=spend)
 
 

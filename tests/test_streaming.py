@@ -61,3 +61,12 @@ def test_moments_merge_blocks_exactly():
     se = np.nanstd(x, axis=1, ddof=1) / np.sqrt((~np.isnan(x)).sum(axis=1))
     np.testing.assert_allclose(m.se(), se, rtol=1e-10)
     np.testing.assert_array_equal(m.count, [10_000, 10_000 - 1429, 10_000])
+
+
+def test_engine_and_results_agree_on_per_trial_fields():
+    """The engine's per-trial fields are Results' own, with the same trial axes."""
+    from simulator.engine import TRIAL_FIELDS
+    from simulator.results import Results
+
+    assert {name: axes.index("n") for name, (_, axes) in TRIAL_FIELDS.items()} \
+        == Results.TRIAL_AXIS
