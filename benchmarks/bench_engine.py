@@ -51,9 +51,9 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from simulator import load_scenario, simulate
-from simulator.engine import CHUNK_SIZE, chunk_rng
-from simulator.sampling import sample
-from simulator.scenario import Scenario
+from simulator.run.plan import CHUNK_SIZE, chunk_rng
+from simulator.sample.draws import sample
+from simulator.spec.scenario import Scenario
 
 BIG = 1_000_000  # from this many trials on, a single run
 

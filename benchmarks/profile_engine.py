@@ -29,8 +29,11 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from simulator import load_scenario, simulate
-from simulator.engine import CHUNK_SIZE, RunPlan, _Accumulator, check_finite, run_chunk
-from simulator.run_totals import RunTotals
+from simulator.model.chunk import run_chunk
+from simulator.results.totals import RunTotals
+from simulator.run.accumulator import Accumulator
+from simulator.run.guard import check_finite
+from simulator.run.plan import CHUNK_SIZE, RunPlan
 
 STAGES = ("draws", "cost model", "keeping per-trial arrays", "category histograms",
           "streamed totals")
@@ -41,7 +44,7 @@ def stages(scenario_path: str, trials: int) -> dict[str, list[float]]:
     scenario = load_scenario(scenario_path)
     plan = RunPlan(scenario=scenario, trials=trials, seed=1, design=None,
                    chunk_size=CHUNK_SIZE, keep_spend=False, keep_trials=trials // 2)
-    acc = _Accumulator(scenario, trials, keep_spend=False, keep_trials=plan.keep_trials)
+    acc = Accumulator(scenario, trials, keep_spend=False, keep_trials=plan.keep_trials)
     clock = time.process_time
     times: dict[str, list[float]] = {s: [] for s in STAGES}
     n_chunks = -(-trials // CHUNK_SIZE)
@@ -61,7 +64,7 @@ def stages(scenario_path: str, trials: int) -> dict[str, list[float]]:
             t3 = clock()
             acc.histogram.add(out.spend, axis=3)
             t4 = clock()
-            RunTotals().add(acc.chunk_results(draws, out))  # as _Accumulator.add does
+            RunTotals().add(acc.chunk_results(draws, out))  # as Accumulator.add does
             t5 = clock()
             for stage, dt in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4),
                                  strict=True):

@@ -2,16 +2,17 @@
 
 The public API, shared by the ``simulate`` command and notebooks::
 
-    from simulator import load_scenario, simulate
+    from simulator import evaluate_claims, load_scenario, override, simulate
+    from simulator.report import plots
 
     scenario = load_scenario("scenarios/base.yaml")
-    variant = scenario.override({"demand.growth.initial.high": 2.5})
+    variant = override(scenario, {"demand.growth.initial.high": 2.5})
     results = simulate(variant, trials=20_000, seed=1)
     results.summary()          # headline metrics per strategy, with Monte Carlo errors
     results.yearly()           # spend by strategy, year and category
     results.comparison()       # paired differences against the baseline strategy
-    results.claims(["cumulative_spend through 2030 >= 7T"])
-    results.plot_fan()         # every plot_* method returns a matplotlib Axes
+    evaluate_claims(results, ["cumulative_spend through 2030 >= 7T"])
+    plots.fan_chart(results)   # every plot function takes an optional ax and returns the Axes
 
 Further: :func:`analyse` (claims, sensitivity, what must be true), :func:`sweep`,
 :func:`goal_seek`, :func:`tornado`, :func:`sobol_analysis`.
@@ -23,13 +24,14 @@ from typing import Any
 #: Public names and the modules that define them. They load on first use (PEP 562), so that
 #: ``import simulator`` and the ``simulate`` command start without pandas and matplotlib.
 _EXPORTS = {
-    "Analysis": "simulator.analysis", "analyse": "simulator.analysis",
-    "claim_box": "simulator.discovery", "conditional_inputs": "simulator.discovery",
-    "goal_seek": "simulator.discovery", "simulate": "simulator.engine",
-    "ScenarioError": "simulator.errors", "load_scenario": "simulator.loading",
-    "Results": "simulator.results", "Scenario": "simulator.scenario",
-    "rank_correlations": "simulator.sensitivity", "sobol_analysis": "simulator.sensitivity",
-    "tornado": "simulator.sensitivity", "sweep": "simulator.sweeps",
+    "evaluate_claims": "simulator.analyse.claims", "override": "simulator.io.loading",
+    "Analysis": "simulator.analyse.analysis", "analyse": "simulator.analyse.analysis",
+    "claim_box": "simulator.analyse.discovery", "conditional_inputs": "simulator.analyse.discovery",
+    "goal_seek": "simulator.analyse.discovery", "simulate": "simulator.run.engine",
+    "ScenarioError": "simulator.errors", "load_scenario": "simulator.io.loading",
+    "Results": "simulator.results.container", "Scenario": "simulator.spec.scenario",
+    "rank_correlations": "simulator.analyse.sensitivity", "sobol_analysis": "simulator.analyse.sensitivity",
+    "tornado": "simulator.analyse.sensitivity", "sweep": "simulator.analyse.sweeps",
 }
 
 
@@ -51,8 +53,10 @@ __all__ = [
     "analyse",
     "claim_box",
     "conditional_inputs",
+    "evaluate_claims",
     "goal_seek",
     "load_scenario",
+    "override",
     "rank_correlations",
     "simulate",
     "sobol_analysis",

@@ -28,9 +28,9 @@ import numpy as np
 # Only what reading and checking a scenario needs is imported up front, so that bad input is
 # reported quickly; the engine, pandas and matplotlib load when a run starts.
 from simulator.errors import Issue, NumericalError, ScenarioError
-from simulator.loading import load_scenario
-from simulator.scenario import DESIGNS, MAX_TRIALS, CorrelationRepairWarning, Scenario
-from simulator.yaml_source import parse_yaml
+from simulator.io.loading import load_scenario, override
+from simulator.io.yaml_source import parse_yaml
+from simulator.spec.scenario import DESIGNS, MAX_TRIALS, CorrelationRepairWarning, Scenario
 
 
 def _positive_int(text: str) -> int:
@@ -160,7 +160,7 @@ def _load(path: Path, overrides: list[str], extra_claims: list[str]) -> Scenario
             changes["claims"] = [c.model_dump(exclude_none=True) for c in scenario.claims] \
                 + extra_claims
         if changes:
-            scenario = scenario.override(changes, source=f"{path} with --set/--claim")
+            scenario = override(scenario, changes, source=f"{path} with --set/--claim")
     for w in caught:
         print(f"warning: {path}: {w.message}", file=sys.stderr)
     return scenario
@@ -223,11 +223,11 @@ def _simulate(args: argparse.Namespace) -> int:
     if (problem := _unsafe_output(out)) is not None:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    from simulator import engine
-    from simulator.analysis import analyse
-    from simulator.convergence import simulate_to_precision
-    from simulator.text_report import format_summary
-    from simulator.writers import write_run
+    from simulator.analyse.analysis import analyse
+    from simulator.analyse.convergence import simulate_to_precision
+    from simulator.report.text import format_summary
+    from simulator.report.writers import write_run
+    from simulator.run import engine, plan
 
     try:
         def run(trials: int | None):
@@ -239,7 +239,7 @@ def _simulate(args: argparse.Namespace) -> int:
         if args.precision:
             results, batches = simulate_to_precision(
                 run, target=args.precision, start_trials=args.trials or scenario.trials,
-                max_trials=args.max_trials, chunk_size=engine.CHUNK_SIZE)
+                max_trials=args.max_trials, chunk_size=plan.CHUNK_SIZE)
             if not batches[-1]["met"] and not args.quiet:
                 print(f"warning: precision {args.precision} not reached within "
                       f"{args.max_trials:,} trials", file=sys.stderr)
@@ -295,9 +295,9 @@ def _unsafe_output(out: Path) -> str | None:
 
 
 def _run_sweep(args: argparse.Namespace, scenario: Scenario, key: str, values: list) -> int:
-    from simulator.sweeps import sweep
-    from simulator.text_report import format_sweep
-    from simulator.writers import write_sweep
+    from simulator.analyse.sweeps import sweep
+    from simulator.report.text import format_sweep
+    from simulator.report.writers import write_sweep
 
     out = args.out or Path("runs") / f"{scenario.name}-sweep-{key}"
     if (problem := _unsafe_output(out)) is not None:
@@ -352,7 +352,7 @@ def _schema(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="simulate schema",
                                      description="Print the JSON Schema of scenario files.")
     parser.parse_args(argv)
-    from simulator.json_schema import scenario_json_schema
+    from simulator.io.json_schema import scenario_json_schema
 
     print(json.dumps(scenario_json_schema(), indent=2))
     return 0
@@ -370,7 +370,7 @@ def _describe(argv: list[str]) -> int:
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from simulator.assumptions import assumptions_markdown, assumptions_text
+    from simulator.report.assumptions import assumptions_markdown, assumptions_text
 
     print(assumptions_markdown(scenario) if args.markdown else assumptions_text(scenario))
     return 0

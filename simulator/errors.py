@@ -76,3 +76,10 @@ class NumericalError(ValueError):
     the output and the inputs of that trial furthest in their distributions' tails, which are
     usually the cause (e.g. a growth rate that compounds past 1e308).
     """
+
+
+def join_path(parent: str, key: object) -> str:
+    """Join a key path: ``join_path("demand", "growth") == "demand.growth"``; list items use ``[i]``."""
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    return f"{parent}.{key}" if parent else str(key)

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 #: Relative tolerance for engine outputs against hand calculations: the engine computes in
-#: float32 (``simulator.engine.DTYPE``, rounding 6e-8 per operation).
+#: float32 (``simulator.model.chunk.DTYPE``, rounding 6e-8 per operation).
 ENGINE_RTOL = 1e-6
 
 TINY = {

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from simulator import analysis, load_scenario, simulate
-from simulator.discovery import claim_holds, conditional_inputs
-from simulator.sensitivity import rank_correlations
+from simulator import load_scenario, simulate
+from simulator.analyse import analysis
+from simulator.analyse.discovery import claim_holds, conditional_inputs
+from simulator.analyse.sensitivity import rank_correlations
 from tests.conftest import BASE
 
 

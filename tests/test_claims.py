@@ -10,12 +10,12 @@ from pydantic import ValidationError
 from scipy import stats
 
 from simulator import simulate
-from simulator.claim_spec import ClaimSpec, parse_claim_text
-from simulator.claims import as_claim, evaluate_claims
-from simulator.convergence import simulate_to_precision
-from simulator.discovery import claim_box, conditional_inputs, goal_seek
-from simulator.loading import scenario_from_dict
-from simulator.mc_error import percentiles_with_se, wilson_interval
+from simulator.analyse.claims import as_claim, evaluate_claims
+from simulator.analyse.convergence import simulate_to_precision
+from simulator.analyse.discovery import claim_box, conditional_inputs, goal_seek
+from simulator.io.loading import scenario_from_dict
+from simulator.spec.claim_spec import ClaimSpec, parse_claim_text
+from simulator.stats.mc_error import percentiles_with_se, wilson_interval
 from tests.test_sampling import hand_fixed_other
 
 #: Cumulative spend of the tiny scenario per unit of supplier a's start-year price: purchases

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from simulator import simulate
-from simulator.loading import scenario_from_dict
+from simulator.io.loading import scenario_from_dict
 from tests.conftest import ENGINE_RTOL
 
 HOURS = 8760.0

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from simulator.correlation import (
+from simulator.stats.correlation import (
     PD_EPSILON,
     check_correlation,
     induce_rank_correlation,

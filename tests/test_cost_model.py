@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator import cost_model as cm
+from simulator.model import cost_model as cm
 
 
 def test_demand_path_deterministic_growth_with_decay():

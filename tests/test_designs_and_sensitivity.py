@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulator import ScenarioError, load_scenario, simulate
-from simulator.engine import chunk_rng
-from simulator.loading import scenario_from_dict
-from simulator.sampling import design_uniforms, sample
-from simulator.scenario import CorrelationRepairWarning
-from simulator.sensitivity import rank_correlations, sobol_analysis, tornado
+from simulator import ScenarioError, load_scenario, override, simulate
+from simulator.analyse.sensitivity import rank_correlations, sobol_analysis, tornado
+from simulator.io.loading import scenario_from_dict
+from simulator.run.plan import chunk_rng
+from simulator.sample.draws import design_uniforms, sample
+from simulator.spec.scenario import CorrelationRepairWarning
 from tests.conftest import BASE
 from tests.test_claims import CHIPS_PER_PRICE, one_uncertain_price
 from tests.test_sampling import hand_fixed_other
@@ -26,7 +26,7 @@ def base():
 
 def test_latin_hypercube_puts_one_point_in_each_stratum(base):
     n = 1000
-    u = design_uniforms(base.override({"sampling.correlations": []}), n, rng=chunk_rng(0, 0),
+    u = design_uniforms(override(base, {"sampling.correlations": []}), n, rng=chunk_rng(0, 0),
                         design="lhs")
     strata = np.floor(u * n).astype(int)
     for column in strata.T:
@@ -35,7 +35,7 @@ def test_latin_hypercube_puts_one_point_in_each_stratum(base):
 
 def test_sobol_design_is_balanced_at_powers_of_two(base):
     n = 1024
-    u = design_uniforms(base.override({"sampling.correlations": []}), n, rng=chunk_rng(0, 0),
+    u = design_uniforms(override(base, {"sampling.correlations": []}), n, rng=chunk_rng(0, 0),
                         design="sobol")
     for column in np.floor(u * 16).astype(int).T:  # every 1/16 stratum holds n/16 points
         np.testing.assert_array_equal(np.bincount(column, minlength=16), np.full(16, n // 16))
@@ -51,7 +51,7 @@ def test_designs_agree_on_the_mean(base):
 
 
 def test_correlations_leave_marginals_unchanged_and_reach_the_target(base):
-    plain = base.override({"sampling.correlations": []})
+    plain = override(base, {"sampling.correlations": []})
     with_corr = sample(base, 5000, rng=chunk_rng(3, 0))
     without = sample(plain, 5000, rng=chunk_rng(3, 0))
     for path in base.uncertain_paths():
@@ -86,7 +86,7 @@ def test_invalid_correlation_matrix_is_rejected_or_repaired(base):
 
 def test_correlating_a_fixed_input_is_an_error(base):
     with pytest.raises(ScenarioError, match="is fixed, so it cannot be correlated"):
-        base.override({"sampling.correlations": [
+        override(base, {"sampling.correlations": [
             {"inputs": ["demand.growth.initial", "demand.start.gw"], "rho": 0.3}]})
 
 

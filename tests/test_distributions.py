@@ -9,8 +9,8 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 from scipy import stats
 
-from simulator.distributions import Z95, Distribution
-from simulator.quantities import format_usd, parse_quantity
+from simulator.spec.distributions import Z95, Distribution
+from simulator.spec.quantities import format_usd, parse_quantity
 
 ADAPTER = TypeAdapter(Distribution)
 
@@ -113,7 +113,7 @@ def test_format_usd():
 def test_fast_beta_quantiles_match_scipy_everywhere(a, b):
     from scipy import special
 
-    from simulator.distributions import beta_ppf
+    from simulator.spec.distributions import beta_ppf
 
     u = np.concatenate([np.random.default_rng(0).random(20_000),
                         [0.0, 1e-300, 1e-12, 1e-6, 0.5, 1 - 1e-9, 1 - 1e-16, 1.0]])

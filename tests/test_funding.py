@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from simulator import simulate
-from simulator.claims import evaluate_claims
-from simulator.loading import scenario_from_dict
+from simulator.analyse.claims import evaluate_claims
+from simulator.io.loading import scenario_from_dict
 from tests.conftest import ENGINE_RTOL
 from tests.test_closed_form import HOURS, hand_computed_tiny
 

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
 from simulator.cli import main
-from simulator.yaml_source import read_yaml_file
+from simulator.io.yaml_source import read_yaml_file
 from tests.conftest import BASE, DELETE, TINY, set_key
 
 #: The tiny scenario with two uncertain inputs and two claims (its all-fixed original cannot be

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from simulator.cli import main
-from simulator.yaml_source import MAX_BYTES, MAX_DEPTH, MAX_NODES
+from simulator.io.yaml_source import MAX_BYTES, MAX_DEPTH, MAX_NODES
 from tests.conftest import TINY, set_key
 
 #: Seconds a refused input may take inside the process (imports excluded).

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from simulator import writers
 from simulator.cli import main
+from simulator.report import writers
 from tests.conftest import BASE
 
 

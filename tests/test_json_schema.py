@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-from simulator.json_schema import scenario_json_schema
-from simulator.yaml_source import read_yaml_file
+from simulator.io.json_schema import scenario_json_schema
+from simulator.io.yaml_source import read_yaml_file
 from tests.conftest import REPO, TINY
 
 jsonschema = pytest.importorskip("jsonschema")

@@ -7,7 +7,7 @@ import pytest
 from simulator import simulate
 from simulator.cli import main
 from simulator.errors import NumericalError
-from simulator.loading import scenario_from_dict
+from simulator.io.loading import scenario_from_dict
 
 
 def test_overflowing_growth_names_its_input(tiny):

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator import load_scenario, simulate
+from simulator import evaluate_claims, load_scenario, override, simulate
 from simulator.cli import main
 from tests.conftest import BASE
 
@@ -79,7 +79,7 @@ def test_keeping_fewer_trials_keeps_exact_totals(workers):
     a, b = full.summary(), part.summary()
     np.testing.assert_array_equal(a["mean"], b["mean"])
     np.testing.assert_array_equal(full.comparison()["p_cheaper"], part.comparison()["p_cheaper"])
-    np.testing.assert_array_equal(full.claims()["probability"], part.claims()["probability"])
+    np.testing.assert_array_equal(evaluate_claims(full)["probability"], evaluate_claims(part)["probability"])
     # and the streamed means are the plain means of all trials
     np.testing.assert_allclose(a.query("metric == 'npv'")["mean"], full.npv.mean(axis=1),
                                rtol=1e-12)
@@ -88,8 +88,8 @@ def test_keeping_fewer_trials_keeps_exact_totals(workers):
 def test_sensitivity_designs_run_chunked_and_in_parallel_with_the_same_numbers(monkeypatch):
     """A given design (Sobol, tornado) goes through the chunked engine: split into chunks,
     segments and two processes, it gives exactly what one chunk in this process gives."""
-    from simulator import sensitivity
-    from simulator.engine import evaluate_design
+    from simulator.analyse import sensitivity
+    from simulator.run.engine import evaluate_design
 
     scenario = load_scenario(BASE)
     u = np.random.default_rng(4).random((3000, len(scenario.uncertain_paths())))
@@ -108,7 +108,7 @@ def test_sensitivity_designs_run_chunked_and_in_parallel_with_the_same_numbers(m
 def test_too_little_shared_memory_runs_in_one_process_with_a_warning(serial, monkeypatch):
     """Workers writing past a full /dev/shm would die of SIGBUS: the run falls back to one
     process, says why, and gives the same numbers."""
-    from simulator import parallel
+    from simulator.run import parallel
 
     monkeypatch.setattr(parallel, "shared_memory_free", lambda: 1000)
     with pytest.warns(RuntimeWarning, match="shared memory"):
@@ -118,7 +118,7 @@ def test_too_little_shared_memory_runs_in_one_process_with_a_warning(serial, mon
 
 
 def _shared_segments() -> set[str]:
-    from simulator.parallel import SHM_DIR
+    from simulator.run.parallel import SHM_DIR
 
     return {f for f in os.listdir(SHM_DIR) if f.startswith("psm_")}
 
@@ -138,7 +138,7 @@ def test_shared_memory_is_released_and_results_stay_valid(serial):
     assert_same(serial, run)
     pd.testing.assert_frame_equal(serial.summary(), run.summary())
 
-    overflow = load_scenario(BASE).override({"demand.start.gw": 1e30})
+    overflow = override(load_scenario(BASE), {"demand.start.gw": 1e30})
     with pytest.raises(NumericalError):
         simulate(overflow, trials=TRIALS, seed=3, chunk_size=CHUNK, workers=2)
     assert _shared_segments() == before
@@ -170,7 +170,7 @@ def test_a_killed_run_leaves_no_shared_memory_behind(tmp_path):
 def test_where_segments_are_not_files_the_arrays_are_copied_out(serial, monkeypatch, tmp_path):
     """Where POSIX shared memory is not visible as files (macOS), the results get copies of
     the shared arrays, with the same numbers."""
-    from simulator import parallel
+    from simulator.run import parallel
 
     monkeypatch.setattr(parallel, "SHM_DIR", str(tmp_path / "missing"))
     run = simulate(load_scenario(BASE), trials=TRIALS, seed=3, chunk_size=CHUNK, workers=2)

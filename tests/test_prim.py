@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.prim import Box, prim_box
+from simulator.stats.prim import Box, prim_box
 
 NAMES = ["x0", "x1", "x2"]
 

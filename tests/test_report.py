@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from simulator.cli import main
-from simulator.html_report import REPORT_NAME
+from simulator.report.html import REPORT_NAME
 from tests.conftest import TINY
 
 

@@ -7,9 +7,9 @@ import math
 import numpy as np
 
 from simulator import load_scenario, simulate
-from simulator.engine import chunk_rng
-from simulator.loading import scenario_from_dict
-from simulator.sampling import sample
+from simulator.io.loading import scenario_from_dict
+from simulator.run.plan import chunk_rng
+from simulator.sample.draws import sample
 from tests.conftest import BASE
 
 

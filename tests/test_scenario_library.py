@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulator import load_scenario, simulate
-from simulator.assumptions import assumptions_table
-from simulator.assumptions import main as assumptions_main
-from simulator.scenario import InHouse, Merchant, Scenario
+from simulator import load_scenario, override, simulate
+from simulator.report.assumptions import assumptions_table
+from simulator.report.assumptions import main as assumptions_main
+from simulator.spec.scenario import InHouse, Merchant, Scenario
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((REPO / "scenarios").glob("*.yaml"))
@@ -90,7 +90,7 @@ def test_assumptions_doc_matches_the_yaml():
     try:
         os.chdir(REPO)
         assert assumptions_main(["--check", "docs/assumptions.md"]) == 0, \
-            "run: python -m simulator.assumptions --write docs/assumptions.md"
+            "run: python -m simulator.report.assumptions --write docs/assumptions.md"
     finally:
         os.chdir(cwd)
 
@@ -110,7 +110,7 @@ def at_median(scenario: Scenario) -> Scenario:
     for path, p in list(changes.items()):
         if path.endswith("probability"):
             changes[path] = 1.0 if p > 0.5 else 0.0
-    return scenario.override(changes)
+    return override(scenario, changes)
 
 
 def _interpolate(rows: dict, year: int) -> dict[str, float]:

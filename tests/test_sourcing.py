@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from simulator import cost_model as cm
 from simulator import load_scenario, simulate
-from simulator.loading import scenario_from_dict
+from simulator.io.loading import scenario_from_dict
+from simulator.model import cost_model as cm
 from tests.conftest import BASE, ENGINE_RTOL
 from tests.test_closed_form import hand_computed_tiny
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.streaming import RELATIVE_ERROR, LogHistogram
+from simulator.stats.streaming import RELATIVE_ERROR, LogHistogram
 
 
 def test_percentiles_within_documented_relative_error():
@@ -49,7 +49,7 @@ def test_merging_chunks_equals_one_pass():
 
 
 def test_moments_merge_blocks_exactly():
-    from simulator.streaming import Moments
+    from simulator.stats.streaming import Moments
 
     rng = np.random.default_rng(2)
     x = 1e12 + 1e11 * rng.standard_normal((3, 10_000))
@@ -63,10 +63,3 @@ def test_moments_merge_blocks_exactly():
     np.testing.assert_array_equal(m.count, [10_000, 10_000 - 1429, 10_000])
 
 
-def test_engine_and_results_agree_on_per_trial_fields():
-    """The engine's per-trial fields are Results' own, with the same trial axes."""
-    from simulator.engine import TRIAL_FIELDS
-    from simulator.results import Results
-
-    assert {name: axes.index("n") for name, (_, axes) in TRIAL_FIELDS.items()} \
-        == Results.TRIAL_AXIS

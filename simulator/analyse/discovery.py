@@ -1,0 +1,234 @@
+"""What would have to be true for a claim to hold.
+
+* :func:`conditional_inputs`: each input's distribution among the trials where the claim holds
+  against those where it does not (medians, P10-P90, and the Kolmogorov-Smirnov distance that
+  ranks how much the input separates them).
+* :func:`claim_box`: the box of input ranges in which the claim is likely, found by PRIM
+  peeling (:mod:`simulator.stats.prim`) on the Monte Carlo sample.
+* :func:`goal_seek`: the value of one input at which the claim's probability reaches a target,
+  by bisection over simulations on common random numbers (so the probability is a smooth,
+  monotone function of the value whenever the model is monotone in it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import ks_2samp
+
+from simulator.analyse.claims import as_claim
+from simulator.io.loading import override
+from simulator.results.container import Results
+from simulator.results.metrics import claim_metric
+from simulator.run.engine import simulate
+from simulator.spec.claim_spec import ClaimSpec
+from simulator.spec.scenario import Scenario
+from simulator.stats.prim import Box, prim_box
+
+#: Inputs a claim box may restrict by default, and trials needed on each side of the claim.
+MAX_BOX_INPUTS, MIN_CASES = 8, 50
+
+
+def claim_holds(results: Results, claim: ClaimSpec | str, strategy: str | None = None
+                ) -> np.ndarray:
+    """Whether the claim holds in each trial for one strategy (default: the baseline).
+
+    Returns
+    -------
+    ndarray, shape (n,), bool
+    """
+    claim = as_claim(claim)
+    strategy = strategy or results.scenario.baseline_strategy
+    values = claim_metric(results, claim)[results.strategies.index(strategy)]
+    return claim.holds(values)
+
+
+def conditional_inputs(results: Results, claim: ClaimSpec | str, *,
+                       strategy: str | None = None) -> pd.DataFrame:
+    """Inputs where the claim holds versus where it does not.
+
+    Returns
+    -------
+    DataFrame
+        One row per uncertain input, sorted by ``ks`` (largest first): ``input,
+        median_if_true, median_if_false, p10_if_true, p90_if_true, p10_if_false,
+        p90_if_false, ks`` (two-sample Kolmogorov-Smirnov statistic, 0 = same distribution,
+        1 = fully separated). Empty when the claim never or always holds.
+    """
+    claim = as_claim(claim)
+    holds = claim_holds(results, claim, strategy)
+    rows = []
+    if holds.any() and not holds.all():
+        for path, x in results.inputs.items():
+            t, f = x[holds], x[~holds]
+            rows.append({"input": path, "median_if_true": float(np.median(t)),
+                         "median_if_false": float(np.median(f)),
+                         "p10_if_true": float(np.percentile(t, 10)),
+                         "p90_if_true": float(np.percentile(t, 90)),
+                         "p10_if_false": float(np.percentile(f, 10)),
+                         "p90_if_false": float(np.percentile(f, 90)),
+                         "ks": float(ks_2samp(t, f).statistic)})
+    table = pd.DataFrame(rows)
+    return table.sort_values("ks", ascending=False, ignore_index=True) if rows else table
+
+
+def claim_box(results: Results, claim: ClaimSpec | str, *, strategy: str | None = None,
+              inputs: list[str] | None = None, min_support: float = 0.05,
+              threshold: float | None = 0.75) -> Box:
+    """PRIM box of input ranges in which the claim is likely.
+
+    Parameters
+    ----------
+    results : Results
+    claim : ClaimSpec or str
+    strategy : str, optional
+        Default: the baseline.
+    inputs : list of str, optional
+        Inputs the box may restrict; default: the ``MAX_BOX_INPUTS`` that separate the claim's
+        trials most (largest Kolmogorov-Smirnov distance, :func:`conditional_inputs`), which
+        keeps peeling from chasing noise in inputs that do not matter.
+    min_support : float
+        Smallest share of trials the box may keep.
+    threshold : float or None
+        Density (probability of the claim inside the box) to aim for: the box kept is the one
+        with the highest coverage whose density reaches it (default 0.75, "likely"); None
+        peels as far as density keeps rising.
+
+    Returns
+    -------
+    Box
+        Limits per restricted input, coverage, density, support and the peeling trajectory.
+    """
+    claim = as_claim(claim)
+    holds = claim_holds(results, claim, strategy)
+    if min(holds.sum(), (~holds).sum()) < MIN_CASES:
+        raise ValueError(f"only {min(holds.sum(), (~holds).sum())} trials on one side of the "
+                         f"claim; a box needs at least {MIN_CASES}")
+    if inputs is None:
+        inputs = list(conditional_inputs(results, claim, strategy=strategy)["input"]
+                      [:MAX_BOX_INPUTS])
+    x = np.column_stack([results.inputs[p] for p in inputs]).astype(np.float64)
+    return prim_box(x, holds, names=inputs, min_support=min_support, threshold=threshold)
+
+
+@dataclass(frozen=True)
+class GoalSeek:
+    """Result of :func:`goal_seek`.
+
+    Attributes
+    ----------
+    input : str
+        Key path of the input that was varied.
+    value : float
+        Middle of the final bracket, where the probability crosses the target [input's unit].
+    probability : float
+        The probability at ``value``.
+    target : float
+    bracket : tuple of float
+        The value range searched.
+    evaluations : list of (float, float)
+        (value, probability) pairs tried, in order.
+    """
+
+    input: str
+    value: float
+    probability: float
+    target: float
+    bracket: tuple[float, float]
+    evaluations: list[tuple[float, float]]
+
+
+def goal_seek(scenario: Scenario, claim: ClaimSpec | str, input_path: str, *,
+              target: float = 0.5, strategy: str | None = None,
+              bracket: tuple[float, float] | None = None, trials: int = 4000,
+              seed: int | None = None, tolerance: float = 1e-3, max_iter: int = 40) -> GoalSeek:
+    """Find the value of one input at which the claim's probability reaches ``target``.
+
+    The input is fixed at each trial value (the others keep their distributions) and the
+    scenario simulated on the same seed; bisection assumes the probability moves monotonically
+    with the input over the bracket.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    claim : ClaimSpec or str
+    input_path : str
+        Key path of a numeric input, e.g. ``"demand.growth.initial"`` (set to a fixed value),
+        or of a distribution's parameter, e.g. ``"demand.growth.initial.high"`` (then give a
+        ``bracket``). Validated like any override.
+    target : float
+        Probability to reach, in (0, 1).
+    strategy : str, optional
+        Default: the baseline.
+    bracket : (float, float), optional
+        Values to search between; default the input's P1 and P99.
+    trials, seed : int
+        Simulation size and seed of every evaluation.
+    tolerance : float
+        Stop when the bracket is narrower than this fraction of its initial width.
+    max_iter : int
+
+    Returns
+    -------
+    GoalSeek
+
+    Raises
+    ------
+    ValueError
+        If the target is not between the probabilities at the ends of the bracket, or no
+        bracket is given for a path that is not a numeric input.
+    ScenarioError
+        If the key path or a value is invalid.
+    """
+    claim = as_claim(claim)
+    dists = dict(scenario.uncertain_inputs())
+    if bracket is None:
+        if input_path not in dists:
+            raise ValueError(f"{input_path!r} is not a numeric input, so give a bracket; "
+                             f"inputs are {list(dists)}")
+        bracket = (dists[input_path].quantile(0.01), dists[input_path].quantile(0.99))
+    strategy = strategy or scenario.baseline_strategy
+    evaluations: list[tuple[float, float]] = []
+
+    def probability(value: float) -> float:
+        results = simulate(override(scenario, {input_path: value}), trials=trials, seed=seed)
+        p = float(np.mean(claim_holds(results, claim, strategy)))
+        evaluations.append((value, p))
+        return p
+
+    lo, hi = bracket
+    p_lo, p_hi = probability(lo), probability(hi)
+    if not min(p_lo, p_hi) <= target <= max(p_lo, p_hi):
+        raise ValueError(f"the claim's probability is {p_lo:.3f} at {lo:.4g} and {p_hi:.3f} at "
+                         f"{hi:.4g}: the target {target} is not between them; widen the bracket")
+    rising = p_hi >= p_lo
+    width = hi - lo
+    for _ in range(max_iter):
+        if hi - lo <= tolerance * width:
+            break
+        mid = 0.5 * (lo + hi)
+        if (probability(mid) < target) == rising:
+            lo = mid
+        else:
+            hi = mid
+    value = 0.5 * (lo + hi)
+    return GoalSeek(input=input_path, value=value, probability=probability(value),
+                    target=target, bracket=bracket, evaluations=evaluations)
+
+
+def describe_box(box: Box, results: Results, *, digits: int = 4) -> list[str]:
+    """The box's restrictions in words: ``"demand.growth.initial >= 1.14"``, one per input;
+    a side left at the sample's minimum or maximum is not a restriction and is omitted."""
+    out = []
+    for path, (lo, hi) in box.limits.items():
+        x = results.inputs[path]
+        low_cut, high_cut = lo > x.min(), hi < x.max()
+        if low_cut and high_cut:
+            out.append(f"{path} in [{lo:.{digits}g}, {hi:.{digits}g}]")
+        elif low_cut:
+            out.append(f"{path} >= {lo:.{digits}g}")
+        elif high_cut:
+            out.append(f"{path} <= {hi:.{digits}g}")
+    return out

@@ -1,0 +1,485 @@
+"""From YAML files and key-path overrides to a validated :class:`Scenario`.
+
+* :func:`load_scenario` reads a file safely (:mod:`simulator.io.yaml_source`), resolves
+  ``extends:`` inheritance, and validates the result once.
+* :func:`scenario_from_dict` validates plain data; pydantic's errors become a
+  :class:`ScenarioError` naming the file, line, key path and problem, with the nearest valid key
+  for typos.
+* :func:`apply_overrides` sets values by key path (``demand.growth.initial.high``) and validates
+  exactly like a file.
+
+Inheritance: a file with ``extends: parent.yaml`` (a path relative to the file) starts from the
+parent's data and merges its own on top: mappings merge key by key, a mapping with ``dist`` or
+``value`` replaces a distribution whole, lists and numbers replace, and ``null`` deletes a key
+(e.g. ``strategies: {hybrid: null}``). Chains of parents are allowed; cycles are errors.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import types
+import typing
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ValidationError
+
+from simulator.errors import Issue, ScenarioError, join_path
+from simulator.io.yaml_source import read_yaml_file
+from simulator.spec.distributions import FAMILIES
+from simulator.spec.scenario import SUPPLIER_KINDS, Scenario
+
+
+def _loc_to_path(loc: tuple[Any, ...]) -> str:
+    path = ""
+    for i, part in enumerate(loc):
+        # pydantic names union members in loc; scenario authors never see them
+        if isinstance(part, str) and (part in FAMILIES or part.startswith("function-")):
+            continue
+        if i == 2 and loc[0] == "suppliers" and part in SUPPLIER_KINDS:
+            continue
+        if part == "all":
+            continue
+        path = join_path(path, part)
+    return path
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class that owns the keys at ``loc`` (for 'did you mean' hints)."""
+    current: Any = Scenario
+    for i, part in enumerate(loc):
+        if i == 2 and loc[0] == "suppliers" and part in SUPPLIER_KINDS:
+            current = SUPPLIER_KINDS[part]
+            continue
+        while True:
+            origin = typing.get_origin(current)
+            if origin is Annotated:
+                current = typing.get_args(current)[0]
+            elif origin in (typing.Union, __import__("types").UnionType):
+                args = [a for a in typing.get_args(current) if a is not type(None)]
+                current = args[0] if len(args) == 1 else current
+                if len(args) != 1:
+                    break
+            else:
+                break
+        if isinstance(part, str) and part in FAMILIES:
+            from simulator.spec import distributions as dmod
+            current = next(c for c in (dmod.Fixed, dmod.Normal, dmod.Lognormal, dmod.Uniform,
+                                       dmod.Triangular, dmod.Pert, dmod.Beta, dmod.Discrete)
+                           if c.model_fields["dist"].default == part
+                           or typing.get_args(c.model_fields["dist"].annotation) == (part,))
+            continue
+        if typing.get_origin(current) is dict:
+            current = typing.get_args(current)[1]
+            continue
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(part)
+            if field is None:
+                return current
+            current = field.annotation
+            continue
+        return None
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _field_description(loc: tuple[Any, ...]) -> str | None:
+    """``"'key': <its schema description>"`` for the nearest documented key at or above ``loc``
+    (the description gives the unit and meaning), or None."""
+    for k in range(len(loc), 0, -1):
+        name = loc[k - 1]
+        if not isinstance(name, str):
+            continue
+        try:
+            model = _model_at(loc[: k - 1])
+        except (StopIteration, TypeError, KeyError):
+            return None
+        field = model.model_fields.get(name) if model is not None else None
+        if field is not None and field.description:
+            return f"{name!r} is {' '.join(field.description.split())}"
+    return None
+
+
+def _takes_distribution(loc: tuple[Any, ...]) -> bool:
+    """Whether the key at ``loc`` takes a number or a distribution (an uncertain input)."""
+    if not loc or not isinstance(loc[-1], str):
+        return False
+    try:
+        model = _model_at(loc[:-1])
+    except (StopIteration, TypeError, KeyError):
+        return False
+    field = model.model_fields.get(loc[-1]) if model is not None else None
+    return field is not None and "_as_distribution" in repr((field.annotation, field.metadata))
+
+
+def _issues_from(exc: ValidationError, lines: dict[str, int | tuple[str, int]],
+                 source: str) -> list[Issue]:
+    issues = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        path = _loc_to_path(loc)
+        msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        hint = None
+        if err["type"] == "extra_forbidden":
+            parent = _model_at(loc[:-1])
+            key = str(loc[-1])
+            msg = f"unknown key {key!r}"
+            if parent is not None:
+                names = list(parent.model_fields)
+                near = difflib.get_close_matches(key, names, n=1, cutoff=0.5)
+                hint = (f"did you mean {near[0]!r}?" if near
+                        else f"valid keys here: {', '.join(names)}")
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+            described = _field_description(loc)
+            hint = (f"add it: {described}" if described else
+                    "add it; scenarios/base.yaml and 'simulate schema' show every key")
+        elif err["type"] == "union_tag_invalid":
+            msg = f"unknown distribution; choose one of {', '.join(FAMILIES)}"
+        elif err["type"] in _EXPECTED and _takes_distribution(loc):
+            msg = f"expected a number or a distribution, got {_describe(err.get('input'))}"
+            hint = "write e.g. 18k, or {dist: lognormal, low: 12k, high: 22k}"
+        elif err["type"] in _EXPECTED:
+            what, hint = _EXPECTED[err["type"]]
+            msg = f"expected {what}, got {_describe(err.get('input'))}"
+        elif err["type"] in ("int_parsing", "int_from_float", "int_type"):
+            hint = "write a whole number, e.g. 20000"
+        if hint is None and err["type"] != "missing":
+            hint = _field_description(loc)  # what the key means and its unit
+        probe = path
+        while probe and probe not in lines:
+            probe = probe.rsplit(".", 1)[0] if "." in probe else ""
+        at = lines.get(probe)
+        file, line = at if isinstance(at, tuple) else (source, at)
+        issues.append(Issue(path, msg, line, hint, None if file == source else file))
+    return issues
+
+
+#: Pydantic error types of a value of the wrong kind: what was expected, and a hint.
+_EXPECTED = {
+    "dict_type": ("a mapping of keys", "write indented 'key: value' lines, or {key: value}"),
+    "model_type": ("a mapping of keys", "write indented 'key: value' lines, or {key: value}"),
+    "model_attributes_type": ("a mapping of keys",
+                              "write indented 'key: value' lines, or {key: value}"),
+    "list_type": ("a list", "write [a, b] or one '- item' per line"),
+    "tuple_type": ("a list", "write [a, b] or one '- item' per line"),
+    "string_type": ("text", "quote it, e.g. 'text'"),
+    "bool_type": ("true or false", "write true or false"),
+    "bool_parsing": ("true or false", "write true or false"),
+}
+
+
+def _describe(value: Any) -> str:
+    """A value's kind in a scenario author's words: 'a list', 'text 'abc'', 'nothing (null)'."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a true/false value)"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"text {value[:40]!r}" + ("..." if len(value) > 40 else "")
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return type(value).__name__
+
+
+#: Longest scenario name: it names the output folder (plus suffixes such as '-sweep-<key>').
+MAX_NAME = 100
+
+
+def _name_issues(data: dict, lines: dict[str, int | tuple[str, int]], source: str) -> list[Issue]:
+    """The scenario's name becomes the output folder ``runs/<name>``, which a run replaces as a
+    whole: a name such as ``/home/me`` or ``..`` must never reach the file system."""
+    name = data.get("name")
+    if not isinstance(name, str) or not name:
+        return []  # the schema reports a missing or non-text name
+    if name in (".", "..") or any(c in name for c in "/\\") \
+            or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        problem = (f"{name[:40]!r} cannot be used as a name: it names the output folder "
+                   "runs/<name>, so it may not be '.' or '..', nor contain '/', '\\' or "
+                   "control characters")
+    elif len(name) > MAX_NAME:
+        problem = (f"is {len(name):,} characters long; a name has at most {MAX_NAME} (it names "
+                   "the output folder)")
+    else:
+        return []
+    at = lines.get("name")
+    file, line = at if isinstance(at, tuple) else (source, at)
+    return [Issue("name", problem, line, "use a short identifier such as 'base' or "
+                  "'inhouse-2027'; put longer text in 'title'", None if file == source else file)]
+
+
+def scenario_from_dict(data: Any, *, source: str = "<scenario>",
+                       lines: dict[str, int | tuple[str, int]] | None = None) -> Scenario:
+    """Validate plain data (as read from YAML) into a :class:`Scenario`.
+
+    ``lines`` maps key paths to a line of ``source``, or to (file, line) for keys that come
+    from another file (a parent scenario).
+
+    Raises
+    ------
+    ScenarioError
+        Naming ``source``, the line where known, the key path and the problem.
+    """
+    if not isinstance(data, dict):
+        raise ScenarioError(source, [Issue("", f"the top level must be a mapping of keys, got "
+                                           f"{type(data).__name__}", 1,
+                                           "start from scenarios/base.yaml")])
+    name_issues = _name_issues(data, lines or {}, source)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(source, name_issues + _issues_from(exc, lines or {}, source)) \
+            from None
+    if name_issues:
+        raise ScenarioError(source, name_issues)
+    return scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, parse and validate a scenario file, resolving ``extends:`` inheritance.
+
+    Parameters
+    ----------
+    path : str or Path
+        A YAML scenario file.
+
+    Returns
+    -------
+    Scenario
+        Frozen and fully validated.
+
+    Raises
+    ------
+    ScenarioError
+        For any problem with the file or its parents, naming the file, line, key path and
+        problem.
+    """
+    data, where = _read_with_parents(Path(path), chain=())
+    scenario = scenario_from_dict(data, source=str(path), lines=where)
+    scenario._source_file = str(path)
+    scenario._source_sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return scenario
+
+
+#: Key naming the parent scenario file.
+EXTENDS = "extends"
+
+
+def _read_with_parents(path: Path, *, chain: tuple[Path, ...]
+                       ) -> tuple[dict, dict[str, tuple[str, int]]]:
+    """Data of a file merged on top of its parents', and (file, line) of every key path."""
+    data, lines = read_yaml_file(path)
+    where = {k: (str(path), line) for k, line in lines.items()}
+    if not isinstance(data, dict) or EXTENDS not in data:
+        return data, where
+    parent_ref = data.pop(EXTENDS)
+    if not isinstance(parent_ref, str) or not parent_ref.strip():
+        raise ScenarioError(str(path), [Issue(EXTENDS, "must be the path of a parent scenario "
+                                              "file", lines.get(EXTENDS))])
+    parent = (path.parent / parent_ref).resolve()
+    here = path.resolve()
+    if parent in (*chain, here):
+        cycle = " -> ".join(str(p) for p in (*chain, here, parent))
+        raise ScenarioError(str(path), [Issue(EXTENDS, f"inheritance cycle: {cycle}",
+                                              lines.get(EXTENDS))])
+    if not parent.is_file():
+        raise ScenarioError(str(path), [Issue(EXTENDS, f"parent scenario {parent_ref!r} not "
+                                              f"found (looked for {parent})", lines.get(EXTENDS),
+                                              "paths are relative to the file that extends")])
+    base, base_where = _read_with_parents(parent, chain=(*chain, here))
+    if not isinstance(base, dict):
+        return data, where  # the parent's own problem is reported when it is loaded alone
+    base_where.update(where)
+    return merge(base, data), base_where
+
+
+def merge(base: dict, child: dict) -> dict:
+    """Child data on top of parent data (see the module docstring for the rules)."""
+    out = dict(base)
+    for key, value in child.items():
+        if value is None:
+            out.pop(key, None)
+        elif (isinstance(value, dict) and isinstance(out.get(key), dict)
+              and "dist" not in value and "value" not in value):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def override(scenario: Scenario, changes: dict[str, Any], *, source: str = "<override>"
+             ) -> Scenario:
+    """A copy of a scenario with values replaced by key path, validated exactly like a file.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    changes : dict of str to Any
+        Key path -> new value, e.g. ``{"demand.growth.initial.high": 2.5, "trials": 20000}``;
+        values take the same forms as in YAML (numbers, money strings, distribution mappings).
+        Setting a correlated input to a number also drops its correlations.
+    source : str
+        Name used in error messages.
+
+    Returns
+    -------
+    Scenario
+        Remembering the file the original was loaded from.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the key path, with the nearest valid key for unknown ones.
+    """
+    out = apply_overrides(scenario.model_dump(mode="json", by_alias=True, exclude_none=True),
+                          changes, source=source)
+    out._source_file, out._source_sha256 = scenario._source_file, scenario._source_sha256
+    return out
+
+
+def apply_overrides(data: dict, changes: dict[str, Any], *, source: str = "<override>"
+                    ) -> Scenario:
+    """Set values by key path in scenario data and validate the result.
+
+    Parameters
+    ----------
+    data : dict
+        Scenario data (e.g. ``scenario.model_dump(mode="json", by_alias=True)``); not modified.
+    changes : dict of str to Any
+        Key path -> new value, in YAML forms.
+    source : str
+        Name used in error messages.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        With the nearest valid key path for unknown ones.
+    """
+    import copy
+
+    data = copy.deepcopy(data)
+    valid = sorted(set(_flat_paths(data)) | set(_schema_paths(Scenario)))
+    for path, value in changes.items():
+        _set_path(data, path, value)
+    _drop_correlations_of_fixed(data, changes)
+    try:
+        return scenario_from_dict(data, source=source)
+    except ScenarioError as exc:
+        for k, issue in enumerate(exc.issues):
+            if issue.problem.startswith("unknown key"):
+                near = nearest_path(issue.path, valid)
+                hint = f"nearest valid key path: {near!r}" if near else issue.hint
+                exc.issues[k] = Issue(issue.path, f"unknown key path {issue.path!r}", None, hint)
+        raise
+
+
+def nearest_path(path: str, valid: list[str]) -> str | None:
+    """The valid key path a mistyped one most likely meant.
+
+    Candidates are the paths under the longest valid prefix of ``path``; they are ranked by how
+    closely their last key matches the mistyped last key, so ``demand.growth.hgih`` finds
+    ``demand.growth.initial.high``.
+    """
+    parts = path.split(".")
+    valid_set = set(valid)
+    for depth in range(len(parts) - 1, -1, -1):
+        prefix = ".".join(parts[:depth])
+        if depth and prefix not in valid_set:
+            continue
+        below = [v for v in valid if v.startswith(prefix + ".") or not prefix]
+        tail = ".".join(parts[depth:])
+        scored = sorted(((difflib.SequenceMatcher(None, tail.split(".")[-1],
+                                                  v.rsplit(".", 1)[-1]).ratio(),
+                          -v.count("."), v) for v in below), reverse=True)
+        if scored and scored[0][0] >= 0.5:
+            return scored[0][2]
+    return None
+
+
+def _drop_correlations_of_fixed(data: dict, changes: dict[str, Any]) -> None:
+    """An override that sets a correlated input to a number also drops that input's
+    correlations (a fixed number cannot move with anything), unless the override sets the
+    correlations itself. Sweeps and goal seeks fix inputs this way."""
+    if any(path.startswith("sampling.correlations") for path in changes):
+        return
+    fixed = {re.sub(r"\[(\d+)\]", r".\1", p) for p, v in changes.items()
+             if not isinstance(v, dict)}
+    specs = data.get("sampling", {}).get("correlations", [])
+    kept = [spec for spec in specs
+            if not any(re.sub(r"\[(\d+)\]", r".\1", p) in fixed for p in spec["inputs"])]
+    if len(kept) != len(specs):
+        data["sampling"]["correlations"] = kept
+
+
+def _flat_paths(node: Any, prefix: str = "") -> list[str]:
+    if isinstance(node, dict):
+        out = []
+        for k, v in node.items():
+            out += [join_path(prefix, k), *_flat_paths(v, join_path(prefix, k))]
+        return out
+    return []
+
+
+def _schema_paths(model: type[BaseModel], prefix: str = "", depth: int = 0) -> list[str]:
+    """Key paths the schema defines (fields of nested models), for 'did you mean' hints."""
+    out = []
+    for name, field in model.model_fields.items():
+        path = join_path(prefix, field.alias or name)
+        out.append(path)
+        sub = _model_in(field.annotation)
+        if sub is not None and depth < 6:
+            out += _schema_paths(sub, path, depth + 1)
+    return out
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
+        return _model_in(args[0])
+    if typing.get_origin(annotation) is Annotated:
+        return _model_in(args[0])
+    return None
+
+
+def _set_path(data: dict, path: str, value: Any) -> None:
+    """Set ``data[a][b][c] = value`` for ``path = "a.b.c"``; list items by number, written
+    ``raises[0]`` (as tables and errors print them) or ``raises.0``."""
+    keys = re.sub(r"\[(\d+)\]", r".\1", path).split(".")
+    node: Any = data
+    for depth, key in enumerate(keys[:-1]):
+        if isinstance(node, list):
+            node = node[_list_index(node, key, keys[: depth + 1])]
+            continue
+        child = node.get(key)
+        if not isinstance(child, dict | list):
+            # a fixed number written as a plain value becomes a mapping when a part of it is set
+            child = {} if child is None else {"value": child}
+            node[key] = child
+        node = child
+    if isinstance(node, list):
+        node[_list_index(node, keys[-1], keys)] = value
+    else:
+        node[keys[-1]] = value
+
+
+def _list_index(node: list, key: str, keys: list[str]) -> int:
+    try:
+        i = int(key)
+        node[i]  # raises IndexError when out of range
+        return i
+    except (ValueError, IndexError):
+        raise ScenarioError("<override>", [Issue(".".join(keys), f"no item {key!r} in a list of "
+                                                 f"{len(node)}")]) from None
+
+

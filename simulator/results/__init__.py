@@ -1,0 +1,1 @@
+"""The Results container, its metric registry and exact totals over every trial."""

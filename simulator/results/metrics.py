@@ -1,0 +1,45 @@
+"""How each metric a claim can name is computed from a run's per-trial arrays.
+
+The names, units and meanings of the metrics live with the claim format
+(:data:`simulator.spec.claim_spec.CLAIM_METRICS`); this module is where each becomes numbers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulator.spec.claim_spec import ClaimSpec
+
+if TYPE_CHECKING:
+    from simulator.results.container import Results
+
+
+def claim_metric(results: Results, claim: ClaimSpec) -> np.ndarray:
+    """The per-trial values of the claim's metric.
+
+    Returns
+    -------
+    ndarray, shape (S, n), float64
+        In the metric's unit (USD, GW or fraction); NaN where undefined (a share in a year
+        without purchases).
+    """
+    metric, year = claim.base_metric, claim.year
+    if metric == "cumulative_spend":
+        return results.cumulative(year)
+    if metric == "spend":
+        return results.annual[:, :, results._year_index(year)].astype(np.float64)
+    if metric == "npv":
+        return results.npv
+    if metric == "installed_gw":
+        return results.installed_gw[:, :, results._year_index(year)].astype(np.float64)
+    if metric == "dependence_share":
+        if year is None:
+            return results.dependence_share_total
+        return results.dependence_share[:, :, results._year_index(year)].astype(np.float64)
+    if metric == "unmet_demand":
+        return results.metrics()["unmet_demand"][1]
+    if metric == "funding_gap":
+        return results.funding_gap(year)[0]
+    raise ValueError(f"unknown claim metric {claim.metric!r}")

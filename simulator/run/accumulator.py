@@ -1,0 +1,163 @@
+"""Collecting chunks: per-trial arrays, streaming histograms and exact run totals of a span of
+trials, merged in chunk order so that a run's numbers do not depend on its workers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.model.chunk import DTYPE, ChunkOutput, categories
+from simulator.results.container import Results
+from simulator.results.fields import TRIAL_FIELDS, trial_major, trial_slice
+from simulator.results.totals import RunTotals
+from simulator.sample.draws import Draws
+from simulator.spec.scenario import Scenario
+from simulator.stats.streaming import LogHistogram
+
+
+@dataclass(frozen=True)
+class BlockSummary:
+    """A block's histogram (non-empty bins only), per-chunk sums and per-chunk totals."""
+
+    bins: np.ndarray
+    counts: np.ndarray
+    n: int
+    chunk_sums: dict[int, np.ndarray]
+    chunk_totals: dict[int, RunTotals]
+
+
+class Accumulator:
+    """Per-trial arrays, streaming histograms and run totals of a span of trials.
+
+    A worker fills one for its block of chunks; the caller merges blocks into the run's.
+    Per-trial arrays are kept only for run trials below ``keep_trials``; the totals
+    (:class:`RunTotals`) and histograms cover every trial. Histogram sums and totals are kept
+    per chunk and combined in chunk order at the end, so a run's numbers are the same bit for
+    bit whatever the number of workers.
+    """
+
+    def __init__(self, scenario: Scenario, n: int, *, keep_spend: bool, offset: int = 0,
+                 keep_trials: int | None = None, streaming: bool = True,
+                 arrays: dict[str, np.ndarray] | None = None) -> None:
+        self.scenario = scenario
+        self.offset = offset
+        self.cats = categories(scenario)
+        keep_end = offset + n if keep_trials is None else min(offset + n, keep_trials)
+        self.n_kept = max(0, keep_end - offset)
+        self.histogram = LogHistogram(self.cells(scenario)) if streaming else None
+        self.chunk_sums: dict[int, np.ndarray] = {}
+        self.chunk_totals: dict[int, RunTotals] = {}
+        self.uncertain = scenario.uncertain_paths()
+        if arrays is not None:
+            # the whole run's arrays (shared memory): this span writes at its own offset
+            self.write_at, self._arrays = offset, arrays
+        else:
+            self.write_at = 0
+            self._arrays = {name: np.empty(shape, dtype=dtype) for name, (shape, dtype)
+                            in self.layout(scenario, self.n_kept, keep_spend).items()}
+        self.kept = {name: self._arrays[name] for name in TRIAL_FIELDS}
+        self.spend = self._arrays.get("spend")
+        self.inputs = {path: self._arrays[f"input:{path}"] for path in self.uncertain}
+
+    @staticmethod
+    def cells(scenario: Scenario) -> tuple[int, int, int]:
+        """Cells of the category histogram: (strategy, category, year)."""
+        return len(scenario.strategies), len(categories(scenario)), len(scenario.years)
+
+    @staticmethod
+    def layout(scenario: Scenario, n_kept: int, keep_spend: bool
+               ) -> dict[str, tuple[tuple[int, ...], type]]:
+        """Shape and dtype of every per-trial array for ``n_kept`` kept trials."""
+        n_strat, n_years = len(scenario.strategies), len(scenario.years)
+        sizes = {"s": n_strat, "n": n_kept, "t": n_years}
+        out = {name: (tuple(sizes[a] for a in axes), dtype)
+               for name, (dtype, axes) in TRIAL_FIELDS.items()}
+        if keep_spend:
+            out["spend"] = ((n_strat, n_kept, n_years, len(categories(scenario))), DTYPE)
+        for path in scenario.uncertain_paths():
+            out[f"input:{path}"] = ((n_kept,), np.float32)
+        return out
+
+    def _store(self, lo: int, m: int, draws: Draws, out: ChunkOutput) -> None:
+        """Keep the first ``m`` trials of a chunk at position ``lo`` of this span."""
+        lo += self.write_at
+        for name in TRIAL_FIELDS:
+            self.kept[name][trial_slice(name, slice(lo, lo + m))] = \
+                trial_major(name, getattr(out, name)[..., :m])
+        if self.spend is not None:
+            self.spend[:, lo:lo + m] = out.spend[..., :m].transpose(0, 3, 2, 1)
+        for path in self.uncertain:
+            self.inputs[path][lo:lo + m] = draws.values[path][:m]
+
+    def add(self, k: int, lo: int, draws: Draws, out: ChunkOutput) -> None:
+        """Fold in chunk k, whose trials start at position ``lo`` of this span."""
+        n_chunk = draws.n_trials
+        m = max(0, min(n_chunk, self.n_kept - lo))
+        if m > 0:
+            self._store(lo, m, draws, out)
+        if self.histogram is None:
+            return
+        totals = RunTotals()
+        totals.add(self.chunk_results(draws, out))
+        self.chunk_totals[k] = totals
+        self.chunk_sums[k] = self.histogram.add(out.spend, axis=3)  # cells (S, C, T)
+
+    def chunk_results(self, draws: Draws, out: ChunkOutput) -> Results:
+        """One chunk on its own as Results, so that its totals come from the same metrics code
+        as a run's: views of the engine's arrays in Results' axis order (nothing is copied,
+        and every chunk, kept or not, is summed the same way)."""
+        return self._as_results(
+            {name: trial_major(name, getattr(out, name)[...]) for name in TRIAL_FIELDS},
+            {path: draws.values[path][...] for path in self.uncertain})
+
+    def absorb(self, block: Accumulator | BlockSummary) -> None:
+        """Fold in a worker's block: its summary, and its per-trial arrays unless the worker
+        wrote them in place (shared memory)."""
+        if isinstance(block, Accumulator):
+            lo, m = block.offset - self.offset, block.n_kept
+            for name in TRIAL_FIELDS:
+                self.kept[name][trial_slice(name, slice(lo, lo + m))] = block.kept[name]
+            if self.spend is not None:
+                self.spend[:, lo:lo + m] = block.spend
+            for path in self.uncertain:
+                self.inputs[path][lo:lo + m] = block.inputs[path]
+            block = block.summary()
+        if self.histogram is not None:
+            self.histogram.counts.ravel()[block.bins] += block.counts
+            self.histogram.n += block.n
+        self.chunk_sums.update(block.chunk_sums)
+        self.chunk_totals.update(block.chunk_totals)
+
+    def summary(self) -> BlockSummary:
+        """What a block contributes besides per-trial arrays, small enough to send back."""
+        if self.histogram is None:
+            return BlockSummary(bins=np.empty(0, dtype=np.intp), counts=np.empty(0, np.int32),
+                                n=0, chunk_sums={}, chunk_totals={})
+        flat = self.histogram.counts.ravel()
+        bins = np.flatnonzero(flat)  # most bins are empty: send only the others
+        return BlockSummary(bins=bins, counts=flat[bins], n=self.histogram.n,
+                            chunk_sums=self.chunk_sums, chunk_totals=self.chunk_totals)
+
+    def results(self, prov: dict) -> Results:
+        totals = None
+        if self.histogram is not None:
+            # sums and totals in chunk order: the same additions whatever the blocks were
+            sums = np.zeros_like(self.histogram.sums)
+            totals = RunTotals()
+            for k in sorted(self.chunk_sums):
+                sums += self.chunk_sums[k]
+                totals.merge(self.chunk_totals[k])
+            self.histogram.sums = sums
+        return self._as_results(self.kept, self.inputs, totals=totals, prov=prov,
+                                histogram=self.histogram, spend=self.spend)
+
+    def _as_results(self, k: dict[str, np.ndarray], inputs: dict[str, np.ndarray], *,
+                    totals: RunTotals | None = None, prov: dict | None = None,
+                    histogram: LogHistogram | None = None,
+                    spend: np.ndarray | None = None) -> Results:
+        sc = self.scenario
+        return Results(scenario=sc, strategies=tuple(sc.strategy_names), years=sc.years,
+                       categories=tuple(self.cats), category_spend=histogram,
+                       totals=totals, **k, inputs=inputs, provenance=prov or {},
+                       spend=spend)

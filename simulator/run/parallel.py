@@ -1,0 +1,225 @@
+"""Backends that run blocks of chunks in parallel: local processes, or a Dask cluster.
+
+The unit of work is :func:`simulator.run.blocks.run_block` on a range of consecutive chunks. Chunk
+k always draws from ``SeedSequence(seed, spawn_key=(k,))``, so where a block runs and how many
+there are never changes the numbers: a parallel or distributed run equals a serial one bit for
+bit.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from itertools import pairwise
+from multiprocessing import shared_memory
+
+import numpy as np
+
+from simulator.run.accumulator import Accumulator, BlockSummary
+from simulator.run.blocks import run_block
+from simulator.run.plan import RunPlan
+from simulator.run.progress import progress_bar
+
+#: Blocks per worker: more than one balances load and shows progress; each block returns its
+#: histogram whole, so not too many.
+BLOCKS_PER_WORKER = 3
+
+
+def _blocks(n_chunks: int, n_blocks: int) -> list[range]:
+    n_blocks = max(1, min(n_blocks, n_chunks))
+    edges = [round(i * n_chunks / n_blocks) for i in range(n_blocks + 1)]
+    return [range(a, b) for a, b in pairwise(edges) if b > a]
+
+
+def _n_chunks(plan: RunPlan) -> int:
+    return -(-plan.trials // plan.chunk_size)
+
+
+#: Where POSIX shared memory lives on Linux; containers often mount it small (64 MB in Docker).
+SHM_DIR = "/dev/shm"
+
+
+def _shared_arrays(plan: RunPlan) -> dict[str, tuple[tuple[int, ...], type, int]]:
+    """Shape, dtype and size in bytes of every per-trial array of the run."""
+    layout = Accumulator.layout(plan.scenario, plan.n_kept, plan.keep_spend)
+    return {name: (shape, dtype, int(np.prod(shape)) * np.dtype(dtype).itemsize)
+            for name, (shape, dtype) in layout.items()}
+
+
+def shared_bytes(plan: RunPlan) -> int:
+    """Bytes of shared memory :func:`run_local` needs for the plan's per-trial arrays."""
+    return sum(nbytes for _, _, nbytes in _shared_arrays(plan).values())
+
+
+def shared_memory_free() -> int | None:
+    """Free bytes in the shared-memory file system, or None where there is none to inspect."""
+    try:
+        stat = os.statvfs(SHM_DIR)
+    except OSError:
+        return None
+    return stat.f_bavail * stat.f_frsize
+
+
+def _own_mapping(name: str, shape: tuple[int, ...], dtype: type, nbytes: int
+                 ) -> np.ndarray | None:
+    """An array on this process's own mapping of a shared-memory segment's file, which outlives
+    the segment's unlinking (the memory lives until its last mapping goes), so results can keep
+    it without a copy; None where the system shows no such file (POSIX shared memory is only
+    visible in ``SHM_DIR`` on Linux)."""
+    path = os.path.join(SHM_DIR, name)
+    if not os.path.isfile(path):
+        return None
+    with open(path, "r+b") as f:
+        mapped = mmap.mmap(f.fileno(), max(1, nbytes))
+    return np.frombuffer(mapped, dtype=dtype, count=int(np.prod(shape))).reshape(shape)
+
+
+def _views(names: dict[str, str], shared: dict[str, tuple[tuple[int, ...], type, int]],
+           segment: Callable[[str], shared_memory.SharedMemory]
+           ) -> tuple[dict[str, np.ndarray], list[str]]:
+    """The per-trial arrays on the run's segments (``names``: array -> segment name): own
+    mappings where the system shows the segments' files, else views of the buffers of
+    ``segment(array)`` (listed as ``borrowed``: they must go before their segments close)."""
+    arrays, borrowed = {}, []
+    for name, (shape, dtype, nbytes) in shared.items():
+        arrays[name] = _own_mapping(names[name], shape, dtype, nbytes)
+        if arrays[name] is None:
+            arrays[name] = np.ndarray(shape, dtype=dtype, buffer=segment(name).buf)
+            borrowed.append(name)
+    return arrays, borrowed
+
+
+def exit_with_parent() -> None:
+    """Pool initializer: a worker whose parent died (killed, so no cleanup ran) exits instead
+    of waiting for work forever, holding its memory (and here the shared memory, which the
+    resource tracker unlinks only once every process using it is gone)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
+
+
+def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> Accumulator:
+    """Run the plan's chunks on ``workers`` local processes.
+
+    The per-trial arrays live in shared memory: each worker writes its trials in place and
+    sends back only its histogram (non-empty bins), chunk sums and totals, so nothing large is
+    copied between processes. On Linux every process maps the segments' files itself, and this
+    process's mappings become the results' arrays after the segments are unlinked, so nothing
+    is copied afterwards either; elsewhere the arrays are copied out. The segments are
+    ``multiprocessing.shared_memory`` ones, so a run that is killed does not leave them behind
+    in ``SHM_DIR`` (the resource tracker unlinks them).
+
+    Returns
+    -------
+    Accumulator
+        The whole run, ready for ``.results()``.
+    """
+    blocks = _blocks(_n_chunks(plan), workers * BLOCKS_PER_WORKER)
+    shared = _shared_arrays(plan)
+    segments = {name: shared_memory.SharedMemory(create=True, size=max(1, nbytes))
+                for name, (_, _, nbytes) in shared.items()}
+    names = {name: seg.name for name, seg in segments.items()}
+    acc = None
+    try:
+        arrays, borrowed = _views(names, shared, segments.__getitem__)
+        acc = Accumulator(plan.scenario, plan.trials, keep_spend=plan.keep_spend,
+                           keep_trials=plan.keep_trials, streaming=plan.streaming, arrays=arrays)
+        bar = progress_bar(_n_chunks(plan), enabled=progress)
+        with ProcessPoolExecutor(max_workers=workers, initializer=exit_with_parent) as pool:
+            futures = {pool.submit(_run_shared_block, plan.for_chunks(block), block, names, shared): block
+                       for block in blocks}
+            for future in as_completed(futures):
+                acc.absorb(future.result())
+                bar.update(len(futures[future]))
+        bar.close()
+        if borrowed:  # a segment's own buffer cannot outlive it: copy those arrays out
+            for name in borrowed:
+                arrays[name] = arrays[name].copy()
+            acc.kept = {name: arrays[name] for name in acc.kept}
+            acc.spend = arrays.get("spend")
+            acc.inputs = {path: arrays[f"input:{path}"] for path in acc.uncertain}
+        done, acc = acc, None
+        return done
+    finally:
+        arrays = acc = None  # drop views of the segments' buffers before closing them
+        for seg in segments.values():
+            seg.close()
+            seg.unlink()
+
+
+def _run_shared_block(plan: RunPlan, chunks: range, names: dict[str, str],
+                      shared: dict[str, tuple[tuple[int, ...], type, int]]) -> BlockSummary:
+    """Worker side of :func:`run_local`: run a block writing into the shared arrays (mapping
+    the segments' files itself where it can, attaching to the segments only elsewhere)."""
+    attached: dict[str, shared_memory.SharedMemory] = {}
+
+    def attach(name: str) -> shared_memory.SharedMemory:
+        attached[name] = shared_memory.SharedMemory(name=names[name])  # once per array
+        return attached[name]
+
+    try:
+        arrays, _ = _views(names, shared, attach)
+        return run_block(plan, chunks, arrays=arrays).summary()
+    finally:
+        arrays = None  # views of attached buffers must go before the segments close
+        for seg in attached.values():
+            seg.close()
+
+
+def run_dask(plan: RunPlan, *, scheduler: str | None = None, progress: bool = False
+             ) -> Accumulator:
+    """Run the plan's chunks on a Dask cluster.
+
+    Parameters
+    ----------
+    plan : RunPlan
+    scheduler : str, optional
+        Address of a running scheduler (``dask scheduler`` prints it); default: a
+        ``distributed.LocalCluster`` on this machine.
+    progress : bool
+
+    Returns
+    -------
+    Accumulator
+    """
+    try:
+        from dask.distributed import Client, LocalCluster
+        from dask.distributed import as_completed as dask_completed
+    except ImportError as exc:  # an optional extra
+        raise RuntimeError("the Dask backend needs dask.distributed: pip install "
+                           "'ai-infra-simulator[dask]'") from exc
+    cluster = None if scheduler else LocalCluster(processes=True, dashboard_address=None)
+    client = Client(scheduler or cluster)
+    try:
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+        blocks = _blocks(_n_chunks(plan), n_workers * BLOCKS_PER_WORKER)
+        acc = Accumulator(plan.scenario, plan.trials, keep_spend=plan.keep_spend,
+                           keep_trials=plan.keep_trials, streaming=plan.streaming)
+        bar = progress_bar(_n_chunks(plan), enabled=progress)
+        if plan.uniforms is None:  # the same small plan for every block: send it once
+            plan_future = client.scatter(plan, broadcast=True)
+            futures = [client.submit(run_block, plan_future, block, pure=False)
+                       for block in blocks]
+        else:  # a given design: each block receives its own rows only
+            futures = [client.submit(run_block, plan.for_chunks(block), block, pure=False)
+                       for block in blocks]
+        sizes = {f.key: len(b) for f, b in zip(futures, blocks, strict=True)}
+        for future in dask_completed(futures):
+            acc.absorb(future.result())  # an accumulator: Dask workers share no memory
+            bar.update(sizes[future.key])
+            future.release()
+        bar.close()
+        return acc
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

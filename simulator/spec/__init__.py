@@ -1,0 +1,2 @@
+"""What a scenario is: readable quantities, distribution families, claims and the validated
+Scenario schema (the only place input is checked)."""
