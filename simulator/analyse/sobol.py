@@ -28,10 +28,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from scipy.special import ndtri
 from scipy.stats import qmc
 
-#: Bootstrap resamples are processed in chunks of about this many resampled rows.
+#: Bootstrap resamples go to SciPy a few at a time: about this many output values per pass.
 _CHUNK_ELEMENTS = 2**22
 
 
@@ -74,11 +75,7 @@ def saltelli_matrices(
     if int(d) != d or d < 1:
         raise ValueError(f"d must be a positive integer, got {d}")
     n, d = int(n), int(d)
-    try:
-        sampler = qmc.Sobol(2 * d, scramble=scramble, rng=rng)
-    except TypeError:
-        # SciPy < 1.15 names the generator argument ``seed``.
-        sampler = qmc.Sobol(2 * d, scramble=scramble, seed=rng)
+    sampler = qmc.Sobol(2 * d, scramble=scramble, rng=rng)
     base = sampler.random(n)
     return base[:, :d].copy(), base[:, d:].copy()
 
@@ -151,20 +148,22 @@ def sobol_indices(
 ) -> pd.DataFrame:
     """First-order and total Sobol indices from model outputs on a Saltelli design.
 
-    With ``V`` the variance (``ddof=0``) of ``f_a`` and ``f_b`` concatenated::
+    The estimators are :func:`scipy.stats.sobol_indices` (``method="saltelli_2010"``): with
+    ``V`` the variance (``ddof=0``) of ``f_a`` and ``f_b`` together, outputs centred on their
+    mean::
 
         S1_i = mean(f_b * (f_ab[i] - f_a)) / V              (Saltelli et al. 2010)
         ST_i = 0.5 * mean((f_a - f_ab[i]) ** 2) / V         (Jansen 1999)
 
-    The outputs are first centred on the mean of ``f_a`` and ``f_b``: that leaves the indices'
-    definitions unchanged but keeps the sampling error of ``S1`` independent of the output's
-    mean level. Both estimators are consistent but not constrained to [0, 1]: an index near
-    zero may come out slightly negative.
+    Both are consistent but not constrained to [0, 1]: an index near zero may come out slightly
+    negative. The confidence half-widths come from a bootstrap over rows drawn from ``rng``
+    (reproducible, unlike SciPy's own ``bootstrap()``, whose BCa jackknife also costs ``n``
+    evaluations): the resamples are passed to SciPy as extra outputs, a few at a time.
 
     Parameters
     ----------
     f_a, f_b : array_like, each shape (n,)
-        Model output on the rows of A and of B.
+        Model output on the rows of A and of B; ``n`` a power of two.
     f_ab : array_like, shape (d, n)
         Model output on the rows of each AB_i (:func:`ab_matrices`).
     names : sequence of str, length d, optional
@@ -203,8 +202,8 @@ def sobol_indices(
     n = f_a.size
     if f_ab.ndim != 2 or f_ab.shape[1] != n or f_ab.shape[0] == 0:
         raise ValueError(f"f_ab must have shape (d, {n}), got {f_ab.shape}")
-    if n < 2:
-        raise ValueError("at least 2 rows are needed")
+    if n < 2 or n & (n - 1):
+        raise ValueError(f"the number of rows must be a power of two of at least 2, got {n}")
     d = f_ab.shape[0]
     if names is None:
         index = pd.RangeIndex(d)
@@ -218,41 +217,32 @@ def sobol_indices(
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     if rng is not None and (int(n_bootstrap) != n_bootstrap or n_bootstrap < 2):
         raise ValueError(f"n_bootstrap must be an integer >= 2, got {n_bootstrap}")
-
     if np.ptp(np.concatenate([f_a, f_b])) == 0.0:
         raise ValueError("the model output has zero variance: sensitivity indices are undefined")
-    # The indices do not change when the output is shifted, but the sampling error of the S1
-    # estimator grows with the square of the output's mean (spend in billions, spread in
-    # millions), so work with the output centred on its mean.
-    centre = 0.5 * (f_a.mean() + f_b.mean())
-    f_a, f_b, f_ab = f_a - centre, f_b - centre, f_ab - centre
-    # Per-row terms whose row means make up the estimators, so that a bootstrap resample is a
-    # weighted mean (one matrix product) instead of a gather of every array.
-    terms = np.column_stack([f_a, f_b, f_a**2, f_b**2, (f_b * (f_ab - f_a)).T, (0.5 * (f_a - f_ab) ** 2).T])
-    s1, st = _indices(terms.mean(axis=0)[None, :], d)
+
+    s1, st = _scipy_indices(f_a[None, :], f_b[None, :], f_ab[:, None, :])
     s1_conf = np.full(d, np.nan)
     st_conf = np.full(d, np.nan)
     if rng is not None:
         n_bootstrap = int(n_bootstrap)
-        chunk = max(1, _CHUNK_ELEMENTS // n)
+        per_pass = max(1, _CHUNK_ELEMENTS // (n * (d + 2)))
         s1_boot = np.empty((n_bootstrap, d))
         st_boot = np.empty((n_bootstrap, d))
-        for start in range(0, n_bootstrap, chunk):
-            m = min(chunk, n_bootstrap - start)
-            rows = rng.integers(0, n, size=(m, n)) + n * np.arange(m)[:, None]
-            weights = np.bincount(rows.ravel(), minlength=m * n).reshape(m, n) / n
-            s1_boot[start:start + m], st_boot[start:start + m] = _indices(weights @ terms, d)
+        for start in range(0, n_bootstrap, per_pass):
+            m = min(per_pass, n_bootstrap - start)
+            rows = rng.integers(0, n, size=(m, n))  # each resample is one more output for SciPy
+            s1_boot[start:start + m], st_boot[start:start + m] = _scipy_indices(
+                f_a[rows], f_b[rows], f_ab[:, rows])
         z = ndtri(0.5 + confidence / 2.0)
         s1_conf = z * np.nanstd(s1_boot, axis=0, ddof=1)
         st_conf = z * np.nanstd(st_boot, axis=0, ddof=1)
-    return pd.DataFrame({"S1": s1[0], "S1_conf": s1_conf, "ST": st[0], "ST_conf": st_conf}, index=index)
+    return pd.DataFrame({"S1": s1[0], "S1_conf": s1_conf, "ST": st[0], "ST_conf": st_conf},
+                        index=index)
 
 
-def _indices(means: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray]:
-    """S1 and ST, each shape (m, d), from (weighted) row means of the terms, shape (m, 4 + 2 d)."""
-    mean = 0.5 * (means[:, 0] + means[:, 1])
-    var = 0.5 * (means[:, 2] + means[:, 3]) - mean**2
-    # A bootstrap resample of a nearly constant output can have zero variance: NaN, not an error.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        var = np.where(var > 0.0, var, np.nan)[:, None]
-        return means[:, 4:4 + d] / var, means[:, 4 + d:] / var
+def _scipy_indices(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """S1 and ST, each shape (s, d), for s outputs: f_a, f_b (s, n), f_ab (d, s, n)."""
+    res = stats.sobol_indices(func={"f_A": f_a, "f_B": f_b, "f_AB": f_ab}, n=f_a.shape[1])
+    # SciPy returns (s, d) for several outputs and (d,) for one
+    return np.atleast_2d(res.first_order), np.atleast_2d(res.total_order)

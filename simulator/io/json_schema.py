@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulator.spec.quantities import readable_number_pattern
 from simulator.spec.scenario import Scenario
 
-_READABLE_NUMBER = {"type": "string",
-                    "pattern": r"^\s*[+-]?\s*\$?\s*[0-9][0-9_,]*(\.[0-9]+)?([eE][+-]?[0-9]+)?\s*"
-                               r"(bn|[kKmMbBtT%])?\s*$"}
+_READABLE_NUMBER = {"type": "string", "pattern": readable_number_pattern()}
 _NUMBER = {"anyOf": [{"type": "number"}, _READABLE_NUMBER]}
 
 

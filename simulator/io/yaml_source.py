@@ -97,20 +97,21 @@ class _Builder:
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             return self.build_mapping(node, path, depth)
-        if node.tag not in ALLOWED_TAGS:
-            tag = node.tag.removeprefix("tag:yaml.org,2002:")
-            self.fail(path, f"YAML tag {tag!r} is not allowed in a scenario", node,
-                      "use plain numbers, text, lists and mappings; quote dates and other text")
+        self.check_tag(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, join_path(path, i), depth + 1)
                     for i, item in enumerate(node.value)]
         return self.build_scalar(node, path)
 
-    def build_mapping(self, node: yaml.MappingNode, path: str, depth: int) -> dict[str, Any]:
+    def check_tag(self, node: yaml.Node, path: str) -> None:
+        """Refuse tags beyond plain mappings, lists, text, numbers, booleans and null."""
         if node.tag not in ALLOWED_TAGS:
             tag = node.tag.removeprefix("tag:yaml.org,2002:")
             self.fail(path, f"YAML tag {tag!r} is not allowed in a scenario", node,
                       "use plain numbers, text, lists and mappings; quote dates and other text")
+
+    def build_mapping(self, node: yaml.MappingNode, path: str, depth: int) -> dict[str, Any]:
+        self.check_tag(node, path)
         out: dict[str, Any] = {}
         merged: dict[str, Any] = {}
         key_lines: dict[str, int] = {}
@@ -150,10 +151,7 @@ class _Builder:
         if not isinstance(node, yaml.ScalarNode):
             self.fail(path, "a mapping or list cannot be used as a key", node,
                       "keys are plain text such as 'price_per_unit:'")
-        if node.tag not in ALLOWED_TAGS:
-            tag = node.tag.removeprefix("tag:yaml.org,2002:")
-            self.fail(path, f"YAML tag {tag!r} is not allowed in a scenario", node,
-                      "use plain numbers, text, lists and mappings; quote dates and other text")
+        self.check_tag(node, path)
         try:
             value = self._scalar.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:

@@ -124,8 +124,7 @@ class Accumulator:
                 self.inputs[path][lo:lo + m] = block.inputs[path]
             block = block.summary()
         if self.histogram is not None:
-            self.histogram.counts.ravel()[block.bins] += block.counts
-            self.histogram.n += block.n
+            self.histogram.merge_counts(block.bins, block.counts, block.n)
         self.chunk_sums.update(block.chunk_sums)
         self.chunk_totals.update(block.chunk_totals)
 
@@ -134,9 +133,8 @@ class Accumulator:
         if self.histogram is None:
             return BlockSummary(bins=np.empty(0, dtype=np.intp), counts=np.empty(0, np.int32),
                                 n=0, chunk_sums={}, chunk_totals={})
-        flat = self.histogram.counts.ravel()
-        bins = np.flatnonzero(flat)  # most bins are empty: send only the others
-        return BlockSummary(bins=bins, counts=flat[bins], n=self.histogram.n,
+        bins, counts = self.histogram.nonempty()
+        return BlockSummary(bins=bins, counts=counts, n=self.histogram.n,
                             chunk_sums=self.chunk_sums, chunk_totals=self.chunk_totals)
 
     def results(self, prov: dict) -> Results:

@@ -92,7 +92,7 @@ def _execute(plan: RunPlan, *, workers: int | None, backend: str, scheduler: str
              progress: bool) -> tuple[Accumulator, int | None]:
     """Run a plan's chunks here, on local processes or on Dask; returns the filled accumulator
     and the number of local processes used (None for Dask)."""
-    n_chunks = -(-plan.trials // plan.chunk_size)
+    n_chunks = plan.n_chunks
     if backend == "dask":
         from simulator.run.parallel import run_dask
 

@@ -35,10 +35,6 @@ def _blocks(n_chunks: int, n_blocks: int) -> list[range]:
     return [range(a, b) for a, b in pairwise(edges) if b > a]
 
 
-def _n_chunks(plan: RunPlan) -> int:
-    return -(-plan.trials // plan.chunk_size)
-
-
 #: Where POSIX shared memory lives on Linux; containers often mount it small (64 MB in Docker).
 SHM_DIR = "/dev/shm"
 
@@ -123,7 +119,7 @@ def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> Accumul
     Accumulator
         The whole run, ready for ``.results()``.
     """
-    blocks = _blocks(_n_chunks(plan), workers * BLOCKS_PER_WORKER)
+    blocks = _blocks(plan.n_chunks, workers * BLOCKS_PER_WORKER)
     shared = _shared_arrays(plan)
     segments = {name: shared_memory.SharedMemory(create=True, size=max(1, nbytes))
                 for name, (_, _, nbytes) in shared.items()}
@@ -133,7 +129,7 @@ def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> Accumul
         arrays, borrowed = _views(names, shared, segments.__getitem__)
         acc = Accumulator(plan.scenario, plan.trials, keep_spend=plan.keep_spend,
                            keep_trials=plan.keep_trials, streaming=plan.streaming, arrays=arrays)
-        bar = progress_bar(_n_chunks(plan), enabled=progress)
+        bar = progress_bar(plan.n_chunks, enabled=progress)
         with ProcessPoolExecutor(max_workers=workers, initializer=exit_with_parent) as pool:
             futures = {pool.submit(_run_shared_block, plan.for_chunks(block), block, names, shared): block
                        for block in blocks}
@@ -201,10 +197,10 @@ def run_dask(plan: RunPlan, *, scheduler: str | None = None, progress: bool = Fa
     client = Client(scheduler or cluster)
     try:
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-        blocks = _blocks(_n_chunks(plan), n_workers * BLOCKS_PER_WORKER)
+        blocks = _blocks(plan.n_chunks, n_workers * BLOCKS_PER_WORKER)
         acc = Accumulator(plan.scenario, plan.trials, keep_spend=plan.keep_spend,
                            keep_trials=plan.keep_trials, streaming=plan.streaming)
-        bar = progress_bar(_n_chunks(plan), enabled=progress)
+        bar = progress_bar(plan.n_chunks, enabled=progress)
         if plan.uniforms is None:  # the same small plan for every block: send it once
             plan_future = client.scatter(plan, broadcast=True)
             futures = [client.submit(run_block, plan_future, block, pure=False)

@@ -50,6 +50,11 @@ class RunPlan:
         """Trials whose per-trial arrays the run keeps."""
         return self.trials if self.keep_trials is None else min(self.trials, self.keep_trials)
 
+    @property
+    def n_chunks(self) -> int:
+        """Chunks in the run (the last may be short)."""
+        return -(-self.trials // self.chunk_size)
+
     def chunk_bounds(self, k: int) -> tuple[int, int]:
         """Trials ``[lo, hi)`` of chunk k."""
         lo = k * self.chunk_size

@@ -22,7 +22,7 @@ Families and their YAML forms (every number may be a readable string such as ``"
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -410,10 +410,9 @@ def _lower_half(a: float, b: float, q: np.ndarray) -> np.ndarray:
         step = newton / (1.0 - 0.5 * newton * slope)
     return np.clip(np.where((density > 0) & np.isfinite(step), x - step, x), 0.0, 1.0)
 
-Distribution = Annotated[
-    Fixed | Normal | Lognormal | Uniform | Triangular | Pert | Beta | Discrete,
-    Field(discriminator="dist"),
-]
+_FAMILY_CLASSES = (Fixed, Normal, Lognormal, Uniform, Triangular, Pert, Beta, Discrete)
 
-#: Names accepted for ``dist:``.
-FAMILIES = ("fixed", "normal", "lognormal", "uniform", "triangular", "pert", "beta", "discrete")
+Distribution = Annotated[Union[_FAMILY_CLASSES], Field(discriminator="dist")]  # noqa: UP007
+
+#: Names accepted for ``dist:``, read from each family's own ``dist`` literal.
+FAMILIES = tuple(get_args(cls.model_fields["dist"].annotation)[0] for cls in _FAMILY_CLASSES)

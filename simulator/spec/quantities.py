@@ -10,11 +10,17 @@ import math
 import re
 
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "bn": 1e9, "t": 1e12}
-_PATTERN = re.compile(
-    r"^\s*(?P<sign>[+-]?)\s*\$?\s*(?P<num>(\d[\d_,]*)?(\.\d+)?([eE][+-]?\d+)?)\s*"
-    r"(?P<suffix>bn|[kKmMbBtT%]?)\s*$",
-    re.IGNORECASE,
-)
+#: The grammar of a readable number, in the common subset of Python's and JSON Schema's
+#: (ECMA-262) regular expressions; named groups are Python's, dropped for JSON Schema
+#: (:func:`readable_number_pattern`). A digit must come first or right after the point.
+_GRAMMAR = (r"^\s*(?P<sign>[+-]?)\s*\$?\s*(?P<num>(?=\.?[0-9])([0-9][0-9_,]*)?(\.[0-9]+)?"
+            r"([eE][+-]?[0-9]+)?)\s*(?P<suffix>bn|BN|Bn|bN|[kKmMbBtT%]?)\s*$")
+_PATTERN = re.compile(_GRAMMAR)
+
+
+def readable_number_pattern() -> str:
+    """The readable-number grammar as a JSON Schema ``pattern`` (no named groups)."""
+    return re.sub(r"\(\?P<[a-z]+>", "(", _GRAMMAR)
 
 
 def parse_quantity(value: object) -> float:

@@ -121,11 +121,30 @@ class LogHistogram:
         self.n += n
         return block_sums
 
-    def merge(self, counts: np.ndarray, sums: np.ndarray, n: int) -> None:
-        """Add another histogram's counts, sums and size (same cells and bins)."""
-        self.counts += counts
-        self.sums += sums
+    def merge_counts(self, bins: np.ndarray, counts: np.ndarray, n: int) -> None:
+        """Add another histogram's counts, given for its non-empty bins only, and its size.
+
+        Parameters
+        ----------
+        bins : ndarray of int, shape (k,)
+            Flat indices into ``counts`` (cells and bins raveled) of the non-empty bins.
+        counts : ndarray of int, shape (k,)
+            Their counts.
+        n : int
+            Values per cell in the other histogram.
+
+        Sums are not merged here: the run adds each chunk's sums in chunk order, so that its
+        totals do not depend on how chunks were shared among workers.
+        """
+        self.counts.ravel()[bins] += counts
         self.n += n
+
+    def nonempty(self) -> tuple[np.ndarray, np.ndarray]:
+        """Flat indices and counts of the non-empty bins (most are empty): what
+        :meth:`merge_counts` takes."""
+        flat = self.counts.ravel()
+        bins = np.flatnonzero(flat)
+        return bins, flat[bins]
 
     def mean(self) -> np.ndarray:
         """Exact means, shape ``cells``."""
