@@ -26,7 +26,7 @@ from traitlets import default
 # the marker is declared in pyproject.toml
 pytestmark = pytest.mark.notebooks
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 #: Seconds any one cell may take; whole notebooks run in well under a minute.
 CELL_TIMEOUT = 300

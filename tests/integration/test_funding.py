@@ -9,7 +9,7 @@ from simulator import simulate
 from simulator.analyse.claims import evaluate_claims
 from simulator.io.loading import scenario_from_dict
 from tests.conftest import ENGINE_RTOL
-from tests.test_closed_form import HOURS, hand_computed_tiny
+from tests.model.test_chunk import HOURS, hand_computed_tiny
 
 ENERGY_PER_MW = HOURS * 0.5 * 1.2 * 100   # tiny scenario: utilisation, PUE, USD/MWh
 OM_PER_MW = 300.0

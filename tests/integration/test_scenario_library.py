@@ -19,7 +19,7 @@ from simulator.report.assumptions import assumptions_table
 from simulator.report.assumptions import main as assumptions_main
 from simulator.spec.scenario import InHouse, Merchant, Scenario
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((REPO / "scenarios").glob("*.yaml"))
 IDS = [p.stem for p in SCENARIOS]
 TRIALS = 2_000

@@ -14,9 +14,9 @@ from simulator.io.loading import scenario_from_dict
 from simulator.run.plan import chunk_rng
 from simulator.sample.draws import design_uniforms, sample
 from simulator.spec.scenario import CorrelationRepairWarning
+from tests.analyse.test_claims import CHIPS_PER_PRICE, one_uncertain_price
 from tests.conftest import BASE
-from tests.test_claims import CHIPS_PER_PRICE, one_uncertain_price
-from tests.test_sampling import hand_fixed_other
+from tests.sample.test_draws import hand_fixed_other
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from simulator.analyse.discovery import claim_box, conditional_inputs, goal_seek
 from simulator.io.loading import scenario_from_dict
 from simulator.spec.claim_spec import ClaimSpec, parse_claim_text
 from simulator.stats.mc_error import percentiles_with_se, wilson_interval
-from tests.test_sampling import hand_fixed_other
+from tests.sample.test_draws import hand_fixed_other
 
 #: Cumulative spend of the tiny scenario per unit of supplier a's start-year price: purchases
 #: 100, 50, 175 at price p / 1.25^t, times 1.5 for servers and networking.

@@ -12,7 +12,7 @@ from simulator import load_scenario, simulate
 from simulator.io.loading import scenario_from_dict
 from simulator.model import cost_model as cm
 from tests.conftest import BASE, ENGINE_RTOL
-from tests.test_closed_form import hand_computed_tiny
+from tests.model.test_chunk import hand_computed_tiny
 
 OWN = {
     "kind": "inhouse", "unit_cost": 3, "kw_per_unit": 2, "power_efficiency_gain": 1.0,
