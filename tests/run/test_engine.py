@@ -3,6 +3,8 @@ arguments and records how a run was made."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -19,7 +21,7 @@ def test_chunks_cover_every_trial_once(trials, chunk):
                    keep_spend=False)
     bounds = [plan.chunk_bounds(k) for k in range(plan.n_chunks)]
     assert bounds[0][0] == 0 and bounds[-1][1] == trials
-    assert all(hi == lo2 for (_, hi), (lo2, _) in zip(bounds, bounds[1:], strict=False))
+    assert all(hi == lo2 for (_, hi), (lo2, _) in itertools.pairwise(bounds))
     assert all(0 < hi - lo <= chunk for lo, hi in bounds)
 
 

@@ -5,6 +5,8 @@ FAMILIES. One subclass per family; a new family gets the whole contract by addin
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pytest
 from pydantic import TypeAdapter
@@ -20,8 +22,8 @@ class FamilyContract:
     """Subclasses set ``spec`` (a scenario mapping) and may set ``truncated`` (the same with
     ``min``/``max``)."""
 
-    spec: dict
-    truncated: dict | None = None
+    spec: ClassVar[dict]
+    truncated: ClassVar[dict | None] = None
     continuous = True
 
     @pytest.fixture
@@ -62,38 +64,38 @@ class FamilyContract:
 
 
 class TestNormal(FamilyContract):
-    spec = {"dist": "normal", "mean": 0.8, "sd": 0.2}
-    truncated = {**spec, "min": 0.5, "max": 1.0}
+    spec: ClassVar[dict] = {"dist": "normal", "mean": 0.8, "sd": 0.2}
+    truncated: ClassVar[dict | None] = {**spec, "min": 0.5, "max": 1.0}
 
 
 class TestLognormal(FamilyContract):
-    spec = {"dist": "lognormal", "low": 12_000, "high": 22_000}
-    truncated = {**spec, "min": 13_000, "max": 20_000}
+    spec: ClassVar[dict] = {"dist": "lognormal", "low": 12_000, "high": 22_000}
+    truncated: ClassVar[dict | None] = {**spec, "min": 13_000, "max": 20_000}
 
 
 class TestUniform(FamilyContract):
-    spec = {"dist": "uniform", "low": 1.1, "high": 1.4}
+    spec: ClassVar[dict] = {"dist": "uniform", "low": 1.1, "high": 1.4}
 
 
 class TestTriangular(FamilyContract):
-    spec = {"dist": "triangular", "low": 3, "mode": 4, "high": 7}
+    spec: ClassVar[dict] = {"dist": "triangular", "low": 3, "mode": 4, "high": 7}
 
 
 class TestPert(FamilyContract):
-    spec = {"dist": "pert", "low": 0.1, "mode": 0.3, "high": 0.8}
+    spec: ClassVar[dict] = {"dist": "pert", "low": 0.1, "mode": 0.3, "high": 0.8}
 
 
 class TestBeta(FamilyContract):
-    spec = {"dist": "beta", "a": 2.0, "b": 5.0, "low": 0.1, "high": 0.6}
+    spec: ClassVar[dict] = {"dist": "beta", "a": 2.0, "b": 5.0, "low": 0.1, "high": 0.6}
 
 
 class TestDiscrete(FamilyContract):
-    spec = {"dist": "discrete", "values": [4, 5, 6], "weights": [0.3, 0.4, 0.3]}
+    spec: ClassVar[dict] = {"dist": "discrete", "values": [4, 5, 6], "weights": [0.3, 0.4, 0.3]}
     continuous = False
 
 
 class TestFixed(FamilyContract):
-    spec = {"dist": "fixed", "value": 18_000}
+    spec: ClassVar[dict] = {"dist": "fixed", "value": 18_000}
     continuous = False
 
 
