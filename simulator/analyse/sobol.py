@@ -192,34 +192,9 @@ def sobol_indices(
         If the shapes do not match, the outputs are not finite, the output variance is zero,
         or ``names``, ``n_bootstrap`` or ``confidence`` are invalid.
     """
-    f_a = np.asarray(f_a, dtype=float)
-    f_b = np.asarray(f_b, dtype=float)
-    f_ab = np.asarray(f_ab, dtype=float)
-    if f_a.ndim != 1 or f_a.shape != f_b.shape:
-        raise ValueError(
-            f"f_a and f_b must be 1-D arrays of the same length, got {f_a.shape} and {f_b.shape}"
-        )
-    n = f_a.size
-    if f_ab.ndim != 2 or f_ab.shape[1] != n or f_ab.shape[0] == 0:
-        raise ValueError(f"f_ab must have shape (d, {n}), got {f_ab.shape}")
-    if n < 2 or n & (n - 1):
-        raise ValueError(f"the number of rows must be a power of two of at least 2, got {n}")
+    f_a, f_b, f_ab, index = _checked(f_a, f_b, f_ab, names, rng, n_bootstrap, confidence)
     d = f_ab.shape[0]
-    if names is None:
-        index = pd.RangeIndex(d)
-    elif len(names) != d:
-        raise ValueError(f"names has {len(names)} entries but f_ab has {d} inputs")
-    else:
-        index = pd.Index(list(names))
-    if not (np.all(np.isfinite(f_a)) and np.all(np.isfinite(f_b)) and np.all(np.isfinite(f_ab))):
-        raise ValueError("model outputs must be finite")
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    if rng is not None and (int(n_bootstrap) != n_bootstrap or n_bootstrap < 2):
-        raise ValueError(f"n_bootstrap must be an integer >= 2, got {n_bootstrap}")
-    if np.ptp(np.concatenate([f_a, f_b])) == 0.0:
-        raise ValueError("the model output has zero variance: sensitivity indices are undefined")
-
+    n = f_a.size
     s1, st = _scipy_indices(f_a[None, :], f_b[None, :], f_ab[:, None, :])
     s1_conf = np.full(d, np.nan)
     st_conf = np.full(d, np.nan)
@@ -246,3 +221,38 @@ def _scipy_indices(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray
     res = stats.sobol_indices(func={"f_A": f_a, "f_B": f_b, "f_AB": f_ab}, n=f_a.shape[1])
     # SciPy returns (s, d) for several outputs and (d,) for one
     return np.atleast_2d(res.first_order), np.atleast_2d(res.total_order)
+
+
+def _checked(f_a, f_b, f_ab, names, rng, n_bootstrap, confidence
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Index]:
+    """:func:`sobol_indices`' arguments checked: the outputs as float arrays and the index of
+    the result."""
+    f_a = np.asarray(f_a, dtype=float)
+    f_b = np.asarray(f_b, dtype=float)
+    f_ab = np.asarray(f_ab, dtype=float)
+    if f_a.ndim != 1 or f_a.shape != f_b.shape:
+        raise ValueError(
+            f"f_a and f_b must be 1-D arrays of the same length, got {f_a.shape} and {f_b.shape}"
+        )
+    n = f_a.size
+    if f_ab.ndim != 2 or f_ab.shape[1] != n or f_ab.shape[0] == 0:
+        raise ValueError(f"f_ab must have shape (d, {n}), got {f_ab.shape}")
+    if n < 2 or n & (n - 1):
+        raise ValueError(f"the number of rows must be a power of two of at least 2, got {n}")
+    d = f_ab.shape[0]
+    if names is None:
+        index: pd.Index = pd.RangeIndex(d)
+    elif len(names) != d:
+        raise ValueError(f"names has {len(names)} entries but f_ab has {d} inputs")
+    else:
+        index = pd.Index(list(names))
+    if not (np.all(np.isfinite(f_a)) and np.all(np.isfinite(f_b)) and np.all(np.isfinite(f_ab))):
+        raise ValueError("model outputs must be finite")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    if rng is not None and (int(n_bootstrap) != n_bootstrap or n_bootstrap < 2):
+        raise ValueError(f"n_bootstrap must be an integer >= 2, got {n_bootstrap}")
+    if np.ptp(np.concatenate([f_a, f_b])) == 0.0:
+        raise ValueError("the model output has zero variance: sensitivity indices are undefined")
+
+    return f_a, f_b, f_ab, index

@@ -98,6 +98,32 @@ def prim_box(
         If shapes do not match, ``x`` has non-finite values, ``y`` is not boolean or has no
         true value, or a parameter is out of range.
     """
+    x, y = _checked(x, y, names, peel_alpha, min_support, threshold)
+    n_interest = int(y.sum())
+    removed_at, history = _peel(x, y, peel_alpha, min_support * len(y))
+    rows = [_stats(y, removed_at > step, n_interest) for step in range(len(history))]
+    trajectory = pd.DataFrame(
+        {
+            "step": np.arange(len(rows)),
+            "coverage": [r[0] for r in rows],
+            "density": [r[1] for r in rows],
+            "support": [r[2] for r in rows],
+            "n_restricted": [int(sides.any(axis=1).sum()) for sides in history],
+        }
+    )
+    chosen = _chosen_step(trajectory, threshold)
+    coverage, density, support = rows[chosen]
+    return Box(
+        limits=_limits(x, removed_at > chosen, history[chosen], names),
+        coverage=coverage,
+        density=density,
+        support=support,
+        trajectory=trajectory,
+    )
+
+
+def _checked(x, y, names, peel_alpha, min_support, threshold) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`prim_box`'s arguments checked: x as float (n, d), y as bool (n,)."""
     x = np.asarray(x, dtype=float)
     if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] == 0:
         raise ValueError(f"x must be a non-empty 2-D array (n, d), got shape {x.shape}")
@@ -115,11 +141,16 @@ def prim_box(
         raise ValueError(f"min_support must be in (0, 1], got {min_support}")
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be in [0, 1] or None, got {threshold}")
-    n_interest = int(y.sum())
-    if n_interest == 0:
+    if not y.any():
         raise ValueError("y has no true value: there are no cases of interest to find a box for")
+    return x, y
 
-    min_count = min_support * n
+
+def _peel(x: np.ndarray, y: np.ndarray, peel_alpha: float, min_count: float
+          ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Peel until no peel raises the density; returns the step at which each point left the
+    box, shape (n,), and per step which sides of each input were peeled, each (d, 2)."""
+    n, d = x.shape
     inside = np.ones(n, dtype=bool)
     # Step at which each point left the box, so any box on the path is `removed_at > step`
     # without storing one mask per step.
@@ -127,7 +158,7 @@ def prim_box(
     # Which sides of each input have been peeled, per step: column 0 bottom, column 1 top.
     peeled = np.zeros((d, 2), dtype=bool)
     history = [peeled.copy()]
-    density = n_interest / n
+    density = y.sum() / n
     while True:
         xb, yb = x[inside], y[inside]
         best = None
@@ -140,7 +171,7 @@ def prim_box(
                 if best is None or candidate > best[0]:
                     best = (candidate, j, side, keep)
         if best is None or best[0] <= density:
-            break
+            return removed_at, history
         density, j, side, keep = best
         gone = np.flatnonzero(inside)[~keep]
         inside[gone] = False
@@ -148,33 +179,19 @@ def prim_box(
         peeled[j, side] = True
         history.append(peeled.copy())
 
-    rows = [_stats(y, removed_at > step, n_interest) for step in range(len(history))]
-    trajectory = pd.DataFrame(
-        {
-            "step": np.arange(len(rows)),
-            "coverage": [r[0] for r in rows],
-            "density": [r[1] for r in rows],
-            "support": [r[2] for r in rows],
-            "n_restricted": [int(sides.any(axis=1).sum()) for sides in history],
-        }
-    )
-    chosen = len(rows) - 1
+
+def _chosen_step(trajectory: pd.DataFrame, threshold: float | None) -> int:
+    """The last step, or with a threshold the step of highest coverage whose density reaches
+    it (ties in coverage to the higher density)."""
+    chosen = len(trajectory) - 1
     if threshold is not None:
         ok = np.flatnonzero(trajectory["density"].to_numpy() >= threshold)
         if ok.size:
-            # Highest coverage, then highest density among equal coverage.
             path_coverage = trajectory["coverage"].to_numpy()
             path_density = trajectory["density"].to_numpy()
             order = np.lexsort((-path_density[ok], -path_coverage[ok]))
             chosen = int(ok[order[0]])
-    coverage, density, support = rows[chosen]
-    return Box(
-        limits=_limits(x, removed_at > chosen, history[chosen], names),
-        coverage=coverage,
-        density=density,
-        support=support,
-        trajectory=trajectory,
-    )
+    return chosen
 
 
 def _as_bool(y: np.ndarray, n: int) -> np.ndarray:
