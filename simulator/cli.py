@@ -8,6 +8,7 @@
     simulate validate FILE [FILE ...]
     simulate describe SCENARIO.yaml [--markdown]
     simulate schema
+    simulate optimize SCENARIO.yaml [--budget N] [--trials N] [--seed S] [--out DIR]
 
 Exit codes: 0 success, 1 cannot write outputs, 2 bad input (scenario or arguments),
 130 interrupted.
@@ -376,7 +377,97 @@ def _describe(argv: list[str]) -> int:
     return 0
 
 
-SUBCOMMANDS = {"validate": _validate, "schema": _schema, "describe": _describe}
+def _optimize(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="simulate optimize",
+        description="Search the scenario's levers for the settings on the cost-dependence-risk "
+        "frontier (all on the same draws), and the choice that is robust across its variants.")
+    parser.add_argument("scenario", type=Path, help="scenario YAML file with a 'levers' section")
+    parser.add_argument("--budget", type=_positive_int, default=200,
+                        help="lever settings to evaluate at most (default 200): the whole grid "
+                        "when it fits, else a Latin hypercube on it")
+    parser.add_argument("--trials", type=_trial_count, help="trials per setting (default: the "
+                        "scenario's 'trials')")
+    parser.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
+    parser.add_argument("--out", type=Path, help="output folder (default: "
+                        "runs/<scenario name>-optimize)")
+    parser.add_argument("--objective", action="append", metavar="TEXT",
+                        help="statistic to minimise, e.g. 'mean npv', 'cvar95 npv', "
+                        "'mean nvidia_share in 2030' (repeatable; default: the scenario's)")
+    parser.add_argument("--constraint", action="append", metavar="TEXT",
+                        help="e.g. 'P(unmet_demand > 0.05) <= 0.1' (repeatable; default: the "
+                        "scenario's)")
+    parser.add_argument("--variants", type=Path, nargs="*", metavar="FILE",
+                        help="scenarios for the robustness check (default: the files next to "
+                        "SCENARIO that extend it; none with no FILE)")
+    parser.add_argument("--workers", type=_workers, help="local processes (default: one per "
+                        "core); results do not depend on it")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    args = parser.parse_args(argv)
+    from simulator import optimize as opt
+
+    try:
+        scenario = _load(args.scenario, [], [])
+        if scenario.levers is None:
+            raise ScenarioError(str(args.scenario), [Issue(
+                "levers", "the scenario has no 'levers' section to search",
+                hint="add one; scenarios/base.yaml has an example")])
+        paths = (opt.variants_of(args.scenario) if args.variants is None
+                 else [str(p) for p in args.variants])
+        variants = {}
+        for path in paths:
+            variant = _load(Path(path), [], [])
+            if variant.levers is not None:
+                variants[variant.name] = variant
+        checks = [(args.objective, "--objective", opt.parse_statistic),
+                  (args.constraint, "--constraint", opt.parse_constraint)]
+        for texts, option, parse in checks:
+            for text in texts or []:
+                try:
+                    parse(text)
+                except ValueError as exc:
+                    raise ScenarioError(option, [Issue("", str(exc))]) from None
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    out = args.out or Path("runs") / f"{scenario.name}-optimize"
+    if (problem := _unsafe_output(out)) is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    from simulator.optimize_report import format_optimize
+    from simulator.writers import write_optimize
+
+    try:
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            search = opt.evaluate_levers(scenario, budget=args.budget, trials=args.trials,
+                                         seed=args.seed, objectives=args.objective,
+                                         constraints=args.constraint, workers=args.workers)
+            names = opt.compared_settings(search.table, scenario.levers,
+                                          search.evaluation.objectives[0].text)
+            regret = robust = None
+            if names:
+                regret = opt.robustness(variants, names, reference=search, workers=args.workers)
+                robust = opt.robust_choice(regret)
+        files = write_optimize(search, regret, robust, out)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: nothing was written; {out} is unchanged", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        print(f"error: cannot write outputs to {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except NumericalError as exc:
+        print(f"error: {args.scenario}: {exc}", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        ev = search.evaluation
+        print(format_optimize(search.table, ev.objectives, scenario.levers, method=search.method,
+                              trials=ev.trials, regret=regret, robust=robust))
+        print(f"\nwrote {len(files)} files to {out}/: " + ", ".join(f.name for f in files))
+    return 0
+
+
+SUBCOMMANDS = {"validate": _validate, "schema": _schema, "describe": _describe,
+               "optimize": _optimize}
 
 
 if __name__ == "__main__":

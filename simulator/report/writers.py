@@ -318,3 +318,55 @@ def _replace_dir(new: Path, target: Path) -> None:
         os.replace(old, target)  # put the previous results back
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def write_optimize(search, regret, robust, out: str | Path) -> list[Path]:
+    """Write a lever search into ``out``, atomically: ``frontier.csv`` (every candidate),
+    ``regret.csv`` (when a regret table is given), ``frontier.png`` and ``manifest.json``.
+
+    Parameters
+    ----------
+    search : simulator.optimize.LeverSearch
+    regret : DataFrame or None
+        :func:`simulator.optimize.regret_table`.
+    robust : (str, str) or None
+        The robust choice and its reason.
+    out : str or Path
+        Output folder, replaced as a whole.
+
+    Returns
+    -------
+    list of Path
+    """
+    from simulator.engine import CHUNK_SIZE
+    from simulator.optimize_report import frontier_chart
+    from simulator.results import provenance
+
+    ev = search.evaluation
+    sc = ev.scenario
+
+    def write(folder: Path) -> list[Path]:
+        files = [folder / "frontier.csv"]
+        search.table.to_csv(files[0], index=False)
+        if regret is not None:
+            files.append(folder / "regret.csv")
+            regret.to_csv(files[-1], index=False)
+        fig = Figure(figsize=(8.5, 5.5), layout="constrained")
+        frontier_chart(search.table, ev.objectives, ax=fig.subplots(),
+                       dependence_label=None)
+        fig.suptitle(f"{sc.name}: {len(search.table)} strategies on the same "
+                     f"{ev.trials:,} trials (frontier circled)")
+        files.append(folder / "frontier.png")
+        fig.savefig(files[-1], dpi=110)
+        manifest = provenance(sc, seed=ev.seed, trials=ev.trials, chunk_size=CHUNK_SIZE,
+                              design=sc.sampling.design, wall_seconds=0.0)
+        manifest.update(command="optimize", method=search.method,
+                        objectives=[s.text for s in ev.objectives],
+                        constraints=[c.text for c in ev.constraints],
+                        robust_choice=None if robust is None else robust[0],
+                        robust_reason=None if robust is None else robust[1])
+        files.append(folder / "manifest.json")
+        files[-1].write_text(json.dumps(manifest, indent=2, default=str))
+        return files
+
+    return _write_atomically(out, write)

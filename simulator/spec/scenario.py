@@ -30,6 +30,7 @@ from pydantic import (
 from simulator.errors import join_path
 from simulator.spec.claim_spec import ClaimInput
 from simulator.spec.distributions import FAMILIES, Discrete, Distribution, DistributionBase, Fixed
+from simulator.spec.levers import Levers, check_lever_references
 from simulator.spec.quantities import parse_quantity
 from simulator.stats.correlation import check_correlation, nearest_correlation
 
@@ -582,6 +583,9 @@ class Scenario(_Model):
     dependence_on: str | None = Field(None, description="Supplier whose share of accelerator "
                                       "spend is reported as the dependence metric; default "
                                       "'nvidia' if there is one, else the first merchant.")
+    levers: Levers | None = Field(None, description="Levers of a strategy template, and the "
+                                  "objectives and constraints of a search over them "
+                                  "(simulate optimize).")
 
     _source_file: str | None = PrivateAttr(None)
     _source_sha256: str | None = PrivateAttr(None)
@@ -640,6 +644,7 @@ class Scenario(_Model):
                     and claim.metric != f"{self.dependence_supplier}_share":
                 raise ValueError(f"claims[{k}]: {claim.metric!r} is not a metric; the dependence "
                                  f"share is '{self.dependence_supplier}_share'")
+        check_lever_references(self)
         self._correlation = self._build_correlation()
         return self
 
