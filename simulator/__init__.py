@@ -15,7 +15,8 @@ The public API, shared by the ``simulate`` command and notebooks::
     plots.fan_chart(results)   # every plot function takes an optional ax and returns the Axes
 
 Further: :func:`analyse` (claims, sensitivity, what must be true), :func:`sweep`,
-:func:`goal_seek`, :func:`tornado`, :func:`sobol_analysis`.
+:func:`goal_seek`, :func:`tornado`, :func:`sobol_analysis`, :func:`optimize` (lever settings on
+a cost-dependence-risk frontier).
 """
 
 import importlib
@@ -32,6 +33,7 @@ _EXPORTS = {
     "Results": "simulator.results.container", "Scenario": "simulator.spec.scenario",
     "rank_correlations": "simulator.analyse.sensitivity", "sobol_analysis": "simulator.analyse.sensitivity",
     "tornado": "simulator.analyse.sensitivity", "sweep": "simulator.analyse.sweeps",
+    "optimize": "simulator.analyse.optimize",
 }
 
 
@@ -57,6 +59,7 @@ __all__ = [
     "goal_seek",
     "load_scenario",
     "override",
+    "optimize",
     "rank_correlations",
     "simulate",
     "sobol_analysis",

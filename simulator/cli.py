@@ -404,7 +404,7 @@ def _optimize(argv: list[str]) -> int:
                         "core); results do not depend on it")
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     args = parser.parse_args(argv)
-    from simulator import optimize as opt
+    from simulator import lever_search as opt
 
     try:
         scenario = _load(args.scenario, [], [])

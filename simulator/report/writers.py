@@ -326,9 +326,9 @@ def write_optimize(search, regret, robust, out: str | Path) -> list[Path]:
 
     Parameters
     ----------
-    search : simulator.optimize.LeverSearch
+    search : simulator.lever_search.LeverSearch
     regret : DataFrame or None
-        :func:`simulator.optimize.regret_table`.
+        :func:`simulator.lever_search.regret_table`.
     robust : (str, str) or None
         The robust choice and its reason.
     out : str or Path

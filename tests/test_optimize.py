@@ -1,0 +1,284 @@
+"""Levers, the frontier and robust choices: closed-form optima, exact non-domination, Monte
+Carlo errors of the statistics, common random numbers, bad input and the command."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulator import load_scenario, optimize, simulate
+from simulator.cli import main
+from simulator.errors import ScenarioError
+from simulator.lever_search import (
+    candidates,
+    compared_settings,
+    evaluate,
+    evaluate_levers,
+    lever_settings,
+    nondominated,
+    regret_table,
+    robust_choice,
+    statistic,
+)
+from simulator.levers import parse_constraint, parse_statistic
+from simulator.loading import scenario_from_dict
+from tests.conftest import BASE, ENGINE_RTOL
+
+#: Two years, fixed inputs, no growth: 1000 compute units bought in the first year at 1 kW
+#: each and kept, so the spend of a mix with shares s of three suppliers is 1000 x 1.5 x
+#: (s . prices) plus a power cost that is the same for every mix (1 MW: building 1000 once,
+#: energy 8760 x 0.5 x 1.2 x 100 and operations 300 each year).
+PRICES = {"nvidia": 10.0, "amd": 30.0, "other": 20.0}
+POWER_COST = 1000 + 2 * (8760 * 0.5 * 1.2 * 100 + 300)
+ONE_YEAR = {
+    "name": "one_year",
+    "scope": "test scenario",
+    "horizon": {"start": 2025, "end": 2026},
+    "trials": 8,
+    "seed": 3,
+    "demand": {"start": {"compute_units": 1000}, "growth": {"initial": 0.0}},
+    "fleet": {"lifetime_years": 5},
+    "suppliers": {name: {"price_per_unit": p, "kw_per_unit": 1.0} for name, p in PRICES.items()},
+    "strategies": {"nvidia_only": {"shares": {"nvidia": 1}}},
+    "servers_networking": {"multiple_of_chips": 0.5},
+    "datacentre": {"cost_per_mw": 1000},
+    "energy": {"price_per_mwh": 100, "pue": 1.2, "utilisation": 0.5},
+    "operations": {"cost_per_mw_year": 300},
+    "levers": {
+        "template": {"remainder": "nvidia", "ramp_from": 2024, "target_year": 2025},
+        "vary": {"amd_share": {"kind": "share", "supplier": "amd", "low": 0, "high": 1,
+                               "step": 0.1}},
+        "objectives": ["mean npv", "mean nvidia_share"],
+    },
+}
+
+
+def one_year(**levers) -> dict:
+    data = copy.deepcopy(ONE_YEAR)
+    data["levers"].update(levers)
+    return data
+
+
+def spend(shares: dict[str, float]) -> float:
+    """Closed-form spend of a mix in the one-year scenario [USD]."""
+    return 1000 * 1.5 * sum(PRICES[s] * v for s, v in shares.items()) + POWER_COST
+
+
+def test_cost_is_linear_in_a_share_lever_and_every_setting_is_on_the_frontier():
+    sc = scenario_from_dict(one_year())
+    table = optimize(sc, trials=8, workers=1)
+    # amd_share = 0 is the scenario's nvidia_only, counted once
+    assert len(table) == 11 and table.loc[table["current"], "candidate"].tolist() == ["nvidia_only"]
+    settings_ = table.assign(amd_share=table["amd_share"].fillna(0.0)).sort_values("amd_share")
+    s = settings_["amd_share"].to_numpy()
+    np.testing.assert_allclose(s, np.round(np.arange(11) * 0.1, 10))
+    expected = [spend({"nvidia": 1 - v, "amd": v}) for v in s]
+    np.testing.assert_allclose(settings_["mean npv"], expected, rtol=ENGINE_RTOL)
+    nv = 10 * (1 - s)
+    np.testing.assert_allclose(settings_["mean nvidia_share"], nv / (nv + 30 * s),
+                               rtol=ENGINE_RTOL)
+    # fixed inputs: no Monte Carlo error
+    assert (settings_["mean npv_se"] == 0).all()
+    # cost rises and dependence falls with the AMD share: a trade-off, every point on it
+    assert settings_["on_frontier"].all()
+
+
+def test_constrained_optimum_in_closed_form():
+    # minimise spend with Nvidia at most half of chip spend: 10 (1 - s) <= 30 s gives
+    # s >= 1/4, so the cheapest grid setting is amd_share = 0.3
+    sc = scenario_from_dict(one_year(objectives=["mean npv"],
+                                     constraints=["mean nvidia_share <= 0.5"]))
+    table = optimize(sc, trials=8, workers=1)
+    front = table[table["on_frontier"]]
+    assert list(front["amd_share"]) == [0.3]
+    assert front["mean npv"].iloc[0] == pytest.approx(spend({"nvidia": 0.7, "amd": 0.3}),
+                                                      rel=ENGINE_RTOL)
+    assert not table.loc[table["amd_share"] < 0.25, "feasible"].any()
+
+
+def test_an_optimum_planted_in_a_two_lever_grid_is_found():
+    # two alternatives to Nvidia; Nvidia at most half of chip spend. The cheapest way is the
+    # cheaper alternative alone: 10 (1 - x) <= 0.5 (10 (1 - x) + 20 x) gives x >= 1/3, so the
+    # planted optimum is other = 0.4 (grid step 0.2 for amd, 0.1 for other), amd = 0
+    vary = {"amd_share": {"kind": "share", "supplier": "amd", "low": 0, "high": 0.6, "step": 0.2},
+            "other_share": {"kind": "share", "supplier": "other", "low": 0, "high": 1,
+                            "step": 0.1}}
+    sc = scenario_from_dict(one_year(vary=vary, objectives=["mean npv"],
+                                     constraints=["mean nvidia_share <= 0.5"]))
+    settings_, method = lever_settings(sc, budget=200)
+    assert method == "grid" and len(settings_) == 4 * 11
+    table = optimize(sc, trials=8, workers=1)
+    best = table[table["on_frontier"]]
+    assert len(best) == 1
+    assert best[["amd_share", "other_share"]].iloc[0].tolist() == [0.0, 0.4]
+    # shares adding up to more than one are not strategies
+    assert ((table["amd_share"] + table["other_share"]).fillna(0) <= 1 + 1e-9).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5), st.integers(0, 5)),
+                min_size=1, max_size=25))
+def test_nondominated_is_exact(rows):
+    p = np.array(rows, dtype=float)
+    got = nondominated(p)
+    for a in range(len(p)):
+        dominated = any((p[b] <= p[a]).all() and (p[b] < p[a]).any() for b in range(len(p)))
+        assert got[a] == (not dominated)
+
+
+@pytest.fixture(scope="module")
+def base_search():
+    sc = load_scenario(BASE)
+    return sc, evaluate_levers(sc, trials=600, workers=1)
+
+
+def test_every_reported_frontier_point_is_non_dominated(base_search):
+    _sc, search = base_search
+    t = search.table
+    objs = [s.text for s in search.evaluation.objectives]
+    feas = t[t["feasible"]]
+    for _, row in t[t["on_frontier"]].iterrows():
+        better_eq = (feas[objs].to_numpy() <= row[objs].to_numpy().astype(float)).all(axis=1)
+        strictly = (feas[objs].to_numpy() < row[objs].to_numpy().astype(float)).any(axis=1)
+        assert not (better_eq & strictly).any(), row["candidate"]
+    # and every feasible point off the frontier is dominated by one on it
+    front = t[t["on_frontier"]][objs].to_numpy()
+    for _, row in feas[~feas["on_frontier"]].iterrows():
+        v = row[objs].to_numpy().astype(float)
+        assert ((front <= v).all(axis=1) & (front < v).any(axis=1)).any(), row["candidate"]
+    assert t["on_frontier"].any()
+    assert (t.loc[t["on_frontier"], "p_dominated"] <= 1).all()
+
+
+def test_current_strategies_equal_a_plain_run_on_the_same_draws(base_search):
+    sc, search = base_search
+    res = simulate(sc, trials=600)
+    ev = search.evaluation
+    npv = ev.metric(parse_statistic("mean npv"))
+    for i, c in enumerate(ev.candidates):
+        if c.current:
+            np.testing.assert_allclose(npv[i], res.npv[res.strategies.index(c.name)],
+                                       rtol=1e-12)
+
+
+def test_numbers_do_not_depend_on_workers():
+    sc = load_scenario(BASE)
+    settings_, _ = lever_settings(sc, budget=200)
+    cands = candidates(sc, settings_[:20])
+    one = evaluate(sc, cands, trials=300, workers=1, batch=4)
+    two = evaluate(sc, cands, trials=300, workers=2, batch=4)
+    for key in one.values:
+        np.testing.assert_array_equal(one.values[key], two.values[key])
+
+
+def test_statistics_and_their_standard_errors():
+    rng = np.random.default_rng(5)
+    x = rng.lognormal(0, 1, size=(2, 40_000))
+    n = x.shape[1]
+    est, se, _ = statistic(x, parse_statistic("mean npv"))
+    np.testing.assert_allclose(est, x.mean(axis=1))
+    np.testing.assert_allclose(se, x.std(axis=1) / np.sqrt(n))
+    est, se, _ = statistic(x, parse_statistic("cvar95 npv"))
+    tail = np.sort(x, axis=1)[:, -n // 20:]
+    np.testing.assert_allclose(est, tail.mean(axis=1), rtol=1e-3)
+    # a lognormal(0, 1)'s CVaR95 in closed form: exp(1/2) Phi(1 - z95) / 0.05
+    from scipy.stats import norm
+    exact = np.exp(0.5) * norm.cdf(1 - norm.ppf(0.95)) / 0.05
+    assert abs(est[0] - exact) < 4 * se[0]
+    est, se, _ = statistic(x, parse_statistic("P(npv > 1)"))
+    np.testing.assert_allclose(est, (x > 1).mean(axis=1))
+    np.testing.assert_allclose(se, np.sqrt(est * (1 - est) / n))
+    assert abs(est[0] - 0.5) < 4 * se[0]
+    est, se, _ = statistic(x, parse_statistic("median npv"))
+    assert abs(est[0] - 1.0) < 4 * se[0]
+    # the median of a lognormal(0, 1): se = sqrt(1/4 / n) / f(1), f(1) = 1 / sqrt(2 pi)
+    assert se[0] == pytest.approx(np.sqrt(0.25 / n) * np.sqrt(2 * np.pi), rel=0.15)
+
+
+def test_paired_errors_are_smaller_than_unpaired():
+    rng = np.random.default_rng(2)
+    common = rng.normal(100, 10, 20_000)
+    x = np.stack([common, common + 0.1 + rng.normal(0, 0.1, common.size)])
+    _, se, psi = statistic(x, parse_statistic("mean npv"))
+    paired = np.sqrt(((psi[1] - psi[0]) ** 2).sum()) / common.size
+    assert paired == pytest.approx(0.1 / np.sqrt(common.size), rel=0.05)
+    assert paired < se[0] / 50
+
+
+def test_regret_and_robust_choice():
+    from simulator.lever_search import Evaluation
+
+    stat, con = parse_statistic("mean npv"), parse_constraint("P(npv > 5) <= 0.5")
+    # three candidates over 4 trials in two scenarios: b is never far from the best
+    base = np.array([[1.0, 2, 3, 4], [1.5, 2.5, 3.5, 4.5], [0.0, 8, 0, 8]])
+    stress = base + np.array([[4.0], [0.5], [0.0]])
+    cands = [type("C", (), {"name": n, "current": False})() for n in "abc"]
+    evs = {name: Evaluation(scenario=None, candidates=cands, values={("npv", None): v},
+                            objectives=[stat], constraints=[con], trials=4, seed=0)
+           for name, v in (("base", base), ("stress", stress))}
+    table = regret_table(evs)
+    per = table[table["scenario"] == "base"].set_index("candidate")
+    # regret per trial = cost minus the lowest cost that trial: b = [1.5, 0.5, 3.5, 0.5]
+    assert per.loc["b", "mean_regret"] == pytest.approx(1.5)
+    overall = table[table["scenario"] == "all"].set_index("candidate")
+    assert overall.loc["a", "worst_scenario"] == "stress"
+    assert overall.loc["c", "satisfices"] == 1.0  # P(npv > 5) = 0.5 in both
+    name, reason = robust_choice(table)
+    assert name == "b" and "2 of 2 scenarios" in reason
+
+
+def test_compared_settings_cover_every_lever_value(base_search):
+    sc, search = base_search
+    names = compared_settings(search.table, sc.levers, "mean npv")
+    chosen = search.table[search.table["candidate"].isin(names)]
+    feasible = search.table[search.table["feasible"] & ~search.table["current"]]
+    for lever in sc.levers.vary:
+        assert set(chosen[lever].dropna()) == set(feasible[lever])
+
+
+@pytest.mark.parametrize(("path", "value", "words"), [
+    ("vary.amd_share.supplier", "amdd", "unknown supplier 'amdd'"),
+    ("vary.amd_share.high", 1.5, "must lie in [0, 1]"),
+    ("vary.amd_share.supplier", "nvidia", "remainder"),
+    ("objectives", ["average npv"], "cannot read"),
+    ("objectives", ["mean installed_gw"], "better when higher"),
+    ("objectives", ["mean amd_share"], "dependence share is 'nvidia_share'"),
+    ("constraints", ["P(unmet_demand > 0.05)"], "cannot read constraint"),
+    ("template.target_year", 2024, "must come after"),
+])
+def test_bad_levers_name_the_key_path(path, value, words):
+    data = one_year()
+    node = data["levers"]
+    *parents, last = path.split(".")
+    for key in parents:
+        node = node[key]
+    node[last] = value
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict(data, source="x.yaml")
+    text = str(err.value)
+    assert words in text and "x.yaml" in text and "levers" in text
+
+
+def test_command_writes_the_frontier_and_explains_it(write_scenario, tmp_path, capsys):
+    path = write_scenario(one_year(constraints=["mean nvidia_share <= 0.5"]))
+    out = tmp_path / "out"
+    code = main(["optimize", str(path), "--trials", "8", "--out", str(out), "--workers", "1",
+                 "--variants"])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert {p.name for p in out.iterdir()} == {"frontier.csv", "frontier.png", "regret.csv",
+                                               "manifest.json"}
+    assert "amd 30% of purchases by 2025" in printed
+    assert "Robust across 1 scenarios" in printed
+
+
+def test_command_without_levers_is_refused(write_scenario, capsys):
+    data = one_year()
+    del data["levers"]
+    code = main(["optimize", str(write_scenario(data))])
+    err = capsys.readouterr().err
+    assert code == 2 and "levers" in err and "Traceback" not in err
