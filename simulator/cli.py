@@ -404,7 +404,7 @@ def _optimize(argv: list[str]) -> int:
                         "core); results do not depend on it")
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     args = parser.parse_args(argv)
-    from simulator import lever_search as opt
+    from simulator.analyse import optimize as opt
 
     try:
         scenario = _load(args.scenario, [], [])
@@ -434,8 +434,8 @@ def _optimize(argv: list[str]) -> int:
     if (problem := _unsafe_output(out)) is not None:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    from simulator.optimize_report import format_optimize
-    from simulator.writers import write_optimize
+    from simulator.report.optimize import format_optimize
+    from simulator.report.writers import write_optimize
 
     try:
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):

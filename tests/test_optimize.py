@@ -11,9 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator import load_scenario, optimize, simulate
-from simulator.cli import main
-from simulator.errors import ScenarioError
-from simulator.lever_search import (
+from simulator.analyse.optimize import (
     candidates,
     compared_settings,
     evaluate,
@@ -24,8 +22,10 @@ from simulator.lever_search import (
     robust_choice,
     statistic,
 )
-from simulator.levers import parse_constraint, parse_statistic
-from simulator.loading import scenario_from_dict
+from simulator.cli import main
+from simulator.errors import ScenarioError
+from simulator.io.loading import scenario_from_dict
+from simulator.spec.levers import parse_constraint, parse_statistic
 from tests.conftest import BASE, ENGINE_RTOL
 
 #: Two years, fixed inputs, no growth: 1000 compute units bought in the first year at 1 kW
@@ -210,7 +210,7 @@ def test_paired_errors_are_smaller_than_unpaired():
 
 
 def test_regret_and_robust_choice():
-    from simulator.lever_search import Evaluation
+    from simulator.analyse.optimize import Evaluation
 
     stat, con = parse_statistic("mean npv"), parse_constraint("P(npv > 5) <= 0.5")
     # three candidates over 4 trials in two scenarios: b is never far from the best

@@ -48,14 +48,18 @@ import pandas as pd
 from scipy.special import ndtr
 from scipy.stats import qmc
 
-from simulator.claim_spec import ClaimSpec
-from simulator.claims import claim_metric
-from simulator.engine import CHUNK_SIZE, TRIAL_FIELDS, categories, check_finite, chunk_rng, run_chunk
-from simulator.levers import Constraint, Levers, Statistic, parse_constraint, parse_statistic
-from simulator.mc_error import percentiles_with_se
-from simulator.results import Results
-from simulator.sampling import Draws, sample
-from simulator.scenario import Scenario, Strategy
+from simulator.io.loading import override
+from simulator.model.chunk import categories, run_chunk
+from simulator.results.container import Results
+from simulator.results.fields import TRIAL_FIELDS, trial_major
+from simulator.results.metrics import claim_metric
+from simulator.run.guard import check_finite
+from simulator.run.plan import CHUNK_SIZE, chunk_rng
+from simulator.sample.draws import Draws, sample
+from simulator.spec.claim_spec import ClaimSpec
+from simulator.spec.levers import Constraint, Levers, Statistic, parse_constraint, parse_statistic
+from simulator.spec.scenario import Scenario, Strategy
+from simulator.stats.mc_error import percentiles_with_se
 
 #: Candidate strategies evaluated together on one chunk of draws: the engine's spend array
 #: grows with the batch (strategy x category x year x trial, float32: ~8 MB per strategy at
@@ -224,7 +228,7 @@ def _program_variant(scenario: Scenario, starts: dict[str, int]) -> Scenario:
         changes[f"suppliers.{name}.program.start_year"] = year
         changes[f"suppliers.{name}.program.first_volume_year"] = \
             year + prog.first_volume_year - prog.start_year
-    return scenario.override(changes, source="a program_start lever")
+    return override(scenario, changes, source="a program_start lever")
 
 
 def _sampling_scenario(scenario: Scenario, cands: Sequence[Candidate]) -> Scenario:
@@ -266,11 +270,7 @@ def _groups(scenario: Scenario, cands: Sequence[Candidate], batch: int) -> list[
 
 def _as_results(scenario: Scenario, out: Any) -> Results:
     """One chunk's engine output as Results (views in Results' axis order)."""
-    fields = {}
-    for name, (_dtype, axes) in TRIAL_FIELDS.items():
-        value = getattr(out, name)
-        fields[name] = value.transpose(0, 2, 1) if axes == "snt" else \
-            value.T if axes == "nt" else value
+    fields = {name: trial_major(name, getattr(out, name)) for name in TRIAL_FIELDS}
     return Results(scenario=scenario, strategies=tuple(scenario.strategy_names),
                    years=scenario.years, categories=tuple(categories(scenario)),
                    category_spend=None, totals=None, **fields, inputs={}, provenance={})
@@ -411,7 +411,7 @@ def evaluate(scenario: Scenario, cands: Sequence[Candidate], *,
         # two tasks per worker balance the load; each samples every chunk once
         tasks = [groups[i::2 * workers] for i in range(2 * workers)]
         tasks = [t for t in tasks if t]
-        from simulator.parallel import exit_with_parent
+        from simulator.run.parallel import exit_with_parent
 
         with ProcessPoolExecutor(max_workers=workers, initializer=exit_with_parent) as pool:
             parts = list(pool.map(_worker, [(sampling, t, claims, n, seed, chunk_size, design)
@@ -802,7 +802,7 @@ def variants_of(path: str | os.PathLike) -> list[str]:
     from pathlib import Path
 
     from simulator.errors import ScenarioError
-    from simulator.yaml_source import parse_yaml
+    from simulator.io.yaml_source import parse_yaml
 
     base = Path(path).resolve()
     out = []

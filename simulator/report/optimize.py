@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from simulator.levers import Levers, Statistic
+from simulator.spec.levers import Levers, Statistic
 
 
 def describe(row: pd.Series, levers: Levers | None) -> str:

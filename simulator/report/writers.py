@@ -338,9 +338,9 @@ def write_optimize(search, regret, robust, out: str | Path) -> list[Path]:
     -------
     list of Path
     """
-    from simulator.engine import CHUNK_SIZE
-    from simulator.optimize_report import frontier_chart
-    from simulator.results import provenance
+    from simulator.report.optimize import frontier_chart
+    from simulator.results.container import provenance
+    from simulator.run.plan import CHUNK_SIZE
 
     ev = search.evaluation
     sc = ev.scenario
