@@ -110,13 +110,34 @@ def test_an_optimum_planted_in_a_two_lever_grid_is_found():
     sc = scenario_from_dict(one_year(vary=vary, objectives=["mean npv"],
                                      constraints=["mean nvidia_share <= 0.5"]))
     settings_, method = lever_settings(sc, budget=200)
-    assert method == "grid" and len(settings_) == 4 * 11
+    # shares adding up to more than one are not strategies: 11 + 9 + 7 + 5 settings
+    assert method == "grid" and len(settings_) == 32
+    fewer, method = lever_settings(sc, budget=10)
+    assert method == "latin hypercube" and len(fewer) == 10
+    assert len({tuple(v.values()) for v in fewer}) == 10
     table = optimize(sc, trials=8, workers=1)
     best = table[table["on_frontier"]]
     assert len(best) == 1
     assert best[["amd_share", "other_share"]].iloc[0].tolist() == [0.0, 0.4]
     # shares adding up to more than one are not strategies
     assert ((table["amd_share"] + table["other_share"]).fillna(0) <= 1 + 1e-9).all()
+
+
+def test_differential_evolution_finds_a_planted_optimum_in_a_fine_grid():
+    # the same optimum on a grid of 231 settings, searched with a budget of 120: one objective,
+    # so the settings come from differential evolution on common random numbers
+    vary = {"amd_share": {"kind": "share", "supplier": "amd", "low": 0, "high": 1, "step": 0.05},
+            "other_share": {"kind": "share", "supplier": "other", "low": 0, "high": 1,
+                            "step": 0.05}}
+    sc = scenario_from_dict(one_year(vary=vary, objectives=["mean npv"],
+                                     constraints=["mean nvidia_share <= 0.5"]))
+    search = evaluate_levers(sc, budget=120, trials=8, workers=1)
+    assert search.method == "differential evolution"
+    assert len(search.table) <= 120 + 1
+    best = search.table[search.table["on_frontier"]]
+    assert best[["amd_share", "other_share"]].values.tolist() == [[0.0, 0.35]]
+    assert best["mean npv"].iloc[0] == pytest.approx(spend({"nvidia": 0.65, "other": 0.35}),
+                                                     rel=ENGINE_RTOL)
 
 
 @settings(max_examples=60, deadline=None)

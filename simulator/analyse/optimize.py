@@ -152,8 +152,11 @@ def _levers(scenario: Scenario) -> Levers:
 
 def lever_settings(scenario: Scenario, *, budget: int = BUDGET, seed: int = 0
                    ) -> tuple[list[dict[str, float]], str]:
-    """Lever settings to evaluate: the whole grid when it fits the budget, else a Latin
-    hypercube over the levers snapped to their grids.
+    """Lever settings to evaluate, each a distinct strategy (settings whose shares add up to
+    more than 1 are left out, and of settings giving the same strategy, e.g. every target year
+    of a zero share, the first is kept): the whole grid when it has at most ``budget`` such
+    settings, else ``budget`` of them from a Latin hypercube over the levers snapped to their
+    grids.
 
     Returns
     -------
@@ -165,17 +168,32 @@ def lever_settings(scenario: Scenario, *, budget: int = BUDGET, seed: int = 0
     names = list(levers.vary)
     grids = [levers.vary[k].grid() for k in names]
     size = int(np.prod([len(g) for g in grids]))
-    if size <= budget:
-        return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*grids)], "grid"
+    seen: set[tuple] = set()
+
+    def fresh(values: dict[str, float]) -> bool:
+        cand = lever_strategy(scenario, values)
+        if cand is None:
+            return False
+        key = _key(scenario, cand)
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
+    if size <= max(50 * budget, 10_000):
+        grid = [dict(zip(names, map(float, combo), strict=True))
+                for combo in itertools.product(*grids)]
+        grid = [v for v in grid if fresh(v)]
+        if len(grid) <= budget:
+            return grid, "grid"
+        seen.clear()
     lhs = qmc.LatinHypercube(len(names), rng=np.random.default_rng(seed))
-    seen, out = set(), []
+    out: list[dict[str, float]] = []
     for _ in range(20):  # duplicates after snapping: draw again until the budget is filled
-        u = lhs.random(budget)
-        for row in u:
-            combo = tuple(float(levers.vary[k].snap(row[j])) for j, k in enumerate(names))
-            if combo not in seen:
-                seen.add(combo)
-                out.append(dict(zip(names, combo, strict=True)))
+        for row in lhs.random(budget):
+            values = {k: float(levers.vary[k].snap(row[j])) for j, k in enumerate(names)}
+            if fresh(values):
+                out.append(values)
             if len(out) == budget:
                 return out, "latin hypercube"
     return out, "latin hypercube"
@@ -620,19 +638,100 @@ def evaluate_levers(scenario: Scenario, *, budget: int = BUDGET, trials: int | N
                     seed: int | None = None, objectives: Sequence[str] | None = None,
                     constraints: Sequence[str] | None = None, workers: int | None = None,
                     current: bool = True) -> LeverSearch:
-    """Like :func:`optimize`, keeping the per-trial values (for regret across scenarios)."""
+    """Like :func:`optimize`, keeping the per-trial values (for regret across scenarios).
+
+    With one objective and more distinct settings than ``budget``, the settings are chosen by
+    differential evolution (:func:`scipy.optimize.differential_evolution`) over the levers'
+    grid positions instead of a Latin hypercube: every generation is evaluated on the same
+    draws, so the search minimises a deterministic function (the sample-average estimate) and
+    is not misled by sampling noise.
+    """
     seed_ = scenario.seed if seed is None else int(seed)
+    objs, _ = _statistics(scenario, objectives, constraints)
     settings, method = lever_settings(scenario, budget=budget, seed=seed_)
-    cands = candidates(scenario, settings, current=current)
-    ev = evaluate(scenario, cands, objectives=objectives, constraints=constraints,
-                  trials=trials, seed=seed_, workers=workers)
+    kw = {"objectives": objectives, "constraints": constraints, "trials": trials, "seed": seed_,
+          "workers": workers}
+    if method == "grid" or len(objs) > 1:
+        ev = evaluate(scenario, candidates(scenario, settings, current=current), **kw)
+    else:
+        ev, method = _evolve(scenario, budget=budget, current=current, **kw)
     table = frontier_table(ev)
     first = ev.objectives[0].text
-    table = table.iloc[np.lexsort((table[first].to_numpy(), ~table["on_frontier"].to_numpy()))]
-    table = table.reset_index(drop=True)
+    order = np.lexsort((table[first].to_numpy(), ~table["on_frontier"].to_numpy()))
+    table = table.iloc[order].reset_index(drop=True)
     table.attrs["method"] = method
-    ordered = [next(i for i, c in enumerate(cands) if c.name == name) for name in table["candidate"]]
-    return LeverSearch(evaluation=ev.subset(ordered), table=table, method=method)
+    return LeverSearch(evaluation=ev.subset(order), table=table, method=method)
+
+
+#: Stands for the objective of a setting that is not a strategy or fails a constraint.
+_PENALTY = 1e30
+
+
+def _evolve(scenario: Scenario, *, budget: int, current: bool, objectives, constraints, trials,
+            seed: int, workers) -> tuple[Evaluation, str]:
+    """Differential evolution over the levers' grid positions (integers), one objective, on
+    common random numbers; every setting it evaluates is kept."""
+    import inspect
+
+    from scipy.optimize import differential_evolution
+
+    levers = _levers(scenario)
+    names = list(levers.vary)
+    grids = [levers.vary[k].grid() for k in names]
+    kw = {"objectives": objectives, "constraints": constraints, "trials": trials, "seed": seed,
+          "workers": workers}
+    parts = [evaluate(scenario, candidates(scenario, [], current=True), **kw)] if current else []
+    seen = {_key(scenario, c) for p in parts for c in p.candidates}
+    score: dict[tuple[int, ...], float] = {}
+    evaluated = [0]
+
+    def positions(x: np.ndarray) -> tuple[int, ...]:
+        return tuple(int(np.clip(round(v), 0, len(g) - 1)) for v, g in zip(x, grids, strict=True))
+
+    def objective(x: np.ndarray) -> np.ndarray:
+        rows = [positions(col) for col in np.atleast_2d(x).T]
+        new: dict[tuple[int, ...], Candidate] = {}
+        for pos in rows:
+            if pos in score or pos in new:
+                continue
+            cand = lever_strategy(scenario, {k: float(g[i]) for k, g, i in
+                                             zip(names, grids, pos, strict=True)})
+            if cand is None or evaluated[0] + len(new) >= budget:
+                score[pos] = _PENALTY
+            else:
+                new[pos] = cand
+        if new:
+            ev = evaluate(scenario, list(new.values()), **kw)
+            table = frontier_table(ev)
+            value = table[ev.objectives[0].text].to_numpy()
+            feasible = table["feasible"].to_numpy()
+            keep = []
+            for j, (pos, cand) in enumerate(new.items()):
+                score[pos] = float(value[j]) if feasible[j] else _PENALTY
+                key = _key(scenario, cand)
+                if key not in seen:
+                    seen.add(key)
+                    keep.append(j)
+            evaluated[0] += len(new)
+            parts.append(ev.subset(keep))
+        return np.array([score[pos] for pos in rows])
+
+    n = len(names)
+    # about a quarter of the budget per generation: an initial Latin hypercube and three more
+    popsize = max(2, budget // (4 * n))
+    options = {"rng": np.random.default_rng(seed)} if "rng" in inspect.signature(
+        differential_evolution).parameters else {"seed": seed}
+    differential_evolution(objective, bounds=[(0, len(g) - 1) for g in grids],
+                           integrality=[True] * n, vectorized=True, updating="deferred",
+                           popsize=popsize, maxiter=max(1, budget // (popsize * n)),
+                           polish=False, init="latinhypercube", tol=0, **options)
+    if not parts:
+        raise ValueError("no lever setting within the budget is a strategy (shares add up to "
+                         "more than 1)")
+    merged = replace(parts[0], candidates=[c for p in parts for c in p.candidates],
+                     values={k: np.concatenate([p.values[k] for p in parts])
+                             for k in parts[0].values})
+    return merged, "differential evolution"
 
 
 def compared_settings(table: pd.DataFrame, levers: Levers, cost: str) -> list[str]:
