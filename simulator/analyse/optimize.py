@@ -776,16 +776,19 @@ def regret_table(evaluations: dict[str, Evaluation]) -> pd.DataFrame:
         One row per candidate and scenario: ``candidate, scenario, cost_metric,
         mean_regret, mean_regret_se, p95_regret`` [USD], ``satisfices`` (every constraint's
         estimate met), ``satisficing_trials`` (share of trials meeting every constraint's
-        per-trial condition), then one row per candidate with ``scenario = "all"``: the
-        worst mean regret over scenarios, the share of scenarios it satisfices in, and the mean
-        satisficing share of trials.
+        per-trial condition). Then one row per candidate with ``scenario = "all"``: the worst
+        mean regret over scenarios (in ``worst_scenario``), the largest P95, the share of
+        scenarios it satisfices in, the mean satisficing share of trials, ``average_regret``
+        (mean over scenarios) and ``gap``: its worst-case regret minus the leader's (the
+        candidate satisficing most often with the smallest worst-case regret), with ``gap_se``,
+        the paired standard error of that difference in its worst scenario [USD].
     """
-    rows = []
+    rows, costs = [], {}
     for scen, ev in evaluations.items():
         cost = ev.objectives[0]
         x = ev.metric(cost)
-        best = np.nanmin(x, axis=0)
-        regret = x - best[None, :]
+        costs[scen] = {c.name: x[i] for i, c in enumerate(ev.candidates)}
+        regret = x - np.nanmin(x, axis=0)[None, :]
         n = regret.shape[1]
         ok_trials = np.ones_like(regret, dtype=bool)
         sat = np.ones(len(ev.candidates), dtype=bool)
@@ -806,37 +809,61 @@ def regret_table(evaluations: dict[str, Evaluation]) -> pd.DataFrame:
     overall = per.groupby("candidate", sort=False).agg(
         mean_regret=("mean_regret", "max"), p95_regret=("p95_regret", "max"),
         satisfices=("satisfices", "mean"), satisficing_trials=("satisficing_trials", "mean"),
-        cost_metric=("cost_metric", "first")).reset_index()
-    worst = per.loc[per.groupby("candidate", sort=False)["mean_regret"].idxmax(),
-                    ["candidate", "scenario", "mean_regret_se"]].rename(
-        columns={"scenario": "worst_scenario"})
-    overall = overall.merge(worst, on="candidate").assign(scenario="all")
+        average_regret=("mean_regret", "mean"), cost_metric=("cost_metric", "first"))
+    worst = per.loc[per.groupby("candidate", sort=False)["mean_regret"].idxmax()]
+    overall["worst_scenario"] = worst.set_index("candidate")["scenario"]
+    overall["mean_regret_se"] = worst.set_index("candidate")["mean_regret_se"]
+    top = overall[overall["satisfices"] == overall["satisfices"].max()]
+    leader = top["mean_regret"].idxmin()
+    overall["gap"] = overall["mean_regret"] - overall.loc[leader, "mean_regret"]
+    gap_se = []
+    for name, row in overall.iterrows():
+        mine, theirs = costs[row["worst_scenario"]].get(name), \
+            costs[row["worst_scenario"]].get(leader)
+        # regret differences are cost differences on the same trials: pairing removes the
+        # noise both share
+        d = None if mine is None or theirs is None else mine - theirs
+        gap_se.append(np.nanstd(d, ddof=1) / np.sqrt(np.isfinite(d).sum())
+                      if d is not None and np.isfinite(d).sum() > 1 else np.nan)
+    overall["gap_se"] = gap_se
+    overall = overall.reset_index().assign(scenario="all")
     out = pd.concat([per, overall], ignore_index=True)
     return out[["candidate", "scenario", "cost_metric", "mean_regret", "mean_regret_se",
-                "p95_regret", "satisfices", "satisficing_trials", "worst_scenario"]]
+                "p95_regret", "satisfices", "satisficing_trials", "worst_scenario",
+                "average_regret", "gap", "gap_se"]]
 
 
 def robust_choice(regret: pd.DataFrame) -> tuple[str, str]:
     """The robust choice from :func:`regret_table` and the reason, in one sentence.
 
-    The candidate satisficing in the largest share of scenarios and, among those, with the
-    smallest worst-case mean regret.
+    The candidates satisficing in the largest share of scenarios; among them the one with the
+    smallest worst-case mean regret, unless others are within two paired standard errors of it
+    (a tie the trials cannot settle): then, of those, the one with the smallest regret averaged
+    over the scenarios.
 
     Returns
     -------
     name : str
     reason : str
     """
-    overall = regret[regret["scenario"] == "all"]
+    overall = regret[regret["scenario"] == "all"].set_index("candidate")
     n_scen = regret.loc[regret["scenario"] != "all", "scenario"].nunique()
     top = overall[overall["satisfices"] == overall["satisfices"].max()]
-    pick = top.loc[top["mean_regret"].idxmin()]
+    tied = top[(top["gap"] <= 2 * top["gap_se"].fillna(0))]
+    name = tied["average_regret"].idxmin() if len(tied) > 1 else top["mean_regret"].idxmin()
+    pick = overall.loc[name]
     k = round(pick["satisfices"] * n_scen)
-    reason = (f"it meets every constraint in {k} of {n_scen} scenarios, and in its worst one "
-              f"({pick['worst_scenario']}) its {pick['cost_metric']} is on average "
-              f"{_money(pick['mean_regret'])} above the best setting of each trial, the smallest "
-              "worst-case regret of the settings compared")
-    return str(pick["candidate"]), reason
+    worst = (f"in its worst one ({pick['worst_scenario']}) its {pick['cost_metric']} is on "
+             f"average {_money(pick['mean_regret'])} above the best setting of each trial")
+    if len(tied) > 1:
+        reason = (f"it meets every constraint in {k} of {n_scen} scenarios, {worst}, which "
+                  f"{len(tied) - 1} other settings match within Monte Carlo error, and of "
+                  f"those it has the smallest regret averaged over the scenarios "
+                  f"({_money(pick['average_regret'])})")
+    else:
+        reason = (f"it meets every constraint in {k} of {n_scen} scenarios, and {worst}, the "
+                  "smallest worst-case regret of the settings compared")
+    return str(name), reason
 
 
 def _money(x: float) -> str:
