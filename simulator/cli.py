@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="simulate",
         description="Monte Carlo projection of AI infrastructure spend per sourcing strategy.",
         epilog="Subcommands: 'simulate validate FILE', 'simulate describe FILE', "
+               "'simulate optimize FILE', "
                "'simulate schema'. Example: simulate scenarios/base.yaml --trials 50000 "
                "--set demand.growth.initial.high=2.5 --out runs/base",
     )
