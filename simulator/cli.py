@@ -420,14 +420,9 @@ def _optimize(argv: list[str]) -> int:
             variant = _load(Path(path), [], [])
             if variant.levers is not None:
                 variants[variant.name] = variant
-        checks = [(args.objective, "--objective", opt.parse_statistic),
-                  (args.constraint, "--constraint", opt.parse_constraint)]
-        for texts, option, parse in checks:
-            for text in texts or []:
-                try:
-                    parse(text)
-                except ValueError as exc:
-                    raise ScenarioError(option, [Issue("", str(exc))]) from None
+        if args.objective or args.constraint:
+            scenario = opt.with_statistics(scenario, args.objective, args.constraint,
+                                           source=f"{args.scenario} with --objective/--constraint")
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -441,8 +436,7 @@ def _optimize(argv: list[str]) -> int:
     try:
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             search = opt.evaluate_levers(scenario, budget=args.budget, trials=args.trials,
-                                         seed=args.seed, objectives=args.objective,
-                                         constraints=args.constraint, workers=args.workers)
+                                         seed=args.seed, workers=args.workers)
             names = opt.compared_settings(search.table, scenario.levers,
                                           search.evaluation.objectives[0].text)
             regret = robust = None

@@ -325,3 +325,10 @@ def test_program_start_lever_moves_the_program_on_the_same_draws():
     # are shared, so the two differ only where the program's timing matters
     assert not np.array_equal(npv[1], npv[3])
     assert np.corrcoef(npv[1], npv[3])[0, 1] > 0.99
+
+
+def test_command_checks_objectives_against_the_scenario(capsys):
+    code = main(["optimize", str(BASE), "--constraint", "mean amd_share <= 0.5"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "levers.constraints[0]" in err and "nvidia_share" in err and "--constraint" in err

@@ -442,6 +442,28 @@ def evaluate(scenario: Scenario, cands: Sequence[Candidate], *,
                       objectives=objs, constraints=cons, trials=n, seed=seed)
 
 
+def with_statistics(scenario: Scenario, objectives: Sequence[str] | None = None,
+                    constraints: Sequence[str] | None = None, *,
+                    source: str = "objectives and constraints") -> Scenario:
+    """The scenario with other objectives or constraints in its ``levers`` section, validated
+    like a file (metric names, years in the horizon, the dependence supplier's name).
+
+    Raises
+    ------
+    ScenarioError
+        Naming ``source`` and ``levers.objectives[k]`` or ``levers.constraints[k]``.
+    """
+    changes: dict[str, Any] = {}
+    if objectives is not None:
+        changes["levers.objectives"] = list(objectives)
+    if constraints is not None:
+        changes["levers.constraints"] = list(constraints)
+    if not changes:
+        return scenario
+    _levers(scenario)
+    return override(scenario, changes, source=source)
+
+
 def _statistics(scenario: Scenario, objectives: Sequence[str] | None,
                 constraints: Sequence[str] | None) -> tuple[list[Statistic], list[Constraint]]:
     levers = scenario.levers
@@ -647,6 +669,8 @@ def evaluate_levers(scenario: Scenario, *, budget: int = BUDGET, trials: int | N
     is not misled by sampling noise.
     """
     seed_ = scenario.seed if seed is None else int(seed)
+    scenario = with_statistics(scenario, objectives, constraints)
+    objectives = constraints = None  # now the scenario's, checked against it
     objs, _ = _statistics(scenario, objectives, constraints)
     settings, method = lever_settings(scenario, budget=budget, seed=seed_)
     kw = {"objectives": objectives, "constraints": constraints, "trials": trials, "seed": seed_,
