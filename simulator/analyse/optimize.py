@@ -695,8 +695,6 @@ def _evolve(scenario: Scenario, *, budget: int, current: bool, objectives, const
             seed: int, workers) -> tuple[Evaluation, str]:
     """Differential evolution over the levers' grid positions (integers), one objective, on
     common random numbers; every setting it evaluates is kept."""
-    import inspect
-
     from scipy.optimize import differential_evolution
 
     levers = _levers(scenario)
@@ -743,12 +741,11 @@ def _evolve(scenario: Scenario, *, budget: int, current: bool, objectives, const
     n = len(names)
     # about a quarter of the budget per generation: an initial Latin hypercube and three more
     popsize = max(2, budget // (4 * n))
-    options = {"rng": np.random.default_rng(seed)} if "rng" in inspect.signature(
-        differential_evolution).parameters else {"seed": seed}
     differential_evolution(objective, bounds=[(0, len(g) - 1) for g in grids],
                            integrality=[True] * n, vectorized=True, updating="deferred",
                            popsize=popsize, maxiter=max(1, budget // (popsize * n)),
-                           polish=False, init="latinhypercube", tol=0, **options)
+                           polish=False, init="latinhypercube", tol=0,
+                           rng=np.random.default_rng(seed))
     if not parts:
         raise ValueError("no lever setting within the budget is a strategy (shares add up to "
                          "more than 1)")

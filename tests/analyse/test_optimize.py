@@ -1,9 +1,7 @@
 """Levers, the frontier and robust choices: closed-form optima, exact non-domination, Monte
-Carlo errors of the statistics, common random numbers, bad input and the command."""
+Carlo errors of the statistics, paired errors, regret, common random numbers."""
 
 from __future__ import annotations
-
-import copy
 
 import numpy as np
 import pytest
@@ -22,54 +20,14 @@ from simulator.analyse.optimize import (
     robust_choice,
     statistic,
 )
-from simulator.cli import main
-from simulator.errors import ScenarioError
 from simulator.io.loading import scenario_from_dict
 from simulator.spec.levers import parse_constraint, parse_statistic
 from tests.conftest import BASE, ENGINE_RTOL
-
-#: Two years, fixed inputs, no growth: 1000 compute units bought in the first year at 1 kW
-#: each and kept, so the spend of a mix with shares s of three suppliers is 1000 x 1.5 x
-#: (s . prices) plus a power cost that is the same for every mix (1 MW: building 1000 once,
-#: energy 8760 x 0.5 x 1.2 x 100 and operations 300 each year).
-PRICES = {"nvidia": 10.0, "amd": 30.0, "other": 20.0}
-POWER_COST = 1000 + 2 * (8760 * 0.5 * 1.2 * 100 + 300)
-ONE_YEAR = {
-    "name": "one_year",
-    "scope": "test scenario",
-    "horizon": {"start": 2025, "end": 2026},
-    "trials": 8,
-    "seed": 3,
-    "demand": {"start": {"compute_units": 1000}, "growth": {"initial": 0.0}},
-    "fleet": {"lifetime_years": 5},
-    "suppliers": {name: {"price_per_unit": p, "kw_per_unit": 1.0} for name, p in PRICES.items()},
-    "strategies": {"nvidia_only": {"shares": {"nvidia": 1}}},
-    "servers_networking": {"multiple_of_chips": 0.5},
-    "datacentre": {"cost_per_mw": 1000},
-    "energy": {"price_per_mwh": 100, "pue": 1.2, "utilisation": 0.5},
-    "operations": {"cost_per_mw_year": 300},
-    "levers": {
-        "template": {"remainder": "nvidia", "ramp_from": 2024, "target_year": 2025},
-        "vary": {"amd_share": {"kind": "share", "supplier": "amd", "low": 0, "high": 1,
-                               "step": 0.1}},
-        "objectives": ["mean npv", "mean nvidia_share"],
-    },
-}
-
-
-def one_year(**levers) -> dict:
-    data = copy.deepcopy(ONE_YEAR)
-    data["levers"].update(levers)
-    return data
-
-
-def spend(shares: dict[str, float]) -> float:
-    """Closed-form spend of a mix in the one-year scenario [USD]."""
-    return 1000 * 1.5 * sum(PRICES[s] * v for s, v in shares.items()) + POWER_COST
+from tests.optimize_cases import spend, two_years
 
 
 def test_cost_is_linear_in_a_share_lever_and_every_setting_is_on_the_frontier():
-    sc = scenario_from_dict(one_year())
+    sc = scenario_from_dict(two_years())
     table = optimize(sc, trials=8, workers=1)
     # amd_share = 0 is the scenario's nvidia_only, counted once
     assert len(table) == 11 and table.loc[table["current"], "candidate"].tolist() == ["nvidia_only"]
@@ -90,7 +48,7 @@ def test_cost_is_linear_in_a_share_lever_and_every_setting_is_on_the_frontier():
 def test_constrained_optimum_in_closed_form():
     # minimise spend with Nvidia at most half of chip spend: 10 (1 - s) <= 30 s gives
     # s >= 1/4, so the cheapest grid setting is amd_share = 0.3
-    sc = scenario_from_dict(one_year(objectives=["mean npv"],
+    sc = scenario_from_dict(two_years(objectives=["mean npv"],
                                      constraints=["mean nvidia_share <= 0.5"]))
     table = optimize(sc, trials=8, workers=1)
     front = table[table["on_frontier"]]
@@ -107,7 +65,7 @@ def test_an_optimum_planted_in_a_two_lever_grid_is_found():
     vary = {"amd_share": {"kind": "share", "supplier": "amd", "low": 0, "high": 0.6, "step": 0.2},
             "other_share": {"kind": "share", "supplier": "other", "low": 0, "high": 1,
                             "step": 0.1}}
-    sc = scenario_from_dict(one_year(vary=vary, objectives=["mean npv"],
+    sc = scenario_from_dict(two_years(vary=vary, objectives=["mean npv"],
                                      constraints=["mean nvidia_share <= 0.5"]))
     settings_, method = lever_settings(sc, budget=200)
     # shares adding up to more than one are not strategies: 11 + 9 + 7 + 5 settings
@@ -129,7 +87,7 @@ def test_differential_evolution_finds_a_planted_optimum_in_a_fine_grid():
     vary = {"amd_share": {"kind": "share", "supplier": "amd", "low": 0, "high": 1, "step": 0.05},
             "other_share": {"kind": "share", "supplier": "other", "low": 0, "high": 1,
                             "step": 0.05}}
-    sc = scenario_from_dict(one_year(vary=vary, objectives=["mean npv"],
+    sc = scenario_from_dict(two_years(vary=vary, objectives=["mean npv"],
                                      constraints=["mean nvidia_share <= 0.5"]))
     search = evaluate_levers(sc, budget=120, trials=8, workers=1)
     assert search.method == "differential evolution"
@@ -261,48 +219,10 @@ def test_compared_settings_cover_every_lever_value(base_search):
         assert set(chosen[lever].dropna()) == set(feasible[lever])
 
 
-@pytest.mark.parametrize(("path", "value", "words"), [
-    ("vary.amd_share.supplier", "amdd", "unknown supplier 'amdd'"),
-    ("vary.amd_share.high", 1.5, "must lie in [0, 1]"),
-    ("vary.amd_share.supplier", "nvidia", "remainder"),
-    ("objectives", ["average npv"], "cannot read"),
-    ("objectives", ["mean installed_gw"], "better when higher"),
-    ("objectives", ["mean amd_share"], "dependence share is 'nvidia_share'"),
-    ("constraints", ["P(unmet_demand > 0.05)"], "cannot read constraint"),
-    ("template.target_year", 2024, "must come after"),
-])
-def test_bad_levers_name_the_key_path(path, value, words):
-    data = one_year()
-    node = data["levers"]
-    *parents, last = path.split(".")
-    for key in parents:
-        node = node[key]
-    node[last] = value
-    with pytest.raises(ScenarioError) as err:
-        scenario_from_dict(data, source="x.yaml")
-    text = str(err.value)
-    assert words in text and "x.yaml" in text and "levers" in text
 
 
-def test_command_writes_the_frontier_and_explains_it(write_scenario, tmp_path, capsys):
-    path = write_scenario(one_year(constraints=["mean nvidia_share <= 0.5"]))
-    out = tmp_path / "out"
-    code = main(["optimize", str(path), "--trials", "8", "--out", str(out), "--workers", "1",
-                 "--variants"])
-    printed = capsys.readouterr().out
-    assert code == 0, printed
-    assert {p.name for p in out.iterdir()} == {"frontier.csv", "frontier.png", "regret.csv",
-                                               "manifest.json"}
-    assert "amd 30% of purchases by 2025" in printed
-    assert "Robust across 1 scenarios" in printed
 
 
-def test_command_without_levers_is_refused(write_scenario, capsys):
-    data = one_year()
-    del data["levers"]
-    code = main(["optimize", str(write_scenario(data))])
-    err = capsys.readouterr().err
-    assert code == 2 and "levers" in err and "Traceback" not in err
 
 
 def test_program_start_lever_moves_the_program_on_the_same_draws():
@@ -327,8 +247,3 @@ def test_program_start_lever_moves_the_program_on_the_same_draws():
     assert np.corrcoef(npv[1], npv[3])[0, 1] > 0.99
 
 
-def test_command_checks_objectives_against_the_scenario(capsys):
-    code = main(["optimize", str(BASE), "--constraint", "mean amd_share <= 0.5"])
-    err = capsys.readouterr().err
-    assert code == 2
-    assert "levers.constraints[0]" in err and "nvidia_share" in err and "--constraint" in err

@@ -1,0 +1,35 @@
+"""The ``simulate optimize`` command: outputs, plain words, and bad input."""
+
+from __future__ import annotations
+
+from simulator.cli import main
+from tests.conftest import BASE
+from tests.optimize_cases import two_years
+
+
+def test_command_writes_the_frontier_and_explains_it(write_scenario, tmp_path, capsys):
+    path = write_scenario(two_years(constraints=["mean nvidia_share <= 0.5"]))
+    out = tmp_path / "out"
+    code = main(["optimize", str(path), "--trials", "8", "--out", str(out), "--workers", "1",
+                 "--variants"])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert {p.name for p in out.iterdir()} == {"frontier.csv", "frontier.png", "regret.csv",
+                                               "manifest.json"}
+    assert "amd 30% of purchases by 2025" in printed
+    assert "Robust across 1 scenarios" in printed
+
+
+def test_command_without_levers_is_refused(write_scenario, capsys):
+    data = two_years()
+    del data["levers"]
+    code = main(["optimize", str(write_scenario(data))])
+    err = capsys.readouterr().err
+    assert code == 2 and "levers" in err and "Traceback" not in err
+
+
+def test_command_checks_objectives_against_the_scenario(capsys):
+    code = main(["optimize", str(BASE), "--constraint", "mean amd_share <= 0.5"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "levers.constraints[0]" in err and "nvidia_share" in err and "--constraint" in err
