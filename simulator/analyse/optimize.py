@@ -554,8 +554,10 @@ def frontier_table(ev: Evaluation) -> pd.DataFrame:
         objective and constraint statistic ``<text>`` and ``<text>_se`` [its unit], for every
         constraint ``ok: <constraint>``; ``feasible`` (every constraint met), ``on_frontier``,
         ``p_dominated`` (lower bound on the probability that a frontier setting dominates it,
-        paired; 0 on the frontier unless another frontier setting nearly ties it) and
-        ``dominated_by``.
+        paired; 0 on the frontier unless another frontier setting nearly ties it),
+        ``dominated_by`` and, when the scenario's baseline strategy is among the candidates,
+        ``vs_baseline`` and ``vs_baseline_se``: the first objective minus the baseline's, with
+        its paired standard error.
     """
     cands = ev.candidates
     lever_names = list(ev.scenario.levers.vary) if ev.scenario.levers is not None else []
@@ -585,6 +587,13 @@ def frontier_table(ev: Evaluation) -> pd.DataFrame:
     p_dom, by = _domination(points, psi, front, ev.trials)
     table.update(feasible=feasible, on_frontier=front, p_dominated=p_dom,
                  dominated_by=[cands[b].name if b >= 0 else "" for b in by])
+    base = ev.scenario.baseline_strategy if ev.scenario is not None else None
+    at = [i for i, c in enumerate(cands) if c.current and c.name == base]
+    if at:
+        # each candidate's first objective against the baseline strategy, paired
+        b = at[0]
+        table["vs_baseline"] = est[0] - est[0][b]
+        table["vs_baseline_se"] = np.sqrt(((psi[0] - psi[0][b]) ** 2).sum(axis=1)) / ev.trials
     return pd.DataFrame(table)
 
 
@@ -874,15 +883,16 @@ def robust_choice(regret: pd.DataFrame) -> tuple[str, str]:
     name = tied["average_regret"].idxmin() if len(tied) > 1 else top["mean_regret"].idxmin()
     pick = overall.loc[name]
     k = round(pick["satisfices"] * n_scen)
+    scenarios = f"{n_scen} scenario" + ("s" if n_scen != 1 else "")
     worst = (f"in its worst one ({pick['worst_scenario']}) its {pick['cost_metric']} is on "
              f"average {_money(pick['mean_regret'])} above the best setting of each trial")
     if len(tied) > 1:
-        reason = (f"it meets every constraint in {k} of {n_scen} scenarios, {worst}, which "
+        reason = (f"it meets every constraint in {k} of {scenarios}, {worst}, which "
                   f"{len(tied) - 1} other settings match within Monte Carlo error, and of "
                   f"those it has the smallest regret averaged over the scenarios "
                   f"({_money(pick['average_regret'])})")
     else:
-        reason = (f"it meets every constraint in {k} of {n_scen} scenarios, and {worst}, the "
+        reason = (f"it meets every constraint in {k} of {scenarios}, and {worst}, the "
                   "smallest worst-case regret of the settings compared")
     return str(name), reason
 

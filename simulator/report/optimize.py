@@ -110,10 +110,15 @@ def frontier_chart(table: pd.DataFrame, objectives: list[Statistic], *, ax=None,
 
 def _value(v: float, unit: str) -> str:
     if unit == "USD":
-        return f"${v / 1e12:,.2f}T" if abs(v) >= 1e11 else f"${v / 1e9:,.1f}B"
+        return f"${v / 1e12:,.2f}T" if abs(v) >= 1e12 else f"${v / 1e9:,.1f}B"
     if unit in ("fraction", "probability"):
         return f"{v:.1%}"
     return f"{v:,.3g} {unit}"
+
+
+def _name(table: pd.DataFrame, candidate: str, levers: Levers | None) -> str:
+    rows = table[table["candidate"] == candidate]
+    return describe(rows.iloc[0], levers) if len(rows) else candidate
 
 
 def _confidence(p: float) -> str:
@@ -155,12 +160,22 @@ def format_optimize(table: pd.DataFrame, objectives: list[Statistic], levers: Le
         lines.append("No candidate meets every constraint: there is no frontier.")
         return "\n".join(lines)
     lines.append("")
-    lines.append(f"On the frontier ({len(front)} settings; no other is better in "
-                 f"{' and '.join(s.text for s in objectives)} at once):")
+    baseline = table.loc[table["current"] & (table.get("vs_baseline", np.nan) == 0),
+                         "candidate"] if "vs_baseline" in table else pd.Series(dtype=str)
+    base_name = baseline.iloc[0] if len(baseline) else None
+    first = objectives[0]
+    n_front = len(front)
+    lines.append(f"On the frontier ({n_front} setting{'s' if n_front != 1 else ''}; no other "
+                 f"is better in {' and '.join(s.text for s in objectives)} at once):")
     for _, row in front.head(limit).iterrows():
         vals = "; ".join(f"{s.text} {_value(row[s.text], s.unit)} "
                          f"(+/- {_value(row[s.text + '_se'], s.unit)})" for s in objectives)
         lines.append(f"  - {describe(row, levers)}: {vals}")
+        if base_name is not None and row["candidate"] != base_name:
+            diff, se = row["vs_baseline"], row["vs_baseline_se"]
+            word = "below" if diff < 0 else "above"
+            lines.append(f"    {first.text} {_value(abs(diff), first.unit)} {word} {base_name}'s "
+                         f"(+/- {_value(se, first.unit)}, paired on the same trials)")
     if len(front) > limit:
         lines.append(f"  ... and {len(front) - limit} more in frontier.csv")
     current = table[table["current"]]
@@ -170,8 +185,8 @@ def format_optimize(table: pd.DataFrame, objectives: list[Statistic], levers: Le
         for _, row in current.iterrows():
             where = "on the frontier" if row["on_frontier"] else (
                 "fails a constraint" if not row["feasible"] else
-                f"dominated by {row['dominated_by']} (with at least "
-                f"{_confidence(row['p_dominated'])} confidence, paired)")
+                f"beaten in every objective by {_name(table, row['dominated_by'], levers)} "
+                f"(with at least {_confidence(row['p_dominated'])} confidence, paired)")
             vals = "; ".join(f"{s.text} {_value(row[s.text], s.unit)}" for s in objectives)
             lines.append(f"  - {row['candidate']}: {vals}; {where}")
     if robust is not None and regret is not None:
@@ -179,6 +194,7 @@ def format_optimize(table: pd.DataFrame, objectives: list[Statistic], levers: Le
         n_scen = regret.loc[regret["scenario"] != "all", "scenario"].nunique()
         row = table[table["candidate"] == name].iloc[0]
         lines.append("")
-        lines.append(f"Robust across {n_scen} scenarios: {describe(row, levers)}, because "
+        lines.append(f"Robust across {n_scen} scenario{'s' if n_scen != 1 else ''}: "
+                     f"{describe(row, levers)}, because "
                      f"{reason}.")
     return "\n".join(lines)

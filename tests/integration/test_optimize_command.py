@@ -17,7 +17,8 @@ def test_command_writes_the_frontier_and_explains_it(write_scenario, tmp_path, c
     assert {p.name for p in out.iterdir()} == {"frontier.csv", "frontier.png", "regret.csv",
                                                "manifest.json"}
     assert "amd 30% of purchases by 2025" in printed
-    assert "Robust across 1 scenarios" in printed
+    assert "Robust across 1 scenario:" in printed and "1 of 1 scenario," in printed
+    assert "above nvidia_only's" in printed  # AMD costs more here
 
 
 def test_command_without_levers_is_refused(write_scenario, capsys):
