@@ -450,7 +450,7 @@ def _optimize(argv: list[str]) -> int:
     except OSError as exc:
         print(f"error: cannot write outputs to {out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    except NumericalError as exc:
+    except (NumericalError, opt.SearchTooLargeError) as exc:
         print(f"error: {args.scenario}: {exc}", file=sys.stderr)
         return 2
     if not args.quiet:

@@ -70,6 +70,15 @@ BATCH = 8
 BUDGET = 200
 
 
+class SearchTooLargeError(ValueError):
+    """The per-trial values a search must keep would not fit in memory."""
+
+
+#: Largest size of the per-trial values an evaluation keeps (candidates x trials x metrics,
+#: float64) [bytes]: regret and tail statistics need every trial of every candidate.
+MAX_VALUES_BYTES = 2_000_000_000
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A strategy to evaluate: a lever setting, or one of the scenario's own strategies.
@@ -412,6 +421,11 @@ def evaluate(scenario: Scenario, cands: Sequence[Candidate], *,
     Returns
     -------
     Evaluation
+
+    Raises
+    ------
+    SearchTooLargeError
+        When the per-trial values would exceed ``MAX_VALUES_BYTES``.
     """
     objs, cons = _statistics(scenario, objectives, constraints)
     n = scenario.trials if trials is None else int(trials)
@@ -422,6 +436,11 @@ def evaluate(scenario: Scenario, cands: Sequence[Candidate], *,
     workers = min(os.cpu_count() or 1, len(groups)) if workers is None else \
         max(1, min(int(workers), len(groups)))
     keys = list(dict.fromkeys(_metric_key(c) for c in claims))
+    need = 8 * len(cands) * n * len(keys)
+    if need > MAX_VALUES_BYTES:
+        raise SearchTooLargeError(f"{len(cands)} candidates x {n:,} trials x {len(keys)} metrics would "
+                         f"keep {need / 1e9:.1f} GB of per-trial values (at most "
+                         f"{MAX_VALUES_BYTES / 1e9:.0f} GB): lower the trials or the budget")
     values = {k: np.empty((len(cands), n)) for k in keys}
     if workers == 1:
         parts = [_run_groups(sampling, groups, claims, n, seed, chunk_size, design)]

@@ -34,3 +34,9 @@ def test_command_checks_objectives_against_the_scenario(capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert "levers.constraints[0]" in err and "nvidia_share" in err and "--constraint" in err
+
+
+def test_command_refuses_a_search_too_large_to_keep(capsys):
+    code = main(["optimize", str(BASE), "--trials", "5000000", "--variants"])
+    err = capsys.readouterr().err
+    assert code == 2 and "GB of per-trial values" in err and "Traceback" not in err
