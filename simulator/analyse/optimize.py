@@ -1,7 +1,7 @@
 """Which sourcing mix to choose: lever settings on common random numbers, a frontier of cost,
 dependence and tail risk, and robust choices across scenarios.
 
-A lever setting (:mod:`simulator.levers`) is a strategy. Every setting is evaluated on the same
+A lever setting (:mod:`simulator.spec.levers`) is a strategy. Every setting is evaluated on the same
 draws: each chunk of trials is sampled once, from the same stream as :func:`simulator.simulate`
 uses, and the cost model runs on it for batch after batch of candidate strategies, so that
 differences between settings are paired and a search is not fooled by sampling noise.
@@ -25,13 +25,20 @@ Frontier
     probability that they truly dominate it: ``1 - sum_k Phi(-z_k)`` (Bonferroni) with ``z_k``
     the paired difference in objective k over its standard error.
 
+Search
+    The whole grid of lever values when it has at most ``budget`` distinct strategies; else a
+    Latin hypercube snapped to the grid or, with a single objective, differential evolution
+    (:func:`scipy.optimize.differential_evolution`) over grid positions, each generation
+    evaluated on the same draws.
+
 Regret and robustness
     Across scenarios (the base and its stress variants), each setting's regret on a trial is its
     cost (the first objective's metric) minus the lowest cost of any evaluated setting on that
     trial. A setting satisfices in a scenario when its estimates meet every constraint; its
     satisficing share of trials is the share where every constraint's per-trial condition holds.
     The robust choice meets the constraints in the most scenarios and, among those, has the
-    smallest worst-case mean regret.
+    smallest worst-case mean regret; settings within two paired standard errors of it tie, and
+    the tie goes to the smallest regret averaged over the scenarios.
 """
 
 from __future__ import annotations

@@ -326,9 +326,9 @@ def write_optimize(search, regret, robust, out: str | Path) -> list[Path]:
 
     Parameters
     ----------
-    search : simulator.lever_search.LeverSearch
+    search : simulator.analyse.optimize.LeverSearch
     regret : DataFrame or None
-        :func:`simulator.lever_search.regret_table`.
+        :func:`simulator.analyse.optimize.regret_table`.
     robust : (str, str) or None
         The robust choice and its reason.
     out : str or Path
