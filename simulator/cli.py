@@ -401,6 +401,9 @@ def _optimize(argv: list[str]) -> int:
     parser.add_argument("--variants", type=Path, nargs="*", metavar="FILE",
                         help="scenarios for the robustness check (default: the files next to "
                         "SCENARIO that extend it; none with no FILE)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override an assumption by key path in the scenario and in every "
+                        "variant, e.g. suppliers.amd.price_per_unit=18k (repeatable)")
     parser.add_argument("--workers", type=_workers, help="local processes (default: one per "
                         "core); results do not depend on it")
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
@@ -408,7 +411,7 @@ def _optimize(argv: list[str]) -> int:
     from simulator.analyse import optimize as opt
 
     try:
-        scenario = _load(args.scenario, [], [])
+        scenario = _load(args.scenario, args.set, [])
         if scenario.levers is None:
             raise ScenarioError(str(args.scenario), [Issue(
                 "levers", "the scenario has no 'levers' section to search",
@@ -417,7 +420,7 @@ def _optimize(argv: list[str]) -> int:
                  else [str(p) for p in args.variants])
         variants = {}
         for path in paths:
-            variant = _load(Path(path), [], [])
+            variant = _load(Path(path), args.set, [])
             if variant.levers is not None:
                 variants[variant.name] = variant
         if args.objective or args.constraint:

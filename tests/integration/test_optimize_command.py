@@ -40,3 +40,22 @@ def test_command_refuses_a_search_too_large_to_keep(capsys):
     code = main(["optimize", str(BASE), "--trials", "5000000", "--variants"])
     err = capsys.readouterr().err
     assert code == 2 and "GB of per-trial values" in err and "Traceback" not in err
+
+
+def test_command_finds_the_shipped_variants_and_takes_overrides(tmp_path, capsys):
+    from simulator.analyse.optimize import variants_of
+
+    names = sorted(p.rsplit("/", 1)[-1] for p in variants_of(BASE))
+    assert names == ["aggressive_demand.yaml", "demand_slowdown.yaml", "inhouse_failure.yaml",
+                     "inhouse_success.yaml", "short_chip_life.yaml", "taiwan_shock.yaml"]
+    # AMD dearer than Nvidia (and no in-house chip): the frontier becomes a trade-off
+    code = main(["optimize", str(BASE), "--trials", "200", "--variants", "--out",
+                 str(tmp_path / "o"), "--set", "suppliers.amd.price_per_unit=40k",
+                 "--set", "levers.vary.inhouse_share.high=0"])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    import re
+
+    n_front = int(re.search(r"On the frontier \((\d+) settings", printed)[1])
+    assert n_front >= 3
+    assert "above nvidia_only's" in printed  # dependence is cut at a price now
