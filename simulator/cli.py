@@ -386,7 +386,8 @@ def _optimize(argv: list[str]) -> int:
     parser.add_argument("scenario", type=Path, help="scenario YAML file with a 'levers' section")
     parser.add_argument("--budget", type=_positive_int, default=200,
                         help="lever settings to evaluate at most (default 200): the whole grid "
-                        "when it fits, else a Latin hypercube on it")
+                        "when it fits, else a Latin hypercube on it and the neighbours of its "
+                        "frontier (one objective: differential evolution)")
     parser.add_argument("--trials", type=_trial_count, help="trials per setting (default: the "
                         "scenario's 'trials')")
     parser.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")

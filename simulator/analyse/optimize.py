@@ -26,10 +26,11 @@ Frontier
     the paired difference in objective k over its standard error.
 
 Search
-    The whole grid of lever values when it has at most ``budget`` distinct strategies; else a
-    Latin hypercube snapped to the grid or, with a single objective, differential evolution
-    (:func:`scipy.optimize.differential_evolution`) over grid positions, each generation
-    evaluated on the same draws.
+    The whole grid of lever values when it has at most ``budget`` distinct strategies. Else,
+    with several objectives, a Latin hypercube snapped to the grid (three quarters of the
+    budget) and then the grid neighbours of the settings it puts on the frontier; with a single
+    objective, differential evolution (:func:`scipy.optimize.differential_evolution`) over grid
+    positions. Every round is evaluated on the same draws.
 
 Regret and robustness
     Across scenarios (the base and its stress variants), each setting's regret on a trial is its
@@ -697,6 +698,8 @@ def evaluate_levers(scenario: Scenario, *, budget: int = BUDGET, trials: int | N
                     current: bool = True) -> LeverSearch:
     """Like :func:`optimize`, keeping the per-trial values (for regret across scenarios).
 
+    With several objectives and more distinct settings than ``budget``, a Latin hypercube takes
+    three quarters of the budget and the grid neighbours of its frontier settings the rest.
     With one objective and more distinct settings than ``budget``, the settings are chosen by
     differential evolution (:func:`scipy.optimize.differential_evolution`) over the levers'
     grid positions instead of a Latin hypercube: every generation is evaluated on the same
@@ -710,8 +713,10 @@ def evaluate_levers(scenario: Scenario, *, budget: int = BUDGET, trials: int | N
     settings, method = lever_settings(scenario, budget=budget, seed=seed_)
     kw = {"objectives": objectives, "constraints": constraints, "trials": trials, "seed": seed_,
           "workers": workers}
-    if method == "grid" or len(objs) > 1:
+    if method == "grid":
         ev = evaluate(scenario, candidates(scenario, settings, current=current), **kw)
+    elif len(objs) > 1:
+        ev, method = _refine(scenario, budget=budget, current=current, **kw)
     else:
         ev, method = _evolve(scenario, budget=budget, current=current, **kw)
     table = frontier_table(ev)
@@ -784,10 +789,50 @@ def _evolve(scenario: Scenario, *, budget: int, current: bool, objectives, const
     if not parts:
         raise ValueError("no lever setting within the budget is a strategy (shares add up to "
                          "more than 1)")
-    merged = replace(parts[0], candidates=[c for p in parts for c in p.candidates],
-                     values={k: np.concatenate([p.values[k] for p in parts])
-                             for k in parts[0].values})
-    return merged, "differential evolution"
+    return _merge(parts), "differential evolution"
+
+
+def _merge(parts: Sequence[Evaluation]) -> Evaluation:
+    """Evaluations of different candidates on the same draws, as one."""
+    return replace(parts[0], candidates=[c for p in parts for c in p.candidates],
+                   values={k: np.concatenate([p.values[k] for p in parts])
+                           for k in parts[0].values})
+
+
+#: Share of the budget a multi-objective search spends on its Latin hypercube; the rest goes
+#: to the grid neighbours of the settings that design puts on the frontier.
+DESIGN_SHARE = 0.75
+
+
+def _refine(scenario: Scenario, *, budget: int, current: bool, **kw: Any) -> tuple[Evaluation, str]:
+    """A Latin hypercube, then the grid neighbours (one lever one step away) of its frontier
+    settings, all on the same draws, within the budget."""
+    levers = _levers(scenario)
+    # a hypercube of the smaller size keeps its stratification (a cut one would not)
+    first, _ = lever_settings(scenario, budget=max(1, int(DESIGN_SHARE * budget)),
+                              seed=kw["seed"])
+    ev = evaluate(scenario, candidates(scenario, first, current=current), **kw)
+    table = frontier_table(ev)
+    seen = {_key(scenario, c) for c in ev.candidates}
+    grids = {k: lv.grid() for k, lv in levers.vary.items()}
+    extra: list[Candidate] = []
+    room = budget - len(first)
+    front = [ev.candidates[i] for i in np.flatnonzero(table["on_frontier"].to_numpy())]
+    for cand in front:
+        if cand.current:
+            continue
+        for name, grid in grids.items():
+            at = int(np.argmin(np.abs(grid - cand.levers[name])))
+            for step in (-1, 1):
+                if not 0 <= at + step < len(grid) or len(extra) >= room:
+                    continue
+                near = lever_strategy(scenario, {**cand.levers, name: float(grid[at + step])})
+                if near is not None and _key(scenario, near) not in seen:
+                    seen.add(_key(scenario, near))
+                    extra.append(near)
+    if not extra:
+        return ev, "latin hypercube"
+    return _merge([ev, evaluate(scenario, extra, **kw)]), "latin hypercube + frontier neighbours"
 
 
 def compared_settings(table: pd.DataFrame, levers: Levers, cost: str) -> list[str]:

@@ -267,3 +267,24 @@ def test_program_start_lever_moves_the_program_on_the_same_draws():
     assert np.corrcoef(npv[1], npv[3])[0, 1] > 0.99
 
 
+
+
+def test_a_multi_objective_search_refines_around_its_frontier():
+    vary = {"amd_share": {"kind": "share", "supplier": "amd", "low": 0, "high": 1, "step": 0.05},
+            "other_share": {"kind": "share", "supplier": "other", "low": 0, "high": 1,
+                            "step": 0.05}}
+    sc = scenario_from_dict(two_years(vary=vary, objectives=["mean npv", "mean nvidia_share"]))
+    first, _ = lever_settings(sc, budget=30, seed=sc.seed)
+    search = evaluate_levers(sc, budget=40, trials=8, workers=1)
+    assert search.method == "latin hypercube + frontier neighbours"
+    t = search.table
+    settings_ = t[~t["current"]]
+    assert len(settings_) <= 40
+    design = {(v["amd_share"], v["other_share"]) for v in first}
+    added = [r for _, r in settings_.iterrows()
+             if (r["amd_share"], r["other_share"]) not in design]
+    assert added
+    # each added setting is one grid step (0.05) from a setting of the design, in one lever
+    for r in added:
+        steps = [abs(r["amd_share"] - a) + abs(r["other_share"] - o) for a, o in design]
+        assert min(steps) == pytest.approx(0.05)

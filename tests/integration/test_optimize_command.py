@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from simulator.cli import main
 from tests.conftest import BASE
 from tests.optimize_cases import two_years
@@ -54,8 +56,6 @@ def test_command_finds_the_shipped_variants_and_takes_overrides(tmp_path, capsys
                  "--set", "levers.vary.inhouse_share.high=0"])
     printed = capsys.readouterr().out
     assert code == 0, printed
-    import re
-
     n_front = int(re.search(r"On the frontier \((\d+) settings", printed)[1])
     assert n_front >= 3
     assert "above nvidia_only's" in printed  # dependence is cut at a price now
