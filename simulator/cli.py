@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -437,6 +438,7 @@ def _optimize(argv: list[str]) -> int:
     from simulator.report.optimize import format_optimize
     from simulator.report.writers import write_optimize
 
+    t0 = time.perf_counter()
     try:
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             search = opt.evaluate_levers(scenario, budget=args.budget, trials=args.trials,
@@ -447,7 +449,10 @@ def _optimize(argv: list[str]) -> int:
             if names:
                 regret = opt.robustness(variants, names, reference=search, workers=args.workers)
                 robust = opt.robust_choice(regret)
-        files = write_optimize(search, regret, robust, out)
+        files = write_optimize(search, regret, robust, out,
+                               wall_seconds=time.perf_counter() - t0,
+                               extra={"overrides": args.set, "budget": args.budget,
+                                      "variants": {n: v.source_file for n, v in variants.items()}})
     except KeyboardInterrupt:
         print(f"\ninterrupted: nothing was written; {out} is unchanged", file=sys.stderr)
         return 130

@@ -320,7 +320,8 @@ def _replace_dir(new: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def write_optimize(search, regret, robust, out: str | Path) -> list[Path]:
+def write_optimize(search, regret, robust, out: str | Path, *, wall_seconds: float = 0.0,
+                   extra: dict | None = None) -> list[Path]:
     """Write a lever search into ``out``, atomically: ``frontier.csv`` (every candidate),
     ``regret.csv`` (when a regret table is given), ``frontier.png`` and ``manifest.json``.
 
@@ -333,6 +334,10 @@ def write_optimize(search, regret, robust, out: str | Path) -> list[Path]:
         The robust choice and its reason.
     out : str or Path
         Output folder, replaced as a whole.
+    wall_seconds : float
+        Time the search took, for the manifest [s].
+    extra : dict, optional
+        More entries for the manifest (e.g. the command's overrides and variants).
 
     Returns
     -------
@@ -359,12 +364,12 @@ def write_optimize(search, regret, robust, out: str | Path) -> list[Path]:
         files.append(folder / "frontier.png")
         fig.savefig(files[-1], dpi=110)
         manifest = provenance(sc, seed=ev.seed, trials=ev.trials, chunk_size=CHUNK_SIZE,
-                              design=sc.sampling.design, wall_seconds=0.0)
+                              design=sc.sampling.design, wall_seconds=wall_seconds)
         manifest.update(command="optimize", method=search.method,
                         objectives=[s.text for s in ev.objectives],
                         constraints=[c.text for c in ev.constraints],
                         robust_choice=None if robust is None else robust[0],
-                        robust_reason=None if robust is None else robust[1])
+                        robust_reason=None if robust is None else robust[1], **(extra or {}))
         files.append(folder / "manifest.json")
         files[-1].write_text(json.dumps(manifest, indent=2, default=str))
         return files
