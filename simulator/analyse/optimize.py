@@ -965,6 +965,11 @@ def robust_choice(regret: pd.DataFrame) -> tuple[str, str]:
     else:
         reason = (f"it meets every constraint in {k} of {scenarios}, and {worst}, the "
                   "smallest worst-case regret of the settings compared")
+    cheaper = overall[(overall["satisfices"] < pick["satisfices"])
+                      & (overall["mean_regret"] < pick["mean_regret"])]
+    if len(cheaper):
+        reason += (f" ({len(cheaper)} setting{'s' if len(cheaper) != 1 else ''} with less "
+                   "worst-case regret fail a constraint in some scenario)")
     return str(name), reason
 
 

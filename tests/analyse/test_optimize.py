@@ -288,3 +288,24 @@ def test_a_multi_objective_search_refines_around_its_frontier():
     for r in added:
         steps = [abs(r["amd_share"] - a) + abs(r["other_share"] - o) for a, o in design]
         assert min(steps) == pytest.approx(0.05)
+
+
+def test_the_robust_choice_must_satisfice_first():
+    from simulator.analyse.optimize import Evaluation
+
+    stat, con = parse_statistic("mean npv"), parse_constraint("P(npv > 9) <= 0.25")
+    # a has the smaller worst-case regret (2 against 3) but exceeds 9 on half the trials of
+    # the stress scenario, failing the constraint there
+    base = np.array([[1.0, 2, 3, 4], [4.0, 5, 6, 7]])
+    stress = np.array([[1.0, 2, 9.5, 9.5], [3.0, 4, 5, 6]])
+    cands = [type("C", (), {"name": n, "current": False})() for n in "ab"]
+    evs = {name: Evaluation(scenario=None, candidates=cands, values={("npv", None): v},
+                            objectives=[stat], constraints=[con], trials=4, seed=0)
+           for name, v in (("base", base), ("stress", stress))}
+    table = regret_table(evs)
+    overall = table[table["scenario"] == "all"].set_index("candidate")
+    assert overall.loc["a", "satisfices"] == 0.5 and overall.loc["b", "satisfices"] == 1.0
+    assert overall.loc["a", "satisficing_trials"] == pytest.approx(0.75)
+    name, reason = robust_choice(table)
+    assert name == "b"
+    assert "2 of 2 scenarios" in reason and "1 setting with less worst-case regret fail" in reason
