@@ -359,6 +359,8 @@ def _run_groups(sampling: Scenario, groups: list[_Group], claims: list[ClaimSpec
 
 
 def _worker(args: tuple) -> tuple[list[list[int]], dict[tuple, np.ndarray]]:
+    """:func:`_run_groups` with one BLAS thread: the engine's matrix products are small, and
+    extra BLAS threads only spin, taking the core another worker needs."""
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):
@@ -451,7 +453,7 @@ def evaluate(scenario: Scenario, cands: Sequence[Candidate], *,
                          f"{MAX_VALUES_BYTES / 1e9:.0f} GB): lower the trials or the budget")
     values = {k: np.empty((len(cands), n)) for k in keys}
     if workers == 1:
-        parts = [_run_groups(sampling, groups, claims, n, seed, chunk_size, design)]
+        parts = [_worker((sampling, groups, claims, n, seed, chunk_size, design))]
     else:
         # two tasks per worker balance the load; each samples every chunk once
         tasks = [groups[i::2 * workers] for i in range(2 * workers)]
