@@ -87,6 +87,18 @@ def assumptions_text(scenario: Scenario) -> str:
                                    subsequent_indent=" " * (width + 10))
         else:
             lines.append(" " * (width + 2) + "source: (none given)")
+    if scenario.levers is not None:
+        lines += ["", "levers (simulate optimize):"]
+        for name, lever in scenario.levers.vary.items():
+            what = lever.kind + (f" of {lever.supplier}" if lever.supplier else "")
+            step = "" if lever.step is None else f" step {lever.step:g}"
+            lines.append(f"  {name:<{width - 2}}{lever.low:g} to {lever.high:g}{step}  [{what}]")
+            lines += textwrap.wrap(lever.source or "(none given)", 100,
+                                   initial_indent=" " * (width + 2) + "source: ",
+                                   subsequent_indent=" " * (width + 10))
+        lines.append("  objectives: " + "; ".join(scenario.levers.objectives))
+        if scenario.levers.constraints:
+            lines.append("  constraints: " + "; ".join(scenario.levers.constraints))
     return "\n".join(lines)
 
 

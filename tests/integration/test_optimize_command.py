@@ -59,3 +59,11 @@ def test_command_finds_the_shipped_variants_and_takes_overrides(tmp_path, capsys
     n_front = int(re.search(r"On the frontier \((\d+) settings", printed)[1])
     assert n_front >= 3
     assert "above nvidia_only's" in printed  # dependence is cut at a price now
+
+
+def test_describe_lists_the_levers(capsys):
+    assert main(["describe", str(BASE)]) == 0
+    out = capsys.readouterr().out
+    assert "levers (simulate optimize):" in out
+    assert "2027 to 2032 step 1  [target_year]" in out
+    assert "constraints: P(unmet_demand > 0.05) <= 0.1" in out
