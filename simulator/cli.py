@@ -17,11 +17,14 @@ Exit codes: 0 success, 1 cannot write outputs, 2 bad input (scenario or argument
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import shlex
 import sys
 import time
 import warnings
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +197,38 @@ def _sweep_values(text: str) -> tuple[str, list[Any]]:
     return key, values
 
 
+def run_overrides(args: argparse.Namespace) -> list[str]:
+    """The options that change a run's numbers, each as it would be typed (``--set
+    'energy.pue=1.3'``), in a fixed order: ``--trials``, ``--seed``, ``--sampler``, ``--set``,
+    ``--claim``, ``--sobol``, ``--precision``, ``--max-trials`` (with ``--precision`` only).
+    Options that only choose where or how a run executes (``--out``, ``--workers``,
+    ``--backend``, ``--quiet``, ...) leave its numbers unchanged and are not overrides."""
+    out = []
+    for option, value in (("--trials", args.trials), ("--seed", args.seed),
+                          ("--sampler", args.sampler)):
+        if value is not None:
+            out.append(f"{option} {value}")
+    out += [f"--set {shlex.quote(text)}" for text in args.set]
+    out += [f"--claim {shlex.quote(text)}" for text in args.claim]
+    if getattr(args, "sobol", None):
+        out.append(f"--sobol {args.sobol}")
+    if getattr(args, "precision", None):
+        out.append(f"--precision {args.precision}")
+        out.append(f"--max-trials {args.max_trials}")
+    return out
+
+
+def default_output(name: str, overrides: list[str], *, suffix: str = "") -> Path:
+    """The output folder of a run without ``--out``: ``runs/<name><suffix>`` for the scenario
+    as it is, and ``runs/<name><suffix>-<8 hex digits>`` with overrides, the digits a hash of
+    the overrides (:func:`run_overrides`), so that a run with changed values never replaces
+    the unmodified run's folder, and the same overrides always find the same folder."""
+    if not overrides:
+        return Path("runs") / f"{name}{suffix}"
+    digest = hashlib.sha256("\n".join(overrides).encode()).hexdigest()[:8]
+    return Path("runs") / f"{name}{suffix}-{digest}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``simulate`` command; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -206,23 +241,24 @@ def main(argv: list[str] | None = None) -> int:
         # overflow and 0/0 inside the model are caught by its numerical guard, which names the
         # inputs responsible; NumPy's own warnings would only print noise before that message
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            return _simulate(args)
+            return _simulate(args, argv)
     except BrokenPipeError:
         # output piped into e.g. `head`, which stopped reading: not an error
         sys.stderr.close()
         return 0
 
 
-def _simulate(args: argparse.Namespace) -> int:
+def _simulate(args: argparse.Namespace, argv: list[str]) -> int:
     try:
         scenario = _load(args.scenario, args.set, args.claim)
         sweep_spec = _sweep_values(args.sweep) if args.sweep else None
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    overrides = run_overrides(args)
     if sweep_spec is not None:
-        return _run_sweep(args, scenario, *sweep_spec)
-    out = args.out or Path("runs") / scenario.name
+        return _run_sweep(args, scenario, *sweep_spec, overrides=overrides)
+    out = args.out or default_output(scenario.name, overrides)
     if (problem := _unsafe_output(out)) is not None:
         print(f"error: {problem}", file=sys.stderr)
         return 2
@@ -248,6 +284,9 @@ def _simulate(args: argparse.Namespace) -> int:
                       f"{args.max_trials:,} trials", file=sys.stderr)
         else:
             results = run(args.trials)
+        # the exact options, so that a rerun reproduces the run (same seed, same numbers)
+        results = replace(results, provenance={**results.provenance, "command": {
+            "argv": argv, "rerun": shlex.join(["simulate", *argv]), "overrides": overrides}})
         analysis = analyse(results, sobol_n=args.sobol, batches=batches, workers=args.workers,
                            progress=not args.quiet)
         files = write_run(analysis, out, parquet=args.parquet)
@@ -268,6 +307,9 @@ def _simulate(args: argparse.Namespace) -> int:
         if batches:
             print("precision batches: " + ", ".join(f"{b['trials']:,}" for b in batches) + "\n")
         print(f"wrote {len(files)} files to {out}/: " + ", ".join(f.name for f in files))
+        if overrides and args.out is None:
+            print(f"(the overrides change the results, so they get a folder of their own; the "
+                  f"scenario as it is writes to {default_output(scenario.name, [])}/)")
     return 0
 
 
@@ -297,12 +339,13 @@ def _unsafe_output(out: Path) -> str | None:
     return None
 
 
-def _run_sweep(args: argparse.Namespace, scenario: Scenario, key: str, values: list) -> int:
+def _run_sweep(args: argparse.Namespace, scenario: Scenario, key: str, values: list, *,
+               overrides: list[str]) -> int:
     from simulator.analyse.sweeps import sweep
     from simulator.report.text import format_sweep
     from simulator.report.writers import write_sweep
 
-    out = args.out or Path("runs") / f"{scenario.name}-sweep-{key}"
+    out = args.out or default_output(scenario.name, overrides, suffix=f"-sweep-{key}")
     if (problem := _unsafe_output(out)) is not None:
         print(f"error: {problem}", file=sys.stderr)
         return 2
@@ -327,8 +370,14 @@ def _run_sweep(args: argparse.Namespace, scenario: Scenario, key: str, values: l
         print(f"\ninterrupted: nothing was written; {out} is unchanged", file=sys.stderr)
         return 130
     if not args.quiet:
+        if overrides:
+            print("overrides: " + " ".join(overrides) + "\n")
         print(format_sweep(table, key, quantities))
         print(f"wrote {len(files)} files to {out}/: " + ", ".join(f.name for f in files))
+        if overrides and args.out is None:
+            plain = default_output(scenario.name, [], suffix=f"-sweep-{key}")
+            print(f"(the overrides change the results, so they get a folder of their own; the "
+                  f"same sweep of the scenario as it is writes to {plain}/)")
     return 0
 
 

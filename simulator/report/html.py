@@ -6,11 +6,13 @@ can be emailed or archived and opens the same anywhere. It is built from the
 :class:`~simulator.analyse.analysis.Analysis` of the run and the PNG files the writers produced (each
 figure is rendered once, by :func:`simulator.report.writers.write_figures`).
 
-Sections: the scenario's title and scope, provenance (seed, trials, design, file hash,
-versions, wall time), the summary per strategy, the strategy comparison, funding (when the
+Sections: the scenario's title, scope and the options that changed the run, the verdict
+(:mod:`simulator.report.verdict`: each claim's answer, the cheapest strategy, dependence, funding and
+what moves the answer), the summary per strategy, the strategy comparison, funding (when the
 scenario has revenue), claims (probability, 95% interval, warnings, notes on scope), what must
 be true (the inputs that separate trials where a claim holds, and its PRIM box), sensitivity
-(the top of the tornado table) and every figure.
+(the top of the tornado table), every figure, the tables the run wrote as CSV, and last the
+provenance (command, seed, trials, design, file hashes, versions, wall time).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import pandas as pd
 
 from simulator.analyse.analysis import Analysis
 from simulator.report.plots import format_probability
+from simulator.report.verdict import Verdict, build_verdict
 from simulator.spec.quantities import format_usd
 
 #: Name of the report file in a run's output folder.
@@ -43,6 +46,11 @@ h3 { font-size: 16px; margin: 22px 0 6px; }
 p { margin: 6px 0 10px; }
 .sub { color: #5a5a55; margin-top: 0; }
 .scope { background: #f1f4f8; border-left: 4px solid #3b6ea5; padding: 8px 12px; }
+.verdict { background: #f7f5ec; border: 1px solid #d9d3b8; padding: 6px 16px 8px; margin: 14px 0; }
+.verdict h2 { border-top: none; margin: 6px 0 4px; padding-top: 0; }
+.verdict ul { margin: 4px 0; padding-left: 20px; }
+.verdict li { margin: 3px 0; }
+.overrides { color: #8a4b00; }
 .note { color: #5a5a55; font-size: 14px; }
 .warn { color: #8a4b00; }
 nav { font-size: 14px; margin: 12px 0 4px; }
@@ -74,8 +82,7 @@ _PAGE = Template("""<!DOCTYPE html>
 <body>
 <main>
 $body
-<footer>Written by the <code>simulate</code> command of ai-infra-simulator. The CSV files next
-to this report hold every number shown here at full precision.</footer>
+<footer>Written by the <code>simulate</code> command of ai-infra-simulator.$footer</footer>
 </main>
 </body>
 </html>
@@ -102,7 +109,7 @@ _METRIC_NAMES = {
 
 def write_report(analysis: Analysis, folder: str | Path, figures: Iterable[str | Path] = ()
                  ) -> Path:
-    """Write ``report.html`` into ``folder``.
+    """Write ``report.html`` into ``folder``, listing the CSV tables already written there.
 
     Parameters
     ----------
@@ -120,11 +127,13 @@ def write_report(analysis: Analysis, folder: str | Path, figures: Iterable[str |
     """
     path = Path(folder) / REPORT_NAME
     images = [(Path(f).name, Path(f).read_bytes()) for f in figures]
-    path.write_text(render_report(analysis, images), encoding="utf-8")
+    tables = sorted(p.name for p in Path(folder).glob("*.csv"))
+    path.write_text(render_report(analysis, images, tables=tables), encoding="utf-8")
     return path
 
 
-def render_report(analysis: Analysis, figures: Sequence[tuple[str, bytes]] = ()) -> str:
+def render_report(analysis: Analysis, figures: Sequence[tuple[str, bytes]] = (), *,
+                  tables: Sequence[str] = (), verdict: Verdict | None = None) -> str:
     """The report as an HTML document.
 
     Parameters
@@ -132,6 +141,10 @@ def render_report(analysis: Analysis, figures: Sequence[tuple[str, bytes]] = ())
     analysis : Analysis
     figures : sequence of (str, bytes)
         File name and PNG bytes of each figure, in order.
+    tables : sequence of str
+        Names of the CSV files the run wrote, described in a section of their own.
+    verdict : Verdict, optional
+        Default: :func:`simulator.report.verdict.build_verdict` of the analysis.
 
     Returns
     -------
@@ -140,10 +153,8 @@ def render_report(analysis: Analysis, figures: Sequence[tuple[str, bytes]] = ())
     """
     results = analysis.results
     sc = results.scenario
-    sections = [
-        ("provenance", "Provenance", _provenance(analysis)),
-        ("summary", "Summary per strategy", _summary(analysis)),
-    ]
+    verdict = build_verdict(analysis) if verdict is None else verdict
+    sections = [("summary", "Summary per strategy", _summary(analysis))]
     if len(results.strategies) > 1:
         sections.append(("comparison", "Strategies compared", _comparison(analysis)))
     if getattr(sc, "revenue", None) is not None and hasattr(results, "funding_table"):
@@ -154,27 +165,82 @@ def render_report(analysis: Analysis, figures: Sequence[tuple[str, bytes]] = ())
         ("sensitivity", "Sensitivity", _sensitivity(analysis)),
         ("figures", "Figures", _figures(figures)),
     ]
+    if tables:
+        sections.append(("tables", "Tables written with this report", _tables(tables)))
+    sections.append(("provenance", "Provenance", _provenance(analysis)))
     start, end = int(results.years[0]), int(results.years[-1])
     head = [f"<h1>{escape(sc.title or sc.name)}</h1>",
             f'<p class="sub">Scenario <b>{escape(sc.name)}</b>, {start}-{end}, '
             f"{len(results.strategies)} sourcing strateg{'y' if len(results.strategies) == 1 else 'ies'}, "
             f"{results.n_trials:,} trials. Money in nominal USD.</p>",
-            f'<p class="scope"><b>Scope.</b> {_text(sc.scope)}</p>']
+            *_overrides(results.provenance),
+            f'<p class="scope"><b>Scope.</b> {_text(sc.scope)}</p>',
+            _verdict(verdict)]
     if sc.description:
         head.append(f"<p>{_text(sc.description)}</p>")
     head.append("<nav>" + "".join(f'<a href="#{key}">{escape(title)}</a>'
                                   for key, title, _ in sections) + "</nav>")
     body = "\n".join([*head, *(f'<section id="{key}">\n<h2>{escape(title)}</h2>\n{content}\n'
                                "</section>" for key, title, content in sections)])
+    footer = (" The tables it lists were written as CSV files at full precision in the same "
+              "folder as this page; this page holds every number it shows, and works on its own."
+              if tables else "")
     return _PAGE.substitute(title=escape(f"{sc.title or sc.name}: simulation report"),
-                            css=_CSS, body=body)
+                            css=_CSS, body=body, footer=footer)
 
 
 # -- sections ------------------------------------------------------------------------------------
 
+def _verdict(verdict: Verdict) -> str:
+    items = "".join(f"<li>{escape(f.text)}</li>" for f in verdict.findings)
+    return (f'<section id="verdict" class="verdict"><h2>{escape(verdict.heading)}</h2>'
+            f"<ul>{items}</ul></section>")
+
+
+def _overrides(provenance: dict) -> list[str]:
+    """A line naming the command-line options that changed the run, if any."""
+    command = provenance.get("command") or {}
+    options = command.get("overrides") or []
+    if not options:
+        return []
+    return [f'<p class="overrides"><b>Changed from the scenario file by the command line:</b> '
+            f"<code>{escape(' '.join(options))}</code></p>"]
+
+
+#: What each CSV table of a run holds.
+TABLE_DESCRIPTIONS = {
+    "summary.csv": "every headline metric per strategy: mean, percentiles and their Monte Carlo "
+                   "standard errors",
+    "yearly.csv": "spend per strategy, year and category: mean, percentiles, standard errors",
+    "indicators.csv": "installed GW, demand, unmet share and the dependence share, by strategy "
+                      "and year",
+    "comparison.csv": "each strategy against the baseline on the same draws: paired differences "
+                      "and P(lower)",
+    "claims.csv": "each claim's probability per strategy, 95% interval, trials true",
+    "what_must_be_true.csv": "per claim, each input where it holds against where it does not, "
+                             "and the PRIM box",
+    "funding.csv": "cash spend, economic cost, peak cash need, funding gap and P(funded)",
+    "sensitivity.csv": "tornado swings, rank correlations and (with --sobol) Sobol indices",
+}
+
+
+def _tables(tables: Sequence[str]) -> str:
+    rows = [[name, TABLE_DESCRIPTIONS.get(name, "")] for name in tables]
+    return ("<p>The run wrote these tables next to this page, as CSV files with every number at "
+            "full precision. They are separate files: if this page reached you on its own, they "
+            "are in the run's output folder, or a rerun with the command under Provenance "
+            "writes them again.</p>" + _table(["file", "contents"], rows))
+
+
 def _provenance(analysis: Analysis) -> str:
     prov = analysis.results.provenance
-    rows: list[tuple[str, str, bool]] = [
+    command = prov.get("command") or {}
+    rows: list[tuple[str, str, bool]] = []
+    if command.get("rerun"):
+        rows.append(("Command", str(command["rerun"]), True))
+    if command.get("overrides"):
+        rows.append(("Overrides", " ".join(command["overrides"]), True))
+    rows += [
         ("Scenario file", str(prov.get("scenario_file") or "(not from a file)"), False),
         ("File SHA-256", str(prov.get("scenario_file_sha256") or "-"), True),
         ("Content SHA-256", str(prov.get("scenario_content_sha256") or "-"), True),

@@ -7,12 +7,14 @@ import textwrap
 from simulator.analyse.analysis import Analysis
 from simulator.analyse.discovery import describe_box
 from simulator.report.plots import format_probability
+from simulator.report.verdict import build_verdict
 from simulator.spec.quantities import format_usd
 
 
 def format_summary(analysis: Analysis) -> str:
-    """The terminal summary: per strategy, cumulative spend and NPV (mean, P5, P50, P95), the
-    installed GW in the last year, the strategy comparison, claims and what drives them."""
+    """The terminal summary: the verdict first (:func:`simulator.report.verdict.build_verdict`), then
+    per strategy cumulative spend and NPV (mean, P5, P50, P95), the installed GW in the last
+    year, the strategy comparison, funding, claims and what drives them."""
     results = analysis.results
     sc = results.scenario
     start, end = int(results.years[0]), int(results.years[-1])
@@ -22,7 +24,8 @@ def format_summary(analysis: Analysis) -> str:
              textwrap.fill(" ".join(sc.scope.split()), width=100, initial_indent="scope: ",
                            subsequent_indent="       "),
              f"{results.n_trials:,} trials, seed {results.provenance['seed']}, "
-             f"{results.provenance['wall_seconds']:.2f} s", ""]
+             f"{results.provenance['wall_seconds']:.2f} s", *format_options(results.provenance),
+             "", build_verdict(analysis).to_text(width=100), ""]
     blocks = [("cumulative_spend", f"Cumulative spend {start}-{end} [USD, nominal]", format_usd),
               ("npv", f"NPV of spend at {start} [USD]", format_usd),
               ("installed_gw", f"Installed IT power in {end} [GW]", lambda x: f"{x:,.1f}")]
@@ -41,6 +44,16 @@ def format_summary(analysis: Analysis) -> str:
         lines += _format_claims(analysis, width)
     lines += _format_drivers(analysis)
     return "\n".join(lines)
+
+
+def format_options(provenance: dict) -> list[str]:
+    """The command-line options that changed the run (``--set``, ``--claim``, ``--trials``,
+    ...), as recorded in its provenance; nothing for a run of the scenario as it is."""
+    options = (provenance.get("command") or {}).get("overrides") or []
+    if not options:
+        return []
+    return textwrap.wrap("overrides: " + " ".join(options), width=100,
+                         subsequent_indent="           ", break_on_hyphens=False)
 
 
 def _format_claims(analysis: Analysis, width: int) -> list[str]:
