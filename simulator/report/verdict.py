@@ -302,11 +302,14 @@ def _claim_finding(label: str, rows: pd.DataFrame, note: str) -> Finding:
     certain = sorted(fixed - set(impossible))
     for names, what in ((impossible, "cannot hold"), (certain, "holds by construction")):
         if names:
-            value = float(rows.loc[rows["strategy"] == names[0], "metric_min"].iloc[0])
             metric = str(rows["metric"].iloc[0]) if "metric" in rows else ""
-            parts.append(f"it {what} under {_join(names)} (its {metric.replace('_', ' ')} is "
-                         f"{_formatter(metric)(value)} in every trial)".replace("its  is",
-                                                                                 "its value is"))
+            fmt = _formatter(metric)
+            values = [fmt(float(rows.loc[rows["strategy"] == s, "metric_min"].iloc[0]))
+                      for s in names]
+            said = values[0] if len(set(values)) == 1 else _join(values) + " respectively"
+            name = metric.replace("_", " ") or "value"
+            parts.append(f"it {what} under {_join(names)} (its {name} is {said} in every "
+                         "trial)")
             numbers["cannot_hold" if what == "cannot hold" else "holds_by_construction"] = names
     text = f"{label}: " + "; ".join(parts) + "."
     if (see := _see_also(note)):
@@ -473,6 +476,7 @@ def _why_cheaper(categories: pd.DataFrame | None, strategy: str, other: str
     total = float(diff.sum())
     if not diff.size or total >= 0:
         return None
+    every = {str(c): float(v) for c, v in diff.items()}
     diff = diff[diff.abs() >= 0.05 * abs(total)]  # categories that matter to the difference
     saving, cost = diff[diff < 0].sort_values(), diff[diff > 0].sort_values(ascending=False)
     if saving.empty:
@@ -484,7 +488,7 @@ def _why_cheaper(categories: pd.DataFrame | None, strategy: str, other: str
     if not cost.empty:
         text += (f", partly offset by {_category(cost.index[0])} "
                  f"(+{format_usd(float(cost.iloc[0]))})")
-    return text + ".", {str(c): float(v) for c, v in diff.items()}
+    return text + ".", every
 
 
 def _category(name: str) -> str:

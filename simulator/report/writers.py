@@ -297,12 +297,22 @@ def _write_atomically(out: str | Path, write: Callable[[Path], list[Path]]) -> l
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
+        # mkdtemp makes the folder private (0o700); the finished output folder gets the
+        # permissions any folder the user creates gets, as the files inside already do
+        os.chmod(tmp, 0o777 & ~_umask())
         names = [p.name for p in write(tmp)]
         _replace_dir(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return [out / n for n in names]
+
+
+def _umask() -> int:
+    """The process's file mode creation mask (reading it means setting it: set it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _replace_dir(new: Path, target: Path) -> None:
