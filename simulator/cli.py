@@ -22,6 +22,7 @@ import json
 import os
 import shlex
 import sys
+import textwrap
 import time
 import warnings
 from dataclasses import replace
@@ -33,7 +34,7 @@ import numpy as np
 # Only what reading and checking a scenario needs is imported up front, so that bad input is
 # reported quickly; the engine, pandas and matplotlib load when a run starts.
 from simulator.errors import Issue, NumericalError, ScenarioError
-from simulator.io.loading import load_scenario, override
+from simulator.io.loading import load_scenario, override, subject_inherited, subject_notice
 from simulator.io.yaml_source import parse_yaml
 from simulator.spec.scenario import DESIGNS, MAX_TRIALS, CorrelationRepairWarning, Scenario
 
@@ -256,6 +257,8 @@ def _simulate(args: argparse.Namespace, argv: list[str]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     overrides = run_overrides(args)
+    if not args.quiet and (notice := subject_notice(args.scenario)):
+        print(f"note: {notice}", file=sys.stderr)
     if sweep_spec is not None:
         return _run_sweep(args, scenario, *sweep_spec, overrides=overrides)
     out = args.out or default_output(scenario.name, overrides)
@@ -424,6 +427,23 @@ def _describe(argv: list[str]) -> int:
         return 2
     from simulator.report.assumptions import assumptions_markdown, assumptions_text
 
+    inherited = subject_inherited(args.scenario)
+    if inherited:
+        parents = ", ".join(dict.fromkeys(p.parent for p in inherited))
+        title = (f"Inherited from {parents}, and specific to its subject (restate these for "
+                 "another company):")
+        if args.markdown:
+            print(f"{title}\n\n" + "\n".join(f"- **{p.part}**: "
+                                              + (p.describe() if p.partly else p.detail)
+                                              for p in inherited) + "\n")
+        else:
+            print(title)
+            for p in inherited:
+                detail = (f"{', '.join(p.keys)} (the rest is set here)" if p.partly
+                          else p.detail)
+                print(textwrap.fill(detail, width=100, initial_indent=f"  {p.part:<16}",
+                                    subsequent_indent=" " * 18))
+            print()
     print(assumptions_markdown(scenario) if args.markdown else assumptions_text(scenario))
     return 0
 

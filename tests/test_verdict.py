@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from simulator import analyse, simulate
-from simulator.loading import scenario_from_dict
-from simulator.mc_error import wilson_interval
-from simulator.verdict import Verdict, build_verdict, compose_verdict, likelihood
+from simulator.io.loading import scenario_from_dict
+from simulator.report.verdict import Verdict, build_verdict, compose_verdict, likelihood
+from simulator.stats.mc_error import wilson_interval
 from tests.conftest import TINY
 
 #: Wilson 95% interval of 0 (or all) of n trials: the upper end for 0 is z^2 / (n + z^2).

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
 import types
 import typing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -296,6 +298,170 @@ def _read_with_parents(path: Path, *, chain: tuple[Path, ...]
         return data, where  # the parent's own problem is reported when it is loaded alone
     base_where.update(where)
     return merge(base, data), base_where
+
+
+#: Parts of a scenario that describe its subject (the company or industry it models) rather
+#: than the market around it: a variant made with ``extends:`` inherits them unless it restates
+#: them, which is right for a stress test of the same company and wrong for another company.
+SUBJECT_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("scope", ("scope",)),
+    ("starting size", ("demand.start", "demand.before_start")),
+    ("demand growth", ("demand.growth",)),
+    ("revenue", ("revenue",)),
+    ("opening cash", ("funding.cash_at_start",)),
+    ("funding rounds", ("funding.raises",)),
+    ("claims", ("claims",)),
+)
+
+
+@dataclass(frozen=True)
+class InheritedPart:
+    """A part of a scenario's subject that a file inherits from a parent.
+
+    Attributes
+    ----------
+    part : str
+        Its name (``"scope"``, ``"starting size"``, ``"revenue"``, ``"opening cash"``,
+        ``"demand growth"``, ``"funding rounds"``, ``"claims"``; see :data:`SUBJECT_PARTS`).
+    keys : tuple of str
+        The key paths inherited (for a part the file sets in part, the keys it leaves out).
+    parent : str
+        The file they come from, relative to the inheriting file's folder.
+    partly : bool
+        The file sets some of the part itself.
+    detail : str
+        What is inherited in a few words ("5 claims", "2 raises: ...", the scope's start).
+    """
+
+    part: str
+    keys: tuple[str, ...]
+    parent: str
+    partly: bool
+    detail: str
+
+    def describe(self) -> str:
+        """``"revenue (start, decay; the file sets the rest)"``-style text."""
+        if self.partly:
+            return f"{self.part} ({', '.join(self.keys)} from {self.parent})"
+        return f"{self.part} ({self.detail})" if self.detail else self.part
+
+
+def subject_inherited(path: str | Path) -> list[InheritedPart]:
+    """What a scenario file inherits through ``extends:`` that is specific to its parent's
+    subject: scope, starting size, demand growth, revenue, opening cash, funding rounds and
+    claims.
+
+    Parameters
+    ----------
+    path : str or Path
+        A scenario file (valid: call after :func:`load_scenario` succeeded).
+
+    Returns
+    -------
+    list of InheritedPart
+        In the order of :data:`SUBJECT_PARTS`; empty for a file without ``extends:`` or one
+        that restates all of them.
+    """
+    path = Path(path)
+    own, _ = read_yaml_file(path)
+    if not isinstance(own, dict) or EXTENDS not in own:
+        return []
+    data, where = _read_with_parents(path, chain=())
+    mine = str(path)
+
+    def under(key: str) -> list[str]:
+        return [p for p in where if p == key or p.startswith((key + ".", key + "["))]
+
+    out = []
+    for part, keys in SUBJECT_PARTS:
+        inherited, partly, parents = [], [], []
+        for key in keys:
+            paths = under(key)
+            if not paths or _get(data, key) is None:
+                continue
+            # a list restated by the file replaces the parent's whole list, whose extra items
+            # are still in ``where``: only paths present in the merged data count
+            theirs = [p for p in paths if where[p][0] != mine and _exists(data, p)]
+            if where[key][0] != mine:
+                inherited.append(key)
+                parents.append(where[key][0])
+            elif theirs:  # the file sets the part, but not every key of it
+                depth = key.count(".") + 1
+                partly += list(dict.fromkeys(".".join(p.split(".")[:depth + 1]).split("[")[0]
+                                             for p in theirs if p.count(".") >= depth))
+                parents += [where[p][0] for p in theirs]
+        if not inherited and not partly:
+            continue
+        parent = os.path.relpath(parents[0], path.resolve().parent)
+        if partly and not inherited:
+            names = tuple(p.removeprefix(keys[0] + ".") for p in partly)
+            out.append(InheritedPart(part, names, parent, True, ""))
+            continue
+        out.append(InheritedPart(part, tuple(inherited), parent, False,
+                                 _detail(part, data, inherited)))
+    return out
+
+
+def subject_notice(path: str | Path) -> str | None:
+    """One line naming what a file inherits that is specific to its parent's subject (see
+    :func:`subject_inherited`), or None."""
+    parts = subject_inherited(path)
+    if not parts:
+        return None
+    parents = list(dict.fromkeys(p.parent for p in parts))
+    names = [p.part + (" (in part)" if p.partly else "") for p in parts]
+    said = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return (f"{Path(path).name} inherits {said} from {', '.join(parents)}, which describe "
+            "the parent's subject; restate them for another company ('simulate describe' "
+            "lists them)")
+
+
+def _exists(data: Any, path: str) -> bool:
+    for part in re.sub(r"\[(\d+)\]", r".\1", path).split("."):
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return False
+    return True
+
+
+def _get(data: Any, key: str) -> Any:
+    for part in key.split("."):
+        if not isinstance(data, dict):
+            return None
+        data = data.get(part)
+    return data
+
+
+def _detail(part: str, data: dict, keys: list[str]) -> str:
+    if part == "scope":
+        text = " ".join(str(data.get("scope", "")).split())
+        return f"{text[:77]}..." if len(text) > 80 else text
+    if part == "claims":
+        names = [str(c.get("name") or c.get("metric")) if isinstance(c, dict) else str(c)
+                 for c in data.get("claims") or []]
+        return f"{len(names)} claim{'s' if len(names) != 1 else ''}: " + "; ".join(names)
+    if part == "funding rounds":
+        raises = _get(data, "funding.raises") or []
+        names = [str(r.get("name", "?")) for r in raises if isinstance(r, dict)]
+        return f"{len(raises)} raise{'s' if len(raises) != 1 else ''}" + (
+            f": {', '.join(names)}" if names else "")
+    return "; ".join(f"{key} = {_plain(_get(data, key))}" for key in keys)
+
+
+def _plain(value: Any) -> str:
+    """A value as written, without its source: ``{gw: 1.9}``, ``18k``, ``lognormal 12k-22k``."""
+    if isinstance(value, dict):
+        if "value" in value:
+            return _plain(value["value"])
+        if "dist" in value:
+            bounds = [str(value[k]) for k in ("low", "mode", "high", "mean", "sd") if k in value]
+            return f"{value['dist']} " + "/".join(bounds)
+        return "{" + ", ".join(f"{k}: {_plain(v)}" for k, v in value.items()
+                               if k != "source") + "}"
+    return str(value)
 
 
 def merge(base: dict, child: dict) -> dict:
