@@ -10,7 +10,8 @@ import json
 import pandas as pd
 import pytest
 
-from simulator import analyse, simulate
+from simulator import simulate
+from simulator.analyse.analysis import analyse
 from simulator.io.loading import scenario_from_dict
 from simulator.report.verdict import Verdict, build_verdict, compose_verdict, likelihood
 from simulator.stats.mc_error import wilson_interval
