@@ -34,6 +34,8 @@ _EXPORTS = {
     "rank_correlations": "simulator.analyse.sensitivity", "sobol_analysis": "simulator.analyse.sensitivity",
     "tornado": "simulator.analyse.sensitivity", "sweep": "simulator.analyse.sweeps",
     "optimize": "simulator.analyse.optimize",
+    "crossing": "simulator.analyse.sweeps",
+    "Verdict": "simulator.report.verdict", "build_verdict": "simulator.report.verdict",
 }
 
 
@@ -52,9 +54,12 @@ __all__ = [
     "Results",
     "Scenario",
     "ScenarioError",
+    "Verdict",
     "analyse",
+    "build_verdict",
     "claim_box",
     "conditional_inputs",
+    "crossing",
     "evaluate_claims",
     "goal_seek",
     "load_scenario",

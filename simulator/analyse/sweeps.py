@@ -67,3 +67,55 @@ def sweep(scenario: Scenario, path: str, values: list[Any], *, trials: int | Non
 
 def _label(value: Any) -> Any:
     return value if isinstance(value, int | float | str) else str(value)
+
+
+def crossing(table: pd.DataFrame, quantity: str, level: float, *, column: str = "p50"
+             ) -> pd.Series:
+    """Per strategy, the swept value at which a quantity first crosses a level.
+
+    Reads a sweep as a threshold: "the in-house chip's unit cost at which its median net
+    saving falls to zero", "the failure probability at which breaking even becomes a coin
+    flip". Between two swept values the quantity is taken as linear in the value.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`sweep`, swept over numbers (``value`` numeric, in sweep order).
+    quantity : str
+        A quantity of the table, e.g. ``"inhouse_net_saving"`` or ``"P(<claim>)"``.
+    level : float
+        The level to cross, in the quantity's unit (USD, probability, ...).
+    column : str
+        ``"mean"``, ``"p5"``, ``"p50"`` or ``"p95"`` (for a probability, ``"mean"`` is the
+        probability and ``"p5"``/``"p95"`` the ends of its 95% interval).
+
+    Returns
+    -------
+    Series
+        Indexed by strategy, in the table's order: the crossing value [the swept input's
+        unit]; a swept value where the quantity equals the level exactly is its own crossing;
+        NaN where the quantity stays on one side of the level over the whole sweep.
+
+    Raises
+    ------
+    ValueError
+        If the quantity is not in the table.
+    """
+    rows = table[table["quantity"] == quantity]
+    if rows.empty:
+        known = ", ".join(dict.fromkeys(table["quantity"]))
+        raise ValueError(f"no quantity {quantity!r} in the sweep; it has {known}")
+    out = {}
+    for strategy, grp in rows.groupby("strategy", sort=False):
+        x = grp["value"].to_numpy(float)
+        y = grp[column].to_numpy(float) - level
+        value = float("nan")
+        for k in range(len(x)):
+            if y[k] == 0:
+                value = x[k]
+                break
+            if k + 1 < len(x) and y[k] * y[k + 1] < 0:
+                value = x[k] - y[k] * (x[k + 1] - x[k]) / (y[k + 1] - y[k])
+                break
+        out[strategy] = value
+    return pd.Series(out, name=f"{quantity} {column} = {level:g}", dtype=float)
