@@ -118,15 +118,15 @@ def test_cheapest_strategy_how_sure_and_why():
                         dependence_reasons={"mix": "AMD capacity is capped"})
     cheapest, dependence = v.findings
     assert cheapest.text == (
-        "Cheapest: mix, mean cumulative spend 2025-2035 $4T (median $3.6T), $1T less than base "
+        "Cheapest on average: mix, mean cumulative spend 2025-2035 $4T (median $3.6T), $1T less than base "
         "on average; on the same draws it is cheaper than base in 85.3% of trials and cheaper "
         "than the runner-up own in 48.8% of trials (no clear winner between the two). Against "
         "base, the saving is in chips from nvidia (-$1.5T on average) and servers and "
         "networking (-$200B), partly offset by chips from amd (+$700B).")
     assert cheapest.numbers["category_differences"]["energy"] == 0.0  # left out of the text
-    assert dependence.text == ("Nvidia's share of chip spend 2025-2035: 100% under base; lowest "
-                               "under mix (79%). Why it stays there: mix: AMD capacity is "
-                               "capped.")
+    assert dependence.text == ("Nvidia's share of chip spend 2025-2035: 100% under base; 94% "
+                               "under own; 79% under mix (the cheapest and the lowest). Why it "
+                               "stays there: mix: AMD capacity is capped.")
 
 
 def test_the_baseline_can_be_the_cheapest():
@@ -137,7 +137,7 @@ def test_the_baseline_can_be_the_cheapest():
     (f,) = [f for f in compose_verdict(scope="x", baseline="base", summary=summary,
                                        comparisons=comparisons).findings
             if f.topic == "cheapest"]
-    assert f.text == ("Cheapest: base, mean cumulative spend $1T (median $900B) (the baseline); "
+    assert f.text == ("Cheapest on average: base, mean cumulative spend $1T (median $900B) (the baseline); "
                       "on the same draws it is cheaper than the runner-up alt in every trial.")
 
 
@@ -199,14 +199,14 @@ def test_a_fixed_scenario_run_end_to_end():
     assert diffs["accelerators_b"] == pytest.approx(800, rel=1e-5)
     assert diffs["servers_networking"] == pytest.approx(-260, rel=1e-5)
     assert cheapest.text == (
-        "Cheapest: a_to_b, mean cumulative spend 2025-2027 $312k (median $312k), $780 less than "
+        "Cheapest on average: a_to_b, mean cumulative spend 2025-2027 $312k (median $312k), $780 less than "
         "only_a on average; on the same draws it is cheaper than only_a in every trial. Against "
         "only_a, the saving is in chips from a (-$1.32k on average) and servers and networking "
         "(-$260), partly offset by chips from b (+$800).")
     (dep,) = v.by_topic("dependence")
     # a's share of chip spend under a_to_b: (1000 + 200) / (1000 + 300 + 700)
-    assert dep.text == "A's share of chip spend 2025-2027: 100% under only_a; lowest under " \
-                       "a_to_b (60%)."
+    assert dep.text == ("A's share of chip spend 2025-2027: 100% under only_a; 60% under a_to_b "
+                        "(the cheapest and the lowest).")
 
 
 def test_uncertain_run_claims_true_and_never_true():

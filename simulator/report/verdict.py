@@ -434,7 +434,7 @@ def _cheapest_finding(cheapest: str, means: dict[str, float], summary: pd.DataFr
     med = _row(summary, metric="cumulative_spend", strategy=cheapest)
     numbers: dict[str, Any] = {"strategy": cheapest, "mean": means[cheapest],
                                "runner_up": runner_up}
-    text = (f"Cheapest: {cheapest}, mean cumulative spend{span} {format_usd(means[cheapest])}"
+    text = (f"Cheapest on average: {cheapest}, mean cumulative spend{span} {format_usd(means[cheapest])}"
             + (f" (median {format_usd(med['p50'])})" if med is not None else ""))
     sure = []
     if baseline is not None and baseline != cheapest:
@@ -505,16 +505,21 @@ def _dependence_finding(dep: dict[str, float], supplier: str, cheapest: str | No
     span = f" {start}-{end}" if start is not None and end is not None else ""
     name = supplier.capitalize() if supplier.islower() else supplier
     lowest = min(dep, key=dep.get)
-    shown = list(dict.fromkeys(s for s in (baseline, cheapest, lowest) if s in dep))
-    said = [f"{dep[s]:.0%} under {s}" + (" (the cheapest)" if s == cheapest and s != lowest
-                                         else "") for s in shown if s != lowest]
-    text = f"{name}'s share of chip spend{span}: " + ", ".join(said)
-    text += ("; " if said else "") + f"lowest under {lowest} ({dep[lowest]:.0%})."
+    # highest first; strategies with the same rounded share are named together
+    groups: dict[str, list[str]] = {}
+    for s in sorted(dep, key=dep.get, reverse=True):
+        tags = [t for t, on in (("the cheapest", s == cheapest), ("the lowest", s == lowest))
+                if on]
+        groups.setdefault(f"{dep[s]:.0%}", []).append(
+            s + (f" ({' and '.join(tags)})" if tags else ""))
+    text = (f"{name}'s share of chip spend{span}: "
+            + "; ".join(f"{share} under {_join(names)}" for share, names in groups.items())
+            + ".")
     numbers: dict[str, Any] = {"shares": dict(dep), "lowest": lowest}
-    why = [f"{s}: {reasons[s]}" for s in shown if s in reasons]
-    if why:
-        text += " Why it stays there: " + "; ".join(why) + "."
-        numbers["reasons"] = {s: reasons[s] for s in shown if s in reasons}
+    shown = [s for s in dep if s in reasons]
+    if shown:
+        text += " Why it stays there: " + "; ".join(f"{s}: {reasons[s]}" for s in shown) + "."
+        numbers["reasons"] = {s: reasons[s] for s in shown}
     return Finding("dependence", text, numbers)
 
 
