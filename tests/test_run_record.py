@@ -62,6 +62,10 @@ def test_every_override_on_record_and_a_rerun_reproduces_the_tables(scenario, tm
     assert "cumulative_spend &gt;= 300k" in html
     # the provenance closes the report, after the verdict and the tables
     assert html.index('id="verdict"') < html.index('id="summary"') < html.index('id="provenance"')
+    # the report names its CSV tables without assuming they travel with it
+    tables = html[html.index('id="tables"'):html.index('id="provenance"')]
+    assert all(f"<td>{name}</td>" in tables for name in CSVS)
+    assert "if this page reached you on its own" in tables
 
     recorded = manifest["command"]["argv"]
     k = recorded.index("--out")

@@ -192,7 +192,8 @@ def render_report(analysis: Analysis, figures: Sequence[tuple[str, bytes]] = (),
 # -- sections ------------------------------------------------------------------------------------
 
 def _verdict(verdict: Verdict) -> str:
-    items = "".join(f"<li>{escape(f.text)}</li>" for f in verdict.findings)
+    items = "".join(f"<li><b>{escape(f.lead)}</b>: {escape(f.text[len(f.lead) + 2:])}</li>"
+                    if f.lead else f"<li>{escape(f.text)}</li>" for f in verdict.findings)
     return (f'<section id="verdict" class="verdict"><h2>{escape(verdict.heading)}</h2>'
             f"<ul>{items}</ul></section>")
 

@@ -67,6 +67,13 @@ class Finding:
     text: str
     numbers: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def lead(self) -> str:
+        """What the finding is about: the text before its first ': ' (a claim's label,
+        "Cheapest on average", ...), for display in bold; '' when there is none."""
+        head, sep, _ = self.text.partition(": ")
+        return head if sep and len(head) <= 80 else ""
+
 
 @dataclass(frozen=True)
 class Verdict:
