@@ -181,21 +181,64 @@ def build_verdict(analysis: Analysis) -> Verdict:
         sensitivity_metric=metric, dependence_reasons=dependence_reasons(analysis))
 
 
-def dependence_reasons(analysis: Analysis) -> dict[str, str] | None:
-    """Why each strategy's dependence stays where it does (the binding constraint: in-house
-    capacity cap, delay, failure, fallback), when the run reports it; None otherwise.
+#: Why units go to the dependence supplier beyond a strategy's plan, in words (reasons as in
+#: ``simulator.results.breakdown.dependence_reasons``: planned, cap, delay, failure).
+REASON_WORDS = {"cap": "the capacity caps of its other suppliers",
+                "delay": "a late volume start of its in-house chip",
+                "failure": "failed or cancelled in-house generations"}
 
-    The run reports it through a ``binding_constraints()`` method of its results returning
-    rows ``strategy, reason`` (plain text, most binding first); without one the verdict states
-    the dependence without a reason.
+
+def dependence_reasons(analysis: Analysis) -> dict[str, str] | None:
+    """Why each strategy's dependence stays where it does (its binding constraint), when the
+    run reports it; None otherwise.
+
+    The run reports it through ``simulator.results.breakdown.dependence_reasons(results)``
+    (rows ``strategy, reason, units_mean, share, binding``); where that is not available the
+    verdict states the dependence without a reason.
     """
-    method = getattr(analysis.results, "binding_constraints", None)
-    if method is None:
+    import importlib
+
+    try:  # the breakdown comes with the model's supply reasons; older results have none
+        breakdown = importlib.import_module("simulator.results.breakdown")
+        table = breakdown.dependence_reasons(analysis.results)
+    except (ImportError, AttributeError):
         return None
-    table = method()
-    if table is None or len(table) == 0:
-        return None
-    return {str(s): str(g["reason"].iloc[0]) for s, g in table.groupby("strategy", sort=False)}
+    return reasons_in_words(table, analysis.results.scenario.dependence_supplier) or None
+
+
+def reasons_in_words(table: pd.DataFrame, supplier: str) -> dict[str, str]:
+    """Per strategy whose dependence is held up beyond its plan, why, in words.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``strategy, reason, share, binding``: the dependence supplier's units by reason
+        (``planned``, ``cap``, ``delay``, ``failure``) as shares of its units, the binding one
+        marked.
+    supplier : str
+        The dependence supplier (e.g. ``nvidia``).
+
+    Returns
+    -------
+    dict of str to str
+        E.g. ``{"inhouse_first": "61% of its nvidia units are the fallback for the capacity
+        caps of its other suppliers (29% were planned)"}``; strategies with nothing binding
+        are left out.
+    """
+    out = {}
+    for strategy, rows in table.groupby("strategy", sort=False):
+        binding = rows[rows["binding"].astype(bool)]
+        if binding.empty:
+            continue
+        reason = str(binding["reason"].iloc[0])
+        share = float(binding["share"].iloc[0])
+        planned = rows.loc[rows["reason"] == "planned", "share"]
+        text = (f"{share:.0%} of its {supplier} units are the fallback for "
+                f"{REASON_WORDS.get(reason, reason)}")
+        if len(planned):
+            text += f" ({float(planned.iloc[0]):.0%} were planned)"
+        out[str(strategy)] = text
+    return out
 
 
 # -- from tables ---------------------------------------------------------------------------------

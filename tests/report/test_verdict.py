@@ -13,7 +13,13 @@ import pytest
 from simulator import simulate
 from simulator.analyse.analysis import analyse
 from simulator.io.loading import scenario_from_dict
-from simulator.report.verdict import Verdict, build_verdict, compose_verdict, likelihood
+from simulator.report.verdict import (
+    Verdict,
+    build_verdict,
+    compose_verdict,
+    likelihood,
+    reasons_in_words,
+)
 from simulator.stats.mc_error import wilson_interval
 from tests.conftest import TINY
 
@@ -226,3 +232,29 @@ def test_uncertain_run_claims_true_and_never_true():
     data = json.loads(json.dumps(v.to_dict()))
     assert data["findings"][0]["text"] == always.text
     assert isinstance(v, Verdict) and v.to_text().startswith("Verdict for test scenario\n  - ")
+
+
+def test_binding_constraints_in_words():
+    """The dependence supplier's units by reason, as the run reports them: the binding reason
+    becomes the 'why' of the dependence sentence."""
+    table = pd.DataFrame([
+        {"strategy": "nvidia_only", "reason": "planned", "units_mean": 10.0, "share": 1.0,
+         "binding": False},
+        {"strategy": "nvidia_only", "reason": "cap", "units_mean": 0.0, "share": 0.0,
+         "binding": False},
+        {"strategy": "inhouse_first", "reason": "planned", "units_mean": 2.9, "share": 0.29,
+         "binding": False},
+        {"strategy": "inhouse_first", "reason": "cap", "units_mean": 6.1, "share": 0.61,
+         "binding": True},
+        {"strategy": "inhouse_first", "reason": "failure", "units_mean": 1.0, "share": 0.10,
+         "binding": False}])
+    words = reasons_in_words(table, "nvidia")
+    assert words == {"inhouse_first": "61% of its nvidia units are the fallback for the "
+                                      "capacity caps of its other suppliers (29% were planned)"}
+    summary = _summary([("nvidia_only", "nvidia_share", 1.0),
+                        ("inhouse_first", "nvidia_share", 0.94)])
+    (f,) = compose_verdict(scope="x", summary=summary, dependence_reasons=words).findings
+    assert f.text == ("Nvidia's share of chip spend: 100% under nvidia_only; 94% under "
+                      "inhouse_first (the lowest). Why it stays there: inhouse_first: 61% of its "
+                      "nvidia units are the fallback for the capacity caps of its other "
+                      "suppliers (29% were planned).")
