@@ -268,6 +268,7 @@ def _simulate(args: argparse.Namespace, argv: list[str]) -> int:
     from simulator.analyse.analysis import analyse
     from simulator.analyse.convergence import simulate_to_precision
     from simulator.report.text import format_summary
+    from simulator.report.verdict import build_verdict
     from simulator.report.writers import write_run
     from simulator.run import engine, plan
 
@@ -292,7 +293,8 @@ def _simulate(args: argparse.Namespace, argv: list[str]) -> int:
             "argv": argv, "rerun": shlex.join(["simulate", *argv]), "overrides": overrides}})
         analysis = analyse(results, sobol_n=args.sobol, batches=batches, workers=args.workers,
                            progress=not args.quiet)
-        files = write_run(analysis, out, parquet=args.parquet)
+        verdict = build_verdict(analysis)  # once, for the terminal and the report
+        files = write_run(analysis, out, parquet=args.parquet, verdict=verdict)
     except KeyboardInterrupt:
         print(f"\ninterrupted: nothing was written; {out} is unchanged", file=sys.stderr)
         return 130
@@ -306,7 +308,7 @@ def _simulate(args: argparse.Namespace, argv: list[str]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if not args.quiet:
-        print(format_summary(analysis))
+        print(format_summary(analysis, verdict=verdict))
         if batches:
             print("precision batches: " + ", ".join(f"{b['trials']:,}" for b in batches) + "\n")
         print(f"wrote {len(files)} files to {out}/: " + ", ".join(f.name for f in files))

@@ -107,8 +107,8 @@ _METRIC_NAMES = {
 }
 
 
-def write_report(analysis: Analysis, folder: str | Path, figures: Iterable[str | Path] = ()
-                 ) -> Path:
+def write_report(analysis: Analysis, folder: str | Path, figures: Iterable[str | Path] = (),
+                 *, verdict: Verdict | None = None) -> Path:
     """Write ``report.html`` into ``folder``, listing the CSV tables already written there.
 
     Parameters
@@ -119,6 +119,8 @@ def write_report(analysis: Analysis, folder: str | Path, figures: Iterable[str |
         An existing folder (normally the run's output folder while it is being written).
     figures : iterable of str or Path
         PNG files to embed, in order (normally every figure the run wrote).
+    verdict : Verdict, optional
+        Default: :func:`simulator.report.verdict.build_verdict` of the analysis.
 
     Returns
     -------
@@ -128,7 +130,8 @@ def write_report(analysis: Analysis, folder: str | Path, figures: Iterable[str |
     path = Path(folder) / REPORT_NAME
     images = [(Path(f).name, Path(f).read_bytes()) for f in figures]
     tables = sorted(p.name for p in Path(folder).glob("*.csv"))
-    path.write_text(render_report(analysis, images, tables=tables), encoding="utf-8")
+    path.write_text(render_report(analysis, images, tables=tables, verdict=verdict),
+                    encoding="utf-8")
     return path
 
 

@@ -7,14 +7,15 @@ import textwrap
 from simulator.analyse.analysis import Analysis
 from simulator.analyse.discovery import describe_box
 from simulator.report.plots import format_probability
-from simulator.report.verdict import build_verdict
+from simulator.report.verdict import Verdict, build_verdict
 from simulator.spec.quantities import format_usd
 
 
-def format_summary(analysis: Analysis) -> str:
-    """The terminal summary: the verdict first (:func:`simulator.report.verdict.build_verdict`), then
-    per strategy cumulative spend and NPV (mean, P5, P50, P95), the installed GW in the last
-    year, the strategy comparison, funding, claims and what drives them."""
+def format_summary(analysis: Analysis, *, verdict: Verdict | None = None) -> str:
+    """The terminal summary: the verdict first (``verdict``, by default
+    :func:`simulator.report.verdict.build_verdict`), then per strategy cumulative spend and NPV
+    (mean, P5, P50, P95), the installed GW in the last year, the strategy comparison, funding,
+    claims and what drives them."""
     results = analysis.results
     sc = results.scenario
     start, end = int(results.years[0]), int(results.years[-1])
@@ -25,7 +26,7 @@ def format_summary(analysis: Analysis) -> str:
                            subsequent_indent="       "),
              f"{results.n_trials:,} trials, seed {results.provenance['seed']}, "
              f"{results.provenance['wall_seconds']:.2f} s", *format_options(results.provenance),
-             "", build_verdict(analysis).to_text(width=100), ""]
+             "", (verdict or build_verdict(analysis)).to_text(width=100), ""]
     blocks = [("cumulative_spend", f"Cumulative spend {start}-{end} [USD, nominal]", format_usd),
               ("npv", f"NPV of spend at {start} [USD]", format_usd),
               ("installed_gw", f"Installed IT power in {end} [GW]", lambda x: f"{x:,.1f}")]

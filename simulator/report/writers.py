@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from simulator.analyse.analysis import Analysis
 from simulator.report import plots
 from simulator.report.html import write_report
+from simulator.report.verdict import Verdict, build_verdict
 from simulator.results.container import Results
 from simulator.run.parallel import exit_with_parent
 
@@ -234,7 +235,8 @@ def write_parquet(results: Results, folder: Path) -> list[Path]:
     return [trials_path, inputs_path]
 
 
-def write_run(analysis: Analysis, out: str | Path, *, parquet: bool = False) -> list[Path]:
+def write_run(analysis: Analysis, out: str | Path, *, parquet: bool = False,
+              verdict: Verdict | None = None) -> list[Path]:
     """Write every output of a run into ``out``, atomically.
 
     Parameters
@@ -245,17 +247,27 @@ def write_run(analysis: Analysis, out: str | Path, *, parquet: bool = False) -> 
         Output folder. If it exists it is replaced as a whole once the new outputs are complete.
     parquet : bool
         Also write per-trial outputs as Parquet (:func:`write_parquet`).
+    verdict : Verdict, optional
+        The run's verdict, when already built (default:
+        :func:`simulator.report.verdict.build_verdict`); written as ``verdict.json`` and at
+        the top of ``report.html``.
 
     Returns
     -------
     list of Path
         The files written (inside ``out``).
     """
+    verdict = build_verdict(analysis) if verdict is None else verdict
+
     def write(folder: Path) -> list[Path]:
         files = write_tables(analysis, folder) + write_figures(analysis, folder)
         files += write_parquet(analysis.results, folder) if parquet else []
+        (folder / "verdict.json").write_text(json.dumps(verdict.to_dict(), indent=2,
+                                                        default=_plain) + "\n")
+        files.append(folder / "verdict.json")
         # the report embeds the figures just written: each is rendered once
-        return [*files, write_report(analysis, folder, [f for f in files if f.suffix == ".png"])]
+        return [*files, write_report(analysis, folder, [f for f in files if f.suffix == ".png"],
+                                     verdict=verdict)]
 
     return _write_atomically(out, write)
 
@@ -306,6 +318,11 @@ def _write_atomically(out: str | Path, write: Callable[[Path], list[Path]]) -> l
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return [out / n for n in names]
+
+
+def _plain(value):
+    """JSON for NumPy scalars and tuples in a verdict's numbers."""
+    return value.item() if hasattr(value, "item") else str(value)
 
 
 def _umask() -> int:

@@ -51,7 +51,12 @@ def test_every_override_on_record_and_a_rerun_reproduces_the_tables(scenario, tm
     first = tmp_path / "first"
     argv = [str(scenario), *OPTIONS, "--workers", "1", "--out", str(first)]
     assert main(argv) == 0
-    header = capsys.readouterr().out.split("\nVerdict")[0]
+    printed = capsys.readouterr().out
+    header = printed.split("\nVerdict")[0]
+    # the verdict printed is the one written as data, sentence for sentence
+    verdict = json.loads((first / "verdict.json").read_text())
+    assert verdict["findings"] and all(" ".join(f["text"].split()) in " ".join(printed.split())
+                                       for f in verdict["findings"])
     assert "overrides: " + " ".join(RECORDED) in " ".join(header.split())
     manifest = json.loads((first / "manifest.json").read_text())
     assert manifest["command"]["argv"] == argv
