@@ -411,12 +411,9 @@ def _claim_probability(rows: pd.DataFrame, *, every: bool, numbers: dict[str, An
     words = likelihood(float(lo["probability"])), likelihood(float(hi["probability"]))
     numbers.update(lowest=(lo["strategy"], float(lo["probability"])),
                    highest=(hi["strategy"], float(hi["probability"])))
-    if words[0] == words[1]:
-        said = words[0]
-    elif float(lo["probability"]) <= 0:
-        said = f"{words[1]} at best"
-    else:
-        said = f"{words[0]} to {words[1]}"
+    # from 0%, the top's word says it: "very unlikely, from 0% (a) to 3.0% (b)"
+    one = words[0] == words[1] or float(lo["probability"]) <= 0
+    said = words[1] if one else f"{words[0]} to {words[1]}"
     rare = [min(int(a), int(b) - int(a)) for a, b in zip(k, n, strict=True)]
     rough = ""
     if max(rare) < MIN_TAIL_TRIALS:
@@ -601,8 +598,8 @@ def _funding_finding(funding: pd.DataFrame, drivers: pd.DataFrame | None,
         text = (f"Funding{through}: committed funding covers the cash need in every trial "
                 f"under {who} (no gap to raise).")
     else:
-        text = (f"Funding gap{through} (the most to raise beyond committed funding): median "
-                f"{format_usd(float(gap['p50']))} under {who} (P5-P95 "
+        text = (f"Funding gap{through}: median {format_usd(float(gap['p50']))} under {who} "
+                f"(the most to raise beyond committed funding; P5-P95 "
                 f"{format_usd(float(gap['p5']))} to {format_usd(float(gap['p95']))})")
         if len(medians) > 1 and medians.min() != medians.max():
             text += (f", {format_usd(float(medians.min()))} to "
@@ -638,8 +635,8 @@ def _drivers_finding(sensitivity: pd.DataFrame, baseline: str | None, metric: st
     what = str(rows["metric"].iloc[0]).replace("_", " ")
     items = [f"{r['input']} ({fmt(float(r['at_low']))} to {fmt(float(r['at_high']))})"
              for _, r in rows.iterrows()]
-    text = (f"What moves {what} most ({who}; each input from its P10 to its P90, the others at "
-            f"their medians): " + _join(items) + ".")
+    text = (f"What moves {what} most: " + _join(items) + f" ({who}; each input from its P10 "
+            "to its P90, the others at their medians).")
     return Finding("drivers", text, {"strategy": who, "metric": str(rows["metric"].iloc[0]),
                                      "inputs": list(rows["input"]),
                                      "at_low": [float(x) for x in rows["at_low"]],

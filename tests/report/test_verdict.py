@@ -74,6 +74,13 @@ def test_a_claim_impossible_by_construction_is_labelled_so():
     assert f.numbers["cannot_hold"] == ["nvidia_only"]
 
 
+def test_a_range_from_zero_takes_the_word_of_its_top():
+    rows = _claims("below half", [("a", 0, 2000), ("b", 60, 2000)])
+    (f,) = compose_verdict(scope="x", claims=rows).findings
+    assert f.text == ("below half: very unlikely, from 0% (a) to 3.0% (b) depending on the "
+                      "strategy.")
+
+
 def test_probabilities_that_differ_by_strategy_give_the_range():
     rows = _claims("30 GW", [("a", 396, 1000), ("b", 426, 1000), ("c", 410, 1000)])
     (f,) = compose_verdict(scope="x", claims=rows).findings
@@ -167,13 +174,15 @@ def test_funding_and_drivers():
     fund, drive = compose_verdict(scope="x", end=2035, baseline="a", funding=funding,
                                   funding_drivers=drivers, sensitivity=tornado).findings
     assert fund.text == (
-        "Funding gap through 2035 (the most to raise beyond committed funding): median $1.5T "
-        "under a (P5-P95 $30B to $12T), $1.5T to $2.3T across strategies; committed funding "
+        "Funding gap through 2035: median $1.5T under a (the most to raise beyond committed "
+        "funding; P5-P95 $30B to $12T), $1.5T to $2.3T across strategies; committed funding "
         "suffices in 0.14% of trials. It moves most with demand.growth.initial (rank "
         "correlation +0.71: a higher value means a larger gap).")
+    assert fund.lead == "Funding gap through 2035"
     assert drive.text == (
-        "What moves cumulative spend through 2030 most (a; each input from its P10 to its P90, "
-        "the others at their medians): g ($552B to $1.47T) and price ($729B to $1.04T).")
+        "What moves cumulative spend through 2030 most: g ($552B to $1.47T) and price ($729B "
+        "to $1.04T) (a; each input from its P10 to its P90, the others at their medians).")
+    assert drive.lead == "What moves cumulative spend through 2030 most"
     assert drive.numbers["inputs"] == ["g", "price"]  # a zero swing moves nothing
 
 
