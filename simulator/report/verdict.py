@@ -568,7 +568,7 @@ def _dependence_finding(dep: dict[str, float], supplier: str, cheapest: str | No
     groups: dict[str, list[str]] = {}
     for s in sorted(dep, key=dep.get, reverse=True):
         tags = [t for t, on in (("the cheapest", s == cheapest), ("the lowest", s == lowest))
-                if on]
+                if on and len(dep) > 1]
         groups.setdefault(f"{dep[s]:.0%}", []).append(
             s + (f" ({' and '.join(tags)})" if tags else ""))
     text = (f"{name}'s share of chip spend{span}: "

@@ -142,6 +142,12 @@ def test_cheapest_strategy_how_sure_and_why():
                                "stays there: mix: AMD capacity is capped.")
 
 
+def test_one_strategy_has_no_cheapest_and_no_lowest():
+    summary = _summary([("only", "cumulative_spend", 1e12), ("only", "nvidia_share", 0.5)])
+    (f,) = compose_verdict(scope="x", summary=summary).findings
+    assert f.text == "Nvidia's share of chip spend: 50% under only."
+
+
 def test_the_baseline_can_be_the_cheapest():
     summary = _summary([("base", "cumulative_spend", 1e12), ("alt", "cumulative_spend", 2e12)])
     comparisons = pd.DataFrame([{"strategy": "base", "baseline": "alt",
