@@ -112,3 +112,16 @@ def test_output_folders_respect_the_umask(scenario, tmp_path, mask):
     assert mode == 0o777 & ~mask
     for f in (tmp_path / "run").iterdir():
         assert stat.S_IMODE(f.stat().st_mode) == 0o666 & ~mask, f.name
+
+
+def test_a_sweep_with_overrides_gets_its_own_default_folder(scenario, tmp_path, monkeypatch,
+                                                            capsys):
+    monkeypatch.chdir(tmp_path)
+    sweep = ["--sweep", "energy.pue=1.1,1.3"]
+    assert main([str(scenario), *sweep, "--trials", "20", "-q"]) == 0
+    assert main([str(scenario), *sweep, "-q"]) == 0
+    plain = Path("runs") / "tiny-sweep-energy.pue"
+    changed = default_output("tiny", ["--trials 20"], suffix="-sweep-energy.pue")
+    assert changed.name.startswith("tiny-sweep-energy.pue-") and changed != plain
+    assert (tmp_path / plain / "sweep.csv").is_file()
+    assert (tmp_path / changed / "sweep.csv").is_file()
