@@ -408,15 +408,19 @@ def _claim_probability(rows: pd.DataFrame, *, every: bool, numbers: dict[str, An
                 f"{format_probability(r['ci_low'])} to {format_probability(r['ci_high'])}) "
                 f"{who}{rough}")
     lo, hi = rows.loc[p.idxmin()], rows.loc[p.idxmax()]
-    words = likelihood(float(lo["probability"])), likelihood(float(hi["probability"]))
-    numbers.update(lowest=(lo["strategy"], float(lo["probability"])),
-                   highest=(hi["strategy"], float(hi["probability"])))
-    # from 0%, the top's word says it: "very unlikely, from 0% (a) to 3.0% (b)"
-    one = words[0] == words[1] or float(lo["probability"]) <= 0
-    said = words[1] if one else f"{words[0]} to {words[1]}"
+    p_lo, p_hi = float(lo["probability"]), float(hi["probability"])
+    words = likelihood(p_lo), "certain" if p_hi >= 1 else likelihood(p_hi)
+    numbers.update(lowest=(lo["strategy"], p_lo), highest=(hi["strategy"], p_hi))
+    if p_lo <= 0 and p_hi >= 1:
+        said = "it depends on the strategy"
+    elif words[0] == words[1] or p_lo <= 0:
+        said = words[1]  # from 0%, the top's word says it: "very unlikely, from 0% to 3.0%"
+    else:
+        said = f"{words[0]} to {words[1]}"
     rare = [min(int(a), int(b) - int(a)) for a, b in zip(k, n, strict=True)]
     rough = ""
-    if max(rare) < MIN_TAIL_TRIALS:
+    low_side = [int(a) < int(b) - int(a) for a, b in zip(k, n, strict=True)]
+    if 0 < max(rare) < MIN_TAIL_TRIALS and len(set(low_side)) == 1:
         rough = (f"; a rough estimate from {min(rare)} to {max(rare)} of {int(n.max()):,} "
                  f"trials {'where it holds' if (k < n - k).all() else 'where it fails'}")
     return (f"{said}, from {format_probability(lo['probability'])} ({lo['strategy']}) to "

@@ -81,6 +81,16 @@ def test_a_range_from_zero_takes_the_word_of_its_top():
                       "strategy.")
 
 
+def test_a_claim_settled_differently_by_strategy():
+    rows = _claims("c", [("a", 0, 500), ("b", 500, 500)])
+    (f,) = compose_verdict(scope="x", claims=rows).findings
+    assert f.text == ("c: it depends on the strategy, from 0% (a) to 100% (b) depending on the "
+                      "strategy.")
+    rows = _claims("c", [("a", 400, 500), ("b", 500, 500)])
+    (f,) = compose_verdict(scope="x", claims=rows).findings
+    assert f.text == "c: likely to certain, from 80.0% (a) to 100% (b) depending on the strategy."
+
+
 def test_probabilities_that_differ_by_strategy_give_the_range():
     rows = _claims("30 GW", [("a", 396, 1000), ("b", 426, 1000), ("c", 410, 1000)])
     (f,) = compose_verdict(scope="x", claims=rows).findings
