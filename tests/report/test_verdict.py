@@ -9,10 +9,13 @@ import json
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulator import simulate
 from simulator.analyse.analysis import analyse
 from simulator.io.loading import scenario_from_dict
+from simulator.report.plots import format_probability
 from simulator.report.verdict import (
     Verdict,
     build_verdict,
@@ -283,3 +286,21 @@ def test_binding_constraints_in_words():
                       "inhouse_first (the lowest). Why it stays there: inhouse_first: 61% of its "
                       "nvidia units are the fallback for the capacity caps of its other "
                       "suppliers (29% were planned).")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(1, 50)), min_size=1, max_size=5))
+def test_any_claim_table_gives_one_sentence_quoting_its_extremes(counts):
+    """Whatever the counts, one finding that quotes the lowest and highest probability (or says
+    the claim held in every or no trial) and never asks for more trials."""
+    rows = _claims("c", [(f"s{i}", min(k, n), n) for i, (k, n) in enumerate(counts)])
+    (f,) = compose_verdict(scope="x", claims=rows).findings
+    assert f.text.startswith("c: ") and f.text.endswith(".")
+    assert "more trials" not in f.text
+    p = rows["probability"]
+    if (rows["trials_true"] == rows["trials"]).all() and rows["trials"].nunique() == 1:
+        assert "holds in every one of the" in f.text
+    elif (rows["trials_true"] == 0).all() and rows["trials"].nunique() == 1:
+        assert "held in none of the" in f.text
+    else:
+        assert format_probability(p.min()) in f.text and format_probability(p.max()) in f.text
