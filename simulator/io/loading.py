@@ -452,13 +452,14 @@ def _detail(part: str, data: dict, keys: list[str]) -> str:
 
 
 def _plain(value: Any) -> str:
-    """A value as written, without its source: ``{gw: 1.9}``, ``18k``, ``lognormal 12k-22k``."""
+    """A value as written, without its source: ``{gw: 1.9}``, ``18k``,
+    ``lognormal(low 12k, high 22k)``."""
     if isinstance(value, dict):
         if "value" in value:
             return _plain(value["value"])
         if "dist" in value:
-            bounds = [str(value[k]) for k in ("low", "mode", "high", "mean", "sd") if k in value]
-            return f"{value['dist']} " + "/".join(bounds)
+            params = [f"{k} {value[k]}" for k in value if k not in ("dist", "source")]
+            return f"{value['dist']}({', '.join(params)})"
         return "{" + ", ".join(f"{k}: {_plain(v)}" for k, v in value.items()
                                if k != "source") + "}"
     return str(value)
