@@ -32,7 +32,12 @@ from simulator.spec.claim_spec import ClaimInput
 from simulator.spec.distributions import FAMILIES, Discrete, Distribution, DistributionBase, Fixed
 from simulator.spec.levers import Levers, check_lever_references
 from simulator.spec.quantities import parse_quantity
-from simulator.stats.correlation import check_correlation, nearest_correlation
+from simulator.stats.correlation import (
+    check_correlation,
+    nearest_correlation,
+    normal_scores_correlation,
+    spearman_of_normal_scores,
+)
 
 SHARE_TOLERANCE = 1e-6
 
@@ -686,7 +691,31 @@ class Scenario(_Model):
                 "the requested correlations are not a valid correlation matrix; using the "
                 "nearest valid one:\n  " + "\n  ".join(changes)), stacklevel=2)
             target = repaired
-        return columns, target
+        return columns, self._scores_valid(columns, target)
+
+    def _scores_valid(self, columns: list[str], target: np.ndarray) -> np.ndarray:
+        """The Spearman target, checked once more after conversion to the normal scores'
+        Pearson correlation (2 sin(pi rho / 6)), which a nearly singular matrix can fail."""
+        scores = normal_scores_correlation(target)
+        problems = check_correlation(scores)
+        if not problems:
+            return target
+        if not self.sampling.repair_correlations:
+            raise ValueError("sampling.correlations: converted to the normal scores' correlations "
+                             "the sampler induces (2 sin(pi rho / 6)), they do not form a valid "
+                             "correlation matrix (" + "; ".join(problems) + "); weaken them, or "
+                             "set sampling.repair_correlations: true")
+        repaired = spearman_of_normal_scores(nearest_correlation(scores))
+        np.fill_diagonal(repaired, 1.0)
+        changes = [f"{columns[i]} ~ {columns[j]}: requested {target[i, j]:+.3f}, "
+                   f"used {repaired[i, j]:+.3f}"
+                   for i in range(len(columns)) for j in range(i + 1, len(columns))
+                   if abs(repaired[i, j] - target[i, j]) > 5e-4]
+        warnings.warn(CorrelationRepairWarning(
+            "the requested rank correlations need normal-score correlations that are not a "
+            "valid matrix; using the nearest valid one:\n  " + "\n  ".join(changes)),
+            stacklevel=3)
+        return repaired
 
     def correlation_target(self) -> tuple[list[str], np.ndarray] | None:
         """The correlated inputs (key paths) and their target rank-correlation matrix

@@ -6,6 +6,12 @@ Iman-Conover (1982) method: every column keeps exactly the values it had, only t
 changes, so each input's distribution is untouched while the rank correlation between inputs
 approaches a target matrix.
 
+The target is a Spearman rank correlation. Iman-Conover matches the Pearson correlation of normal
+scores, and for normal variables with Pearson correlation r the Spearman correlation is
+``6 / pi * arcsin(r / 2)`` (0.683 for r = 0.7). The target is therefore converted first,
+``r = 2 sin(pi rho / 6)`` (:func:`normal_scores_correlation`), and the converted matrix, which may
+lose positive semidefiniteness when the requested one is nearly singular, is checked in turn.
+
 A target written by hand is easily inconsistent (e.g. A with B +0.9, B with C +0.9, A with C
 -0.9). :func:`check_correlation` lists what is wrong with a matrix, and
 :func:`nearest_correlation` repairs it to the nearest valid correlation matrix (Higham 2002).
@@ -14,6 +20,9 @@ References
 ----------
 Iman, R. L. & Conover, W. J. (1982). A distribution-free approach to inducing rank correlation
 among input variables. Communications in Statistics - Simulation and Computation 11(3), 311-334.
+
+Kruskal, W. H. (1958). Ordinal measures of association. Journal of the American Statistical
+Association 53(284), 814-861 (Spearman's correlation of a bivariate normal).
 
 Higham, N. J. (2002). Computing the nearest correlation matrix - a problem from finance.
 IMA Journal of Numerical Analysis 22(3), 329-343.
@@ -86,6 +95,29 @@ def check_correlation(matrix: np.ndarray) -> list[str]:
     return problems
 
 
+def normal_scores_correlation(spearman_target: np.ndarray) -> np.ndarray:
+    """Pearson correlation of normal scores that gives a Spearman rank correlation.
+
+    Parameters
+    ----------
+    spearman_target : array_like, shape (d, d) or scalar
+        Target Spearman correlations [-], in [-1, 1].
+
+    Returns
+    -------
+    ndarray, same shape
+        ``2 sin(pi rho / 6)`` entry by entry [-]; 1 stays 1, 0 stays 0, and ``|r| >= |rho|``
+        (0.7 becomes 0.7167).
+    """
+    return 2.0 * np.sin(np.pi * np.asarray(spearman_target, dtype=float) / 6.0)
+
+
+def spearman_of_normal_scores(pearson: np.ndarray) -> np.ndarray:
+    """Spearman correlation of normal variables with Pearson correlation r [-]:
+    ``6 / pi arcsin(r / 2)``, the inverse of :func:`normal_scores_correlation`."""
+    return 6.0 / np.pi * np.arcsin(np.clip(np.asarray(pearson, dtype=float), -1.0, 1.0) / 2.0)
+
+
 def nearest_correlation(
     matrix: np.ndarray, *, tol: float = 1e-10, max_iterations: int = 1000
 ) -> np.ndarray:
@@ -152,9 +184,10 @@ def induce_rank_correlation(
 
     The Iman-Conover method: van der Waerden scores ``ndtri(rank / (n + 1))`` are randomly
     permuted per column, transformed so that their sample (Pearson) correlation equals
-    ``target`` exactly (``S @ (P @ inv(Q)).T`` with ``P P' = target`` and ``Q Q'`` the scores'
-    own correlation, both Cholesky factors), and each column of ``u`` is then sorted into the
-    rank order of the corresponding column of scores.
+    ``2 sin(pi target / 6)`` exactly (:func:`normal_scores_correlation`; ``S @ (P @ inv(Q)).T``
+    with ``P P'`` that matrix and ``Q Q'`` the scores' own correlation, both Cholesky factors),
+    and each column of ``u`` is then sorted into the rank order of the corresponding column of
+    scores.
 
     Parameters
     ----------
@@ -162,9 +195,10 @@ def induce_rank_correlation(
         Sampled values, one column per input (uniforms or values in the inputs' own units:
         only their order within each column matters). Needs ``n > d``.
     target : array_like, shape (d, d)
-        Target correlation matrix; must pass :func:`check_correlation` (repair it first with
-        :func:`nearest_correlation` if needed). A singular target (e.g. a correlation of
-        exactly 1) is factorised by eigendecomposition instead of Cholesky.
+        Target Spearman correlation matrix; it and its normal-scores conversion must pass
+        :func:`check_correlation` (repair it first with :func:`nearest_correlation` if needed).
+        A singular matrix (e.g. a correlation of exactly 1) is factorised by eigendecomposition
+        instead of Cholesky.
     rng : numpy.random.Generator
         Source of the random permutation of the scores.
 
@@ -174,10 +208,10 @@ def induce_rank_correlation(
         Each column is a permutation of the same column of ``u``, so every marginal is exactly
         unchanged. The rows are re-paired: row ``k`` of the result is in general not row ``k``
         of ``u`` for any column, so nothing computed row-wise from ``u`` carries over.
-        The Spearman correlation of the result is close to, not equal to, ``target``: the
-        Pearson correlation of normal scores ``r`` corresponds to a Spearman correlation of
-        about ``6 / pi * arcsin(r / 2)`` (0.68 for 0.7), plus sampling noise of order
-        ``1 / sqrt(n)``.
+        The Spearman correlation of the result equals ``target`` up to sampling noise of order
+        ``(1 - rho^2) / sqrt(n)``: the normal scores' Pearson correlation is matched exactly,
+        and the conversion removes the bias ``6 / pi arcsin(r / 2) - r`` (0.683 for 0.7
+        unconverted).
 
     Raises
     ------
@@ -199,6 +233,11 @@ def induce_rank_correlation(
     problems = check_correlation(target)
     if problems:
         raise ValueError("target is not a valid correlation matrix: it " + "; it ".join(problems))
+    scores_target = normal_scores_correlation(target)
+    problems = check_correlation(scores_target)
+    if problems:
+        raise ValueError("target converted to normal scores (2 sin(pi rho / 6)) is not a valid "
+                         "correlation matrix: it " + "; it ".join(problems))
 
     grid = ndtri(np.arange(1, n + 1) / (n + 1))
     scores = rng.permuted(np.broadcast_to(grid[:, None], (n, d)), axis=0)
@@ -207,7 +246,7 @@ def induce_rank_correlation(
         q = linalg.cholesky(own, lower=True)
     except linalg.LinAlgError as err:
         raise ValueError("the permuted scores are collinear; use more rows") from err
-    transform = linalg.solve_triangular(q, _factor(target).T, lower=True, trans="T").T
+    transform = linalg.solve_triangular(q, _factor(scores_target).T, lower=True, trans="T").T
     adjusted = scores @ transform.T
     # the k-th smallest value of each column goes where the k-th smallest score is; columns
     # are sorted as contiguous rows of the transposes
