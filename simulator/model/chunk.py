@@ -259,7 +259,8 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
                 mix_price = np.where(units > 0, bought_value.sum(axis=0) / units, 0.0)
                 mix_kw = np.where(units > 0, kw_bought / units, 0.0)
             rent = cm.lease_price(mix_price, multiple, mix_kw, cost_per_mw, lifetime,
-                                  energy_per_mw, om, d["leasing.provider_margin"])
+                                  d["datacentre.life_years"], energy_per_mw, om,
+                                  d["leasing.provider_margin"])
             payment = leased * rent  # yearly payment of each year's contracts [USD/yr]
             spend[i, at[LEASE_CATEGORY]] = cm.in_service(payment, contract)
             committed[i] = cm.committed_after_horizon(payment, scenario.leasing.contract_years)

@@ -33,6 +33,9 @@ Equations (t = 0 is the start year):
 * Energy [USD]: :math:`W_t \cdot 8760\,h \cdot u \cdot PUE \cdot p_{MWh}`.
 * Operations [USD]: :math:`W_t \cdot c_{O\&M}` [USD per MW-year].
 * Servers and networking [USD]: :math:`m \cdot` accelerator spend.
+* Lease price [USD/(unit yr)]: :math:`(p (1 + m) / L + k c_{MW} / L_{dc} + k (e + o))(1 + \mu)`
+  with k in MW per unit: the building over its own life, so that at zero margin renting costs
+  what owning does over any number of chip generations (:func:`lease_price`).
 * In-house program [USD]: team cost every year from the program's start plus each generation's
   NRE in its design-start year, whether or not the chip ships.
 * NPV [USD, start-year]: :math:`\sum_t X_t / (1 + r)^t`.
@@ -456,29 +459,33 @@ def breakeven_year(cumulative_saving: np.ndarray, years: np.ndarray) -> np.ndarr
 # -- own versus lease, revenue and funding -------------------------------------------------------
 
 def lease_price(chip_price: np.ndarray, server_multiple: np.ndarray, kw_per_unit: np.ndarray,
-                dc_cost_per_mw: np.ndarray, lifetime: np.ndarray, energy_per_mw_year: np.ndarray,
-                om_per_mw_year: np.ndarray, margin: np.ndarray) -> np.ndarray:
+                dc_cost_per_mw: np.ndarray, lifetime: np.ndarray, dc_life: np.ndarray,
+                energy_per_mw_year: np.ndarray, om_per_mw_year: np.ndarray, margin: np.ndarray
+                ) -> np.ndarray:
     """A cloud provider's price per compute unit-year: its own cost times ``1 + margin``.
 
-    Own cost = (chip x (1 + server multiple) + kW/1000 x USD/MW) / lifetime
-    + kW/1000 x (energy + O&M per MW-year). At zero margin, renting a unit for its lifetime
-    costs what owning it does (the building's cost spread over one chip life).
+    Own cost = chip x (1 + server multiple) / chip life + kW/1000 x USD/MW / building life
+    + kW/1000 x (energy + O&M per MW-year). The provider's building outlives the chips in it
+    and houses generation after generation, so each unit-year carries one year of the
+    building's depreciation, as an owner's economic cost does: at zero margin, renting costs
+    what owning does over any number of chip generations.
 
     Parameters
     ----------
     chip_price, kw_per_unit : ndarray, shape (T, n)
         Price [USD/unit] and power [kW/unit] of each year's chips.
-    server_multiple, dc_cost_per_mw, lifetime, energy_per_mw_year, om_per_mw_year, margin :
-        ndarray, shape (n,)
-        [USD/USD], [USD/MW], [yr], [USD/(MW yr)], [USD/(MW yr)], [-].
+    server_multiple, dc_cost_per_mw, lifetime, dc_life, energy_per_mw_year, om_per_mw_year,
+    margin : ndarray, shape (n,)
+        [USD/USD], [USD/MW], [yr], [yr], [USD/(MW yr)], [USD/(MW yr)], [-].
 
     Returns
     -------
     ndarray, shape (T, n) [USD/(unit yr)]
     """
     mw = kw_per_unit * 1e-3
-    capex = chip_price * (1.0 + server_multiple) + mw * dc_cost_per_mw
-    return (capex / lifetime + mw * (energy_per_mw_year + om_per_mw_year)) * (1.0 + margin)
+    hardware = chip_price * (1.0 + server_multiple) / lifetime
+    building = mw * (dc_cost_per_mw / dc_life)
+    return (hardware + building + mw * (energy_per_mw_year + om_per_mw_year)) * (1.0 + margin)
 
 
 def contract_by_age(contract_years: int, n_years: int, dtype: type = float) -> np.ndarray:

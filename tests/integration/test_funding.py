@@ -24,13 +24,13 @@ def leasing(tiny: dict, *, share=1.0, margin=0.0, contract=2) -> dict:
 
 def test_all_lease_payments_by_hand(tiny):
     """Contracts of 2 years = the chip life, so purchases are the owned case's (100, 50, 175).
-    Each year's units pay, for 2 years, (price x 1.5 + kW/1000 x 1000 USD/MW) / 2 + kW/1000 x
-    (energy + O&M per MW-year), plus a 10% margin."""
+    Each year's units pay, for 2 years, price x 1.5 / 2 (chip life) + kW/1000 x 1000 USD/MW / 20
+    (building life) + kW/1000 x (energy + O&M per MW-year), plus a 10% margin."""
     r = simulate(scenario_from_dict(leasing(tiny, margin=0.1)), trials=2, keep_spend=True)
     units = np.array([100.0, 50.0, 175.0])
     price = np.array([10.0, 8.0, 6.4])
     mw = np.array([2.0, 1.0, 0.5]) / 1000
-    rent = ((price * 1.5 + mw * 1000) / 2 + mw * (ENERGY_PER_MW + OM_PER_MW)) * 1.1
+    rent = (price * 1.5 / 2 + mw * 1000 / 20 + mw * (ENERGY_PER_MW + OM_PER_MW)) * 1.1
     pay = units * rent
     expected = np.array([pay[0], pay[0] + pay[1], pay[1] + pay[2]])
     lease = r.strategies.index("lease")
@@ -44,15 +44,26 @@ def test_all_lease_payments_by_hand(tiny):
                                hand_computed_tiny()["only_a"], rtol=ENGINE_RTOL)
 
 
-def test_zero_margin_lease_costs_what_owning_costs_over_a_chip_life(tiny):
-    """One vintage serving its whole life inside the horizon: renting at cost = owning."""
-    tiny["horizon"] = {"start": 2025, "end": 2026}
+@pytest.mark.parametrize("generations", [1, 2, 3])
+def test_zero_margin_lease_costs_what_owning_costs_over_any_number_of_generations(tiny,
+                                                                               generations):
+    """Flat demand of 100 units, 2-year chips, a 20-year building, power per unit constant:
+    each generation of 100 chips serves 2 years, inside the horizon. Owning costs, in economic
+    terms, the chips and servers (price x 1.5 per generation), one year of building depreciation
+    (0.2 MW x 1000 USD/MW / 20) and running 0.2 MW every year. Renting at cost pays the same,
+    because the lease carries the building over its own life, not over each chip's (which made
+    a lessee pay for a new building every generation: lease/own 1.21 over three generations)."""
+    years = 2 * generations
+    tiny["horizon"] = {"start": 2025, "end": 2024 + years}
     tiny["demand"]["growth"]["initial"] = 0.0
-    r = simulate(scenario_from_dict(leasing(tiny, margin=0.0)), trials=2, keep_spend=True)
-    totals = r.spend[:, 0].sum(axis=(1, 2))
-    np.testing.assert_allclose(totals[1], totals[0], rtol=ENGINE_RTOL)
-    # by hand: 100 units at 10 x 1.5, 0.2 MW of building at 1000/MW, two years of running 0.2 MW
-    assert totals[0] == pytest.approx(100 * 15 + 200 + 2 * 0.2 * (ENERGY_PER_MW + OM_PER_MW))
+    tiny["suppliers"]["a"]["power_efficiency_gain"] = 0.0
+    r = simulate(scenario_from_dict(leasing(tiny, margin=0.0)), trials=2)
+    own, lease = r.economic_cost[:, 0]
+    chips = sum(100 * 10 / 1.25 ** (2 * g) * 1.5 for g in range(generations))
+    hand = chips + years * (200 / 20 + 0.2 * (ENERGY_PER_MW + OM_PER_MW))
+    assert own == pytest.approx(hand, rel=ENGINE_RTOL)
+    assert lease == pytest.approx(hand, rel=ENGINE_RTOL)
+    np.testing.assert_allclose(r.committed_lease[1], 0.0)  # every contract ends in the horizon
 
 
 def with_funding(tiny: dict, raises: list[dict], *, revenue=100_000.0, costs=0.5) -> dict:

@@ -246,13 +246,13 @@ def hand_path(sc: Scenario, strategy: str) -> tuple[np.ndarray, np.ndarray]:
     mwh_cost = HOURS * v(e.utilisation) * v(e.pue) * v(e.price_per_mwh)
     multiple = v(sc.servers_networking.multiple_of_chips)
     dc_mw, om = v(sc.datacentre.cost_per_mw), v(sc.operations.cost_per_mw_year)
-    # a provider rents a unit-year at its own cost (hardware and building over one chip life,
-    # energy and O&M) times 1 + margin
+    # a provider rents a unit-year at its own cost (hardware over one chip life, the building
+    # over its own life, energy and O&M) times 1 + margin
     payment = []
     for t in range(len(years)):
         units = owned[t] + rented[t]
         mix_price, mix_mw = (value[t] / units, kw_new[t] / units * 1e-3) if units else (0, 0)
-        rent = ((mix_price * (1 + multiple) + mix_mw * dc_mw) / life
+        rent = (mix_price * (1 + multiple) / life + mix_mw * dc_mw / v(sc.datacentre.life_years)
                 + mix_mw * (mwh_cost + om)) * (1 + v(sc.leasing.provider_margin)) \
             if strat.leases else 0.0
         payment.append(rented[t] * rent)
