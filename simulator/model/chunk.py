@@ -183,7 +183,8 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
     lifetime = d["fleet.lifetime_years"]
     start, before, legacy_kw = _start_levels(scenario, d, lifetime, new_kw)
     demand = cm.demand_path(start, d["demand.growth.initial"], d["demand.growth.decay"],
-                            d["demand.growth.noise_sd"], d.demand_noise.T)
+                            d["demand.growth.noise_sd"], d.demand_noise.T,
+                            int(scenario.horizon.observed.sum()))
     legacy = cm.legacy_in_service(before, lifetime, n_years)           # (T, n)
     surv = cm.survival_by_age(lifetime, n_years)                        # (age, n)
     legacy_mw = before * legacy_kw * 1e-3

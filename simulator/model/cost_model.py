@@ -10,7 +10,9 @@ Equations (t = 0 is the start year):
 
 * Demand [compute units]: :math:`D_0` given; for :math:`t \ge 1`
   :math:`D_t = D_{t-1}\,(1 + g_t)\,\exp(\sigma z_t - \sigma^2/2)` with
-  :math:`g_t = g_1 (1 - d)^{t-1}`; :math:`z_t` standard normal, so the noise has mean 1.
+  :math:`g_t = g_1 (1 - d)^{t-1}`; :math:`z_t` standard normal, so the noise has mean 1;
+  observed years (``horizon.observed_through``) carry no noise, and no shock starts and no
+  generation already in volume fails in them.
 * Survival of a chip of age :math:`a` (years since purchase) with lifetime :math:`L`:
   :math:`S(a) = \mathrm{clip}(L - a, 0, 1)`; integer lifetimes serve exactly L years.
 * Fleet in service [units]: :math:`F_t = \sum_{v<t} Q_v S(t-v) + B\,S(t+1)`, where :math:`Q_v`
@@ -98,7 +100,7 @@ def powers(x: np.ndarray, n_years: int) -> np.ndarray:
 
 
 def demand_path(start: np.ndarray, growth: np.ndarray, decay: np.ndarray, noise_sd: np.ndarray,
-                z: np.ndarray) -> np.ndarray:
+                z: np.ndarray, observed: int = 1) -> np.ndarray:
     """Required installed compute by year.
 
     Parameters
@@ -112,7 +114,9 @@ def demand_path(start: np.ndarray, growth: np.ndarray, decay: np.ndarray, noise_
     noise_sd : ndarray, shape (n,)
         Standard deviation of the yearly log-noise, ``sigma`` [-].
     z : ndarray, shape (T, n)
-        Standard-normal innovations; row 0 is ignored.
+        Standard-normal innovations; rows of observed years are ignored.
+    observed : int
+        Years from the start that are history (at least the start year): no noise there.
 
     Returns
     -------
@@ -122,6 +126,7 @@ def demand_path(start: np.ndarray, growth: np.ndarray, decay: np.ndarray, noise_
     n_years = z.shape[0]
     g = growth * powers(1.0 - decay, n_years - 1)  # (T-1, n): g_1 .. g_{T-1}
     step = np.log1p(g) + noise_sd * z[1:] - 0.5 * noise_sd**2
+    step[:max(observed, 1) - 1] = np.log1p(g[:max(observed, 1) - 1])  # history: the trend alone
     log_d = np.empty((n_years, len(start)), dtype=step.dtype)
     log_d[0] = 0.0
     if n_years > 1:

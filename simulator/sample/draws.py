@@ -179,13 +179,14 @@ def draws_from_uniforms(scenario: Scenario, u: np.ndarray, *, rng: np.random.Gen
     for name, shock in scenario.shocks.items():
         e = stream(rng, f"~shocks.{name}.starts").random((n_trials, n_years))
         starts[name] = (e < values[f"shocks.{name}.annual_probability"][:, None]) \
-            & _can_start(shock, years)
+            & _can_start(scenario, shock)
     fails = {}
     for name in scenario.inhouse_suppliers():
         program = scenario.suppliers[name].program
         n_gen = program.generations(int(years[-1]))
         e = stream(rng, f"~suppliers.{name}.generation_fails").random((n_trials, n_gen))
-        fails[name] = e < values[f"suppliers.{name}.program.failure_probability"][:, None]
+        fails[name] = (e < values[f"suppliers.{name}.program.failure_probability"][:, None]) \
+            & _may_fail(scenario, program, n_gen)
     raises = [stream(rng, f"~funding.raises[{i}].happens").random(n_trials)
               < values[f"funding.raises[{i}].probability"]
               for i in range(len(scenario.funding.raises))]
@@ -193,11 +194,22 @@ def draws_from_uniforms(scenario: Scenario, u: np.ndarray, *, rng: np.random.Gen
                  raises_happen=raises)
 
 
-def _can_start(shock, years: np.ndarray) -> np.ndarray:
-    """Years in which a shock's events may start (its window, default all), shape (T,)."""
+def _can_start(scenario: Scenario, shock) -> np.ndarray:
+    """Years in which a shock's events may start: its window (default all) after the observed
+    years, shape (T,)."""
+    years = scenario.years
+    free = ~scenario.horizon.observed
     if shock.window is None:
-        return np.ones(len(years), dtype=bool)
-    return (years >= shock.window.start) & (years <= shock.window.end)
+        return free
+    return free & (years >= shock.window.start) & (years <= shock.window.end)
+
+
+def _may_fail(scenario: Scenario, program, n_gen: int) -> np.ndarray:
+    """Generations that may still fail: those planned in volume after the observed years
+    (one already shipping in an observed year is history), shape (G,)."""
+    planned = program.first_volume_year + program.generation_years * np.arange(n_gen)
+    last = scenario.horizon.observed_through
+    return np.ones(n_gen, dtype=bool) if last is None else planned > last
 
 
 def _central(scenario: Scenario, values: dict[str, np.ndarray], n_trials: int) -> Draws:
@@ -206,12 +218,14 @@ def _central(scenario: Scenario, values: dict[str, np.ndarray], n_trials: int) -
     starts = {}
     for name, shock in scenario.shocks.items():
         starts[name] = (values[f"shocks.{name}.annual_probability"][:, None] > 0.5) \
-            & _can_start(shock, years)
+            & _can_start(scenario, shock)
     fails = {}
     for name in scenario.inhouse_suppliers():
-        n_gen = scenario.suppliers[name].program.generations(int(years[-1]))
+        program = scenario.suppliers[name].program
+        n_gen = program.generations(int(years[-1]))
         p = values[f"suppliers.{name}.program.failure_probability"]
-        fails[name] = np.repeat((p > 0.5)[:, None], n_gen, axis=1)
+        fails[name] = np.repeat((p > 0.5)[:, None], n_gen, axis=1) \
+            & _may_fail(scenario, program, n_gen)
     raises = [values[f"funding.raises[{i}].probability"] > 0.5
               for i in range(len(scenario.funding.raises))]
     return Draws(values=values, demand_noise=np.zeros((n_trials, len(years))),

@@ -108,6 +108,10 @@ class Horizon(_Model):
 
     start: int = Field(ge=1990, le=2200, description="First simulated year.")
     end: int = Field(ge=1990, le=2200, description="Last simulated year (inclusive).")
+    observed_through: int | None = Field(
+        None, ge=1990, le=2200, description="Last year that is history, not projection: up to "
+        "it no supply shock starts, demand carries no noise and no chip generation in volume "
+        "fails (e.g. the start year when its installed capacity is reported).")
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -115,7 +119,17 @@ class Horizon(_Model):
             raise ValueError(f"end year {self.end} is before start year {self.start}")
         if self.end - self.start > 60:
             raise ValueError("the horizon spans more than 60 years")
+        if self.observed_through is not None \
+                and not self.start <= self.observed_through <= self.end:
+            raise ValueError(f"observed_through {self.observed_through} is outside the horizon "
+                             f"{self.start}-{self.end}")
         return self
+
+    @property
+    def observed(self) -> np.ndarray:
+        """Whether each year is observed history, shape (year,), bool."""
+        last = self.start - 1 if self.observed_through is None else self.observed_through
+        return self.years <= last
 
     @property
     def years(self) -> np.ndarray:

@@ -200,3 +200,35 @@ def test_strategy_fallback_validation(tiny, write_scenario, capsys, change, mess
     code = main([str(write_scenario(tiny)), "-q"])
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+def test_observed_years_see_no_shock_noise_or_failure(tiny):
+    """``observed_through: 2026``: a shock certain every year starts only in 2027 (x2 on a's
+    2027 chips alone), demand noise leaves 2025-2026 at the noiseless path, and an in-house
+    generation already shipping in 2025 (planned) does not fail although failure is certain;
+    the next (planned 2027) does."""
+    tiny["horizon"]["observed_through"] = 2026
+    tiny["demand"]["growth"]["noise_sd"] = 0.3
+    tiny["shocks"] = {"war": {"annual_probability": 1.0, "suppliers": ["a"],
+                              "price_multiplier": 2}}
+    tiny = with_inhouse(tiny, failure_probability=1.0)
+    r = simulate(scenario_from_dict(tiny), trials=200, seed=4, keep_spend=True)
+    np.testing.assert_allclose(r.demand_units[:, :2], np.tile([100.0, 150.0], (200, 1)),
+                               rtol=1e-6)
+    assert r.demand_units[:, 2].std() > 10  # 2027 is projection: noise
+    j_a, j_own = r.categories.index("accelerators_a"), r.categories.index("accelerators_own")
+    chips = hand_computed_tiny()["chips_only_a"]
+    np.testing.assert_allclose(r.spend[0, :, :2, j_a], np.tile(chips[:2], (200, 1)),
+                               rtol=ENGINE_RTOL)
+    # the price doubles in 2027 only: 2027's units are 2027's demand less the 2026 survivors
+    price_2027 = r.spend[0, :, 2, j_a] / (r.demand_units[:, 2] - 50.0)
+    np.testing.assert_allclose(price_2027, 2 * 6.4, rtol=1e-5)
+    # generation 0 (2025-2026) ships: half of 2025's 100 units at 3; generation 1 fails
+    np.testing.assert_allclose(r.spend[1, :, 0, j_own], 150.0, rtol=1e-6)
+    assert np.all(r.spend[1, :, 2, j_own] == 0)
+
+
+def test_observed_through_outside_the_horizon_is_refused(tiny):
+    tiny["horizon"]["observed_through"] = 2030
+    with pytest.raises(Exception, match="observed_through 2030 is outside the horizon"):
+        scenario_from_dict(tiny)
