@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from simulator.analyse.claims import evaluate_claims
@@ -28,6 +29,14 @@ ANALYSIS_TRIALS = 100_000
 #: ... but enough trials for this many on the rarer side of a claim (all kept trials at most),
 #: so that a tail claim keeps every case a long run found.
 RARE_CASES = 2_000
+
+#: An unsourced input drives a headline result when it is among the first TOP_DRIVERS of its
+#: tornado with a swing of at least DRIVER_SHARE of the largest one.
+TOP_DRIVERS, DRIVER_SHARE = 3, 0.25
+
+#: Extra cash at the start [USD] at which the funding view is re-read, and the change of
+#: P(funded) [-] from which a zero-or-guessed opening cash counts as driving it.
+CASH_STEPS, CASH_FLAG = (10e9, 50e9), 0.05
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,10 @@ class Analysis:
         PRIM box per claim (baseline strategy).
     batches : list of dict or None
         Batches of a run to a requested precision.
+    assumption_flags : DataFrame
+        Headline results resting on unsourced assumptions (:func:`assumption_flags`).
+    cash_sensitivity : DataFrame
+        The funding view with more cash at the start (:func:`cash_sensitivity`).
     """
 
     results: Results
@@ -62,6 +75,80 @@ class Analysis:
     drivers: pd.DataFrame = field(default_factory=pd.DataFrame)
     boxes: dict[str, Box] = field(default_factory=dict)
     batches: list[dict] | None = None
+    assumption_flags: pd.DataFrame = field(default_factory=pd.DataFrame)
+    cash_sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def is_unsourced(source: str | None) -> bool:
+    """Whether an input's source is missing or marks it as an assumption."""
+    return not source or source.strip().lower().startswith("assumption")
+
+
+def cash_sensitivity(results: Results, extra: tuple[float, ...] = CASH_STEPS) -> pd.DataFrame:
+    """The funding view with more cash at the start, exactly and without a re-run.
+
+    Cash at the start adds to committed funding in every year, so the gap with ``c`` more is
+    ``max(0, gap - c)`` and P(funded) is ``P(gap <= c)``.
+
+    Parameters
+    ----------
+    results : Results
+    extra : tuple of float
+        Cash added at the start [USD].
+
+    Returns
+    -------
+    DataFrame
+        ``strategy, extra_cash [USD], gap_p50 [USD], p_funded [-]``, a row for 0 and each extra;
+        empty without a funding view.
+    """
+    if results.scenario.revenue is None:
+        return pd.DataFrame()
+    gap, _ = results.funding_gap()
+    rows = [{"strategy": s, "extra_cash": c, "gap_p50": float(np.median(np.maximum(gap[i] - c, 0))),
+             "p_funded": float((gap[i] <= c).mean())}
+            for i, s in enumerate(results.strategies) for c in (0.0, *extra)]
+    return pd.DataFrame(rows)
+
+
+def assumption_flags(results: Results, sensitivity: pd.DataFrame,
+                     cash: pd.DataFrame) -> pd.DataFrame:
+    """Headline results that rest on an unsourced assumption.
+
+    Two tests: an unsourced uncertain input among the first :data:`TOP_DRIVERS` of the
+    baseline's tornado with at least :data:`DRIVER_SHARE` of the largest swing; and an
+    unsourced cash at the start when adding :data:`CASH_STEPS` moves the baseline's P(funded)
+    by :data:`CASH_FLAG` or more (always listed, flagged only then).
+
+    Returns
+    -------
+    DataFrame
+        ``result, strategy, input, effect, flagged, source``: effect in words.
+    """
+    sc = results.scenario
+    base = sc.baseline_strategy
+    sources = {path: dist.source for path, dist in sc.uncertain_inputs()}
+    rows = []
+    top = sensitivity[sensitivity["strategy"] == base].head(TOP_DRIVERS)
+    if not top.empty:
+        largest = float(top["swing"].abs().max())
+        for _, r in top.iterrows():
+            if is_unsourced(sources.get(r["input"])) and abs(r["swing"]) >= DRIVER_SHARE * largest:
+                rows.append({"result": str(r["metric"]), "strategy": base, "input": r["input"],
+                             "effect": f"tornado swing {abs(r['swing']) / largest:.0%} of the "
+                                       "largest", "flagged": True,
+                             "source": " ".join((sources[r["input"]] or "").split())})
+    path = "funding.cash_at_start"
+    if not cash.empty and is_unsourced(sources.get(path)):
+        own = cash[cash["strategy"] == base].set_index("extra_cash")["p_funded"]
+        moved = float(own.iloc[-1] - own.iloc[0])
+        rows.append({"result": "p_funded", "strategy": base, "input": path,
+                     "effect": f"P(funded) {own.iloc[0]:.1%} -> {own.iloc[-1]:.1%} with "
+                               f"{own.index[-1] / 1e9:.0f}B more cash at the start",
+                     "flagged": moved >= CASH_FLAG,
+                     "source": " ".join((sources[path] or "").split())})
+    return pd.DataFrame(rows, columns=["result", "strategy", "input", "effect", "flagged",
+                                       "source"])
 
 
 def analyse(results: Results, *, sobol_n: int | None = None,
@@ -114,6 +201,8 @@ def analyse(results: Results, *, sobol_n: int | None = None,
         table["box_high"] = table["input"].map(lambda p, b=box: b.limits.get(p, (None, None))[1])
         frames.append(table)
     drivers = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    cash = cash_sensitivity(results)
     return Analysis(results=results, claims=evaluate_claims(results), sensitivity=sens,
                     sensitivity_metric=metric, sobol=sobol, drivers=drivers, boxes=boxes,
-                    batches=batches)
+                    batches=batches, assumption_flags=assumption_flags(results, sens, cash),
+                    cash_sensitivity=cash)

@@ -44,6 +44,7 @@ def format_summary(analysis: Analysis, *, verdict: Verdict | None = None) -> str
     if not analysis.claims.empty:
         lines += _format_claims(analysis, width)
     lines += _format_drivers(analysis)
+    lines += _format_assumption_flags(analysis)
     return "\n".join(lines)
 
 
@@ -55,6 +56,18 @@ def format_options(provenance: dict) -> list[str]:
         return []
     return textwrap.wrap("overrides: " + " ".join(options), width=100,
                          subsequent_indent="           ", break_on_hyphens=False)
+
+
+def _format_assumption_flags(analysis: Analysis) -> list[str]:
+    """One line per headline result that rests on an unsourced assumption."""
+    flags = analysis.assumption_flags
+    if flags.empty:
+        return []
+    lines = ["Resting on unsourced assumptions (source marked 'assumption:')"]
+    for _, r in flags.iterrows():
+        mark = "!" if r["flagged"] else " "
+        lines.append(f" {mark} {r['result']}: {r['input']} ({r['effect']})")
+    return [*lines, ""]
 
 
 def _format_claims(analysis: Analysis, width: int) -> list[str]:

@@ -118,3 +118,43 @@ def test_leasing_needs_its_section(tiny):
     del tiny["leasing"]
     with pytest.raises(Exception, match="leasing needs a 'leasing' section"):
         scenario_from_dict(tiny)
+
+
+def test_cash_sensitivity_equals_a_rerun_with_more_cash(tiny):
+    """Cash at the start adds to committed funding in every year: the gap with c more is
+    max(0, gap - c) and P(funded) is P(gap <= c), without re-running. Uncertain revenue spreads
+    the gap across trials; a re-run with the cash in the scenario gives the same numbers."""
+    from simulator.analysis import cash_sensitivity
+
+    data = with_funding(tiny, [{"name": "r", "year": 2025, "amount": 2_000}], revenue=1_000.0)
+    data["revenue"]["growth"] = {"dist": "uniform", "low": 0.0, "high": 3.0}
+    r = simulate(scenario_from_dict(data), trials=400, seed=2)
+    gap, _ = r.funding_gap()
+    extra = float(np.median(gap[0]))
+    table = cash_sensitivity(r, extra=(extra,)).set_index("extra_cash")
+    data["funding"]["cash_at_start"] = extra
+    rerun = simulate(scenario_from_dict(data), trials=400, seed=2)
+    gap_rerun, _ = rerun.funding_gap()
+    np.testing.assert_allclose(gap_rerun[0], np.maximum(gap[0] - extra, 0.0), rtol=1e-6,
+                               atol=1e-6 * gap.max())
+    assert table.loc[extra, "p_funded"] == pytest.approx((gap_rerun[0] <= 1e-6 * gap.max()).mean())
+    assert table.loc[extra, "p_funded"] == pytest.approx(0.5, abs=0.01)  # the median, by design
+    assert table.loc[0.0, "gap_p50"] == pytest.approx(extra)
+
+
+def test_unsourced_drivers_and_cash_are_flagged(tiny):
+    """Price a drives all spend: flagged while its source is an assumption, not once cited.
+    Opening cash of 0 marked as an assumption is listed with its effect on P(funded)."""
+    from simulator.analysis import analyse
+
+    data = with_funding(tiny, [{"name": "r", "year": 2025, "amount": 2_000}], revenue=1_000.0)
+    data["suppliers"]["a"]["price_per_unit"] = {"dist": "uniform", "low": 5, "high": 15,
+                                                "source": "assumption: a guess for the test"}
+    data["funding"]["cash_at_start"] = {"value": 0, "source": "assumption: none known"}
+    flags = analyse(simulate(scenario_from_dict(data), trials=300, seed=1)).assumption_flags
+    row = flags.set_index("input").loc["suppliers.a.price_per_unit"]
+    assert row["flagged"] and row["effect"] == "tornado swing 100% of the largest"
+    assert "funding.cash_at_start" in set(flags["input"])
+    data["suppliers"]["a"]["price_per_unit"]["source"] = "S43"
+    flags = analyse(simulate(scenario_from_dict(data), trials=300, seed=1)).assumption_flags
+    assert "suppliers.a.price_per_unit" not in set(flags["input"])
