@@ -33,7 +33,7 @@ TINY = {
         "only_a": {"shares": {"a": 1}},
         "a_to_b": {"shares": {"2025": {"a": 1}, "2027": {"b": 1}}},
     },
-    "servers_networking": {"multiple_of_chips": 0.5},
+    "servers_networking": {"cost_per_unit": 5, "price_performance_gain": 0.25},
     "datacentre": {"cost_per_mw": 1000},
     "energy": {"price_per_mwh": 100, "pue": 1.2, "utilisation": 0.5},
     "operations": {"cost_per_mw_year": 300},

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from simulator.model.cost_model import funding_gap
+from simulator.model.finance import funding_gap
 from simulator.results.fields import TRIAL_FIELDS
 from simulator.results.totals import RunTotals
 from simulator.spec.scenario import Scenario
@@ -103,6 +103,21 @@ class Results:
         Cumulative funding received by each year from raises that materialise [USD].
     interest : ndarray, shape (n, T), float32
         Interest paid on debt raises [USD/yr].
+    work_in_progress : ndarray, shape (S, n), float64
+        Cash paid within the horizon for capacity that starts serving after it (lead times)
+        [USD]; included in the annual spend.
+    inhouse_saving_chips, inhouse_saving_servers, inhouse_saving_facilities,
+    inhouse_saving_program : ndarray, shape (S, n), float64
+        The in-house net saving by category [USD]: the same units bought from the fallback
+        minus the strategy, for accelerators, servers and networking, facilities (buildings,
+        energy, operations, leases), and minus the program's cost; they sum to
+        ``inhouse_net_saving``. NaN without an in-house supplier.
+    dependence_units_planned, dependence_units_cap, dependence_units_delay,
+    dependence_units_failure : ndarray, shape (S, n), float32
+        Units ordered from the dependence supplier over the horizon [compute units]: by the
+        strategy's own shares, or as the fallback for what another supplier could not deliver
+        because of its capacity or a shock, a slipped start, or a failed or cancelled
+        generation (:meth:`dependence_reasons`).
     inputs : dict of str to ndarray, each shape (n,), float32
         The sampled value of every uncertain input, by key path [input's unit].
     provenance : dict
@@ -131,6 +146,15 @@ class Results:
     operating_cash_flow: np.ndarray = field(repr=False)
     funding: np.ndarray = field(repr=False)
     interest: np.ndarray = field(repr=False)
+    work_in_progress: np.ndarray = field(repr=False)
+    inhouse_saving_chips: np.ndarray = field(repr=False)
+    inhouse_saving_servers: np.ndarray = field(repr=False)
+    inhouse_saving_facilities: np.ndarray = field(repr=False)
+    inhouse_saving_program: np.ndarray = field(repr=False)
+    dependence_units_planned: np.ndarray = field(repr=False)
+    dependence_units_cap: np.ndarray = field(repr=False)
+    dependence_units_delay: np.ndarray = field(repr=False)
+    dependence_units_failure: np.ndarray = field(repr=False)
     inputs: dict[str, np.ndarray] = field(repr=False)
     provenance: dict[str, Any] = field(repr=False)
     spend: np.ndarray | None = field(default=None, repr=False)

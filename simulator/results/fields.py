@@ -29,6 +29,15 @@ TRIAL_FIELDS = {
     "operating_cash_flow": (np.float32, "nt"),
     "funding": (np.float32, "nt"),
     "interest": (np.float32, "nt"),
+    "work_in_progress": (np.float64, "sn"),
+    "inhouse_saving_chips": (np.float64, "sn"),
+    "inhouse_saving_servers": (np.float64, "sn"),
+    "inhouse_saving_facilities": (np.float64, "sn"),
+    "inhouse_saving_program": (np.float64, "sn"),
+    "dependence_units_planned": (np.float32, "sn"),
+    "dependence_units_cap": (np.float32, "sn"),
+    "dependence_units_delay": (np.float32, "sn"),
+    "dependence_units_failure": (np.float32, "sn"),
 }
 
 

@@ -15,7 +15,8 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)
 #: Outputs that must be finite (NaN is allowed where documented: shares without purchases,
 #: in-house metrics of strategies without a program; inf only for "never" years).
 _MUST_BE_FINITE = ("annual", "npv", "installed_gw", "unmet_units", "economic_cost",
-                   "committed_lease", "operating_cash_flow", "funding", "interest")
+                   "committed_lease", "operating_cash_flow", "funding", "interest",
+                   "work_in_progress")
 
 
 

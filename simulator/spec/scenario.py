@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 import warnings
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
@@ -189,9 +190,17 @@ class Demand(_Model):
         return self
 
 
+#: Upper bound on lead times [yr]: the engine runs this many years past the horizon at most.
+MAX_LEAD_YEARS = 5
+
+
 class Fleet(_Model):
     lifetime_years: Positive = Field(description="[yr] service life of an accelerator; a chip "
                                      "bought in year v serves while age < lifetime.")
+    order_lead_years: Uncertain(0, MAX_LEAD_YEARS) = Field(  # type: ignore[valid-type]
+        default_factory=lambda: Fixed(value=0.0),
+        description="[yr] chips, servers and networking are paid over this many years before "
+        "they serve (orders, prepayments, delivery); 0 pays them in their first year of service.")
 
 
 class _SupplierBase(_Model):
@@ -225,6 +234,8 @@ class Merchant(_SupplierBase):
     shortage_premium: Uncertain(0, None, lo_open=True) = Field(  # type: ignore[valid-type]
         default_factory=lambda: Fixed(value=1.0),
         description="[-] multiplier on the price while supply is tight (1 = list price).")
+    capacity: Capacity | None = Field(None, description="Foundry allocation capping deliveries "
+                                      "(default: unlimited except under shocks).")
 
     @model_validator(mode="after")
     def _one_price(self):
@@ -254,6 +265,13 @@ class Program(_Model):
     nre_per_generation: NonNegative = Field(description="[USD] design cost (NRE) per generation.")
     team_cost_per_year: NonNegative = Field(default_factory=lambda: Fixed(value=0.0),
                                             description="[USD/yr] team and tools, every year.")
+    cancel_after_failures: int | None = Field(
+        None, ge=1, le=20, description="Cancel the program when this many generations have "
+        "failed (default: never): no team cost after the year the last failure shows (its "
+        "planned volume start), no NRE for generations designed after it, no later chips.")
+    cancellation_cost: NonNegative = Field(default_factory=lambda: Fixed(value=0.0),
+                                           description="[USD] one-off cost of stopping "
+                                           "(contracts, severance), paid in the cancellation year.")
 
     def generations(self, last_year: int) -> int:
         """Number of generations whose design starts by ``last_year`` (at least one)."""
@@ -268,12 +286,21 @@ class Program(_Model):
 
 
 class Capacity(_Model):
-    """Foundry and packaging allocation: units per year from the first volume year, growing."""
+    """What the foundry allocates, in chips (packages) per year, from the first volume year
+    (in-house) or the start year (merchant), growing to a ceiling. Each year's chips carry that
+    year's compute per chip, ``compute_per_chip x (1 + compute_per_chip_growth)^t``, so a fixed
+    allocation yields more compute every year."""
 
-    first_year: Positive = Field(description="[units/yr] capacity in the first volume year.")
+    first_year: Positive = Field(description="[chips/yr] allocation in the first year.")
     growth: Uncertain(0, None) = Field(  # type: ignore[valid-type]
-        default_factory=lambda: Fixed(value=0.0), description="[1/yr] yearly capacity growth.")
-    max: Positive | None = Field(None, description="[units/yr] ceiling on yearly capacity.")
+        default_factory=lambda: Fixed(value=0.0), description="[1/yr] yearly allocation growth.")
+    max: Positive | None = Field(None, description="[chips/yr] ceiling on the yearly allocation.")
+    compute_per_chip: Positive = Field(default_factory=lambda: Fixed(value=1.0),
+                                       description="[units/chip] compute units per chip in the "
+                                       "start year (1: capacity stated in compute units).")
+    compute_per_chip_growth: Uncertain(0, None) = Field(  # type: ignore[valid-type]
+        default_factory=lambda: Fixed(value=0.0),
+        description="[1/yr] yearly growth of compute per chip (newer generations).")
 
 
 class InHouse(_SupplierBase):
@@ -459,8 +486,14 @@ class Shock(_Model):
 
 
 class ServersNetworking(_Model):
-    multiple_of_chips: NonNegative = Field(description="[USD/USD] server, networking and other IT "
-                                           "spend per dollar of accelerator spend.")
+    """Servers, memory and networking around the accelerators: costed per compute unit with a
+    trend of their own, so that they carry no chip vendor's margin."""
+
+    cost_per_unit: NonNegative = Field(description="[USD/unit] servers, CPUs, networking and "
+                                       "other IT per compute unit bought in the start year.")
+    price_performance_gain: Uncertain(0, None) = Field(  # type: ignore[valid-type]
+        default_factory=lambda: Fixed(value=0.0),
+        description="[1/yr] yearly fall of that cost per compute unit: c(v) = c0 / (1+g)^v.")
 
 
 class Datacentre(_Model):
@@ -468,6 +501,10 @@ class Datacentre(_Model):
     life_years: Positive = Field(default_factory=lambda: Fixed(value=20.0),
                                  description="[yr] service life of a building, for economic "
                                  "cost (straight-line depreciation).")
+    lead_years: Uncertain(0, MAX_LEAD_YEARS) = Field(  # type: ignore[valid-type]
+        default_factory=lambda: Fixed(value=0.0),
+        description="[yr] construction: a building is paid over this many years before its "
+        "capacity serves; 0 pays it in its first year of service.")
 
 
 class Leasing(_Model):
@@ -780,6 +817,13 @@ class Scenario(_Model):
     def inhouse_suppliers(self) -> list[str]:
         """Names of the in-house suppliers."""
         return [s for s, v in self.suppliers.items() if isinstance(v, InHouse)]
+
+    @property
+    def lead_years_max(self) -> int:
+        """Years past the horizon whose capacity can be paid within it: the longest possible
+        lead time, rounded up [yr]."""
+        leads = (self.fleet.order_lead_years, self.datacentre.lead_years)
+        return math.ceil(max(lead.support()[1] for lead in leads))
 
     def uncertain_inputs(self) -> Iterator[tuple[str, DistributionBase]]:
         """Every numeric input as ``(key path, distribution)``, in schema order."""

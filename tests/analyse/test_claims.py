@@ -20,7 +20,7 @@ from tests.sample.test_draws import hand_fixed_other
 
 #: Cumulative spend of the tiny scenario per unit of supplier a's start-year price: purchases
 #: 100, 50, 175 at price p / 1.25^t, times 1.5 for servers and networking.
-CHIPS_PER_PRICE = (100 + 50 / 1.25 + 175 / 1.25**2) * 1.5
+CHIPS_PER_PRICE = 100 + 50 / 1.25 + 175 / 1.25**2  # servers are costed per unit, not per price
 
 
 def one_uncertain_price(tiny: dict, dist: dict) -> dict:

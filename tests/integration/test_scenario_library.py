@@ -137,21 +137,38 @@ def _lease(scenario: Scenario, strategy: str, year: int) -> float:
     return _interpolate({k: {"x": v} for k, v in rows.items()}, year)["x"]
 
 
+def _paid_share(lead: float, k: int) -> float:
+    """Share of what serves from year s that is paid in year s - k (README: cash timing)."""
+    if lead == 0:
+        return 1.0 if k == 0 else 0.0
+
+    def g(z):  # integral of clip(x, 0, 1) up to z
+        return 0.0 if z <= 0 else (0.5 * z * z if z < 1 else z - 0.5)
+
+    return (g(1 - k + lead) - g(1 - k) - g(lead - k) + g(-k)) / lead
+
+
 def hand_path(sc: Scenario, strategy: str) -> tuple[np.ndarray, np.ndarray]:
     """Installed GW and total cash spend per year of one strategy, for a scenario whose inputs
-    are all fixed (:func:`at_median`), worked out year by year from the README's equations."""
+    are all fixed (:func:`at_median`), worked out year by year from the README's equations.
+    Years past the end are simulated as long as the longest lead time, because what serves
+    then is partly paid within the horizon."""
     def v(x):
         return x.value  # every input is fixed here
 
     start, end = sc.horizon.start, sc.horizon.end
-    years = list(range(start, end + 1))
+    lead_chips, lead_dc = v(sc.fleet.order_lead_years), v(sc.datacentre.lead_years)
+    extra = math.ceil(max(lead_chips, lead_dc))
+    years = list(range(start, end + 1 + extra))
+    n_years = end - start + 1
     life = v(sc.fleet.lifetime_years)
 
-    def surv(age):  # share of a vintage still in service at an age (0 = purchase year)
+    def surv(age):  # share of a vintage still in service at an age (0 = first year)
         return min(max(life - age, 0.0), 1.0) if age >= 0 else 0.0
 
-    # prices and power per unit of each supplier, by year; shocks; in-house capacity
-    price, kw, frac, cap = {}, {}, {}, {}
+    # prices, power and servers per unit of each supplier, by year; shocks; capacity
+    price, kw, srv, frac, cap = {}, {}, {}, {}, {}
+    sn = sc.servers_networking
     for name, s in sc.suppliers.items():
         if isinstance(s, Merchant):
             p0 = (v(s.price_per_unit) if s.price_per_unit is not None
@@ -163,24 +180,35 @@ def hand_path(sc: Scenario, strategy: str) -> tuple[np.ndarray, np.ndarray]:
         price[name] = [p0 / (1 + v(s.price_performance_gain)) ** t for t in range(len(years))]
         kw[name] = [v(s.kw_per_unit) / keep / (1 + v(s.power_efficiency_gain)) ** t
                     for t in range(len(years))]
+        srv[name] = [v(sn.cost_per_unit) / keep / (1 + v(sn.price_performance_gain)) ** t
+                     for t in range(len(years))]
         frac[name] = [1.0] * len(years)
         cap[name] = [math.inf] * len(years)
+        c = s.capacity
+        if c is None:
+            continue
+        # the allocation in chips times each year's compute per chip
+        first, avail = 0.0, [1.0] * len(years)
         if isinstance(s, InHouse):
-            prog, c = s.program, s.capacity
-            first = prog.first_volume_year - start + v(prog.delay_years)  # offset of volume start
-            n_gen = max(1, (end - prog.start_year) // prog.generation_years + 1)
+            prog = s.program
+            first = prog.first_volume_year - start + v(prog.delay_years)  # volume start
+            n_gen = max(1, (end + extra - prog.start_year) // prog.generation_years + 1)
             works = v(prog.failure_probability) == 0.0
-            for t in range(len(years)):
-                avail = sum(min(max(min(t + 1, s_g + prog.generation_years) - max(t, s_g), 0), 1)
-                            for g in range(n_gen)
-                            for s_g in [first + g * prog.generation_years]) if works else 0.0
-                ramp = v(c.first_year) * (1 + v(c.growth)) ** max(0.0, t - first)
-                cap[name][t] = min(ramp, math.inf if c.max is None else v(c.max)) * min(avail, 1)
+            avail = [min(sum(min(max(min(t + 1, s_g + prog.generation_years) - max(t, s_g), 0), 1)
+                             for g in range(n_gen)
+                             for s_g in [first + g * prog.generation_years]), 1) if works else 0.0
+                     for t in range(len(years))]
+        for t in range(len(years)):
+            chips = min(v(c.first_year) * (1 + v(c.growth)) ** max(0.0, t - first),
+                        math.inf if c.max is None else v(c.max))
+            per_chip = v(c.compute_per_chip) * (1 + v(c.compute_per_chip_growth)) ** t
+            cap[name][t] = chips * per_chip * avail[t]
     for shock in sc.shocks.values():
         if v(shock.annual_probability) == 0.0:
             continue
         w = shock.window
-        starts = [y for y in years if w is None or w.start <= y <= w.end]
+        starts = [y for y in years[:n_years] if (w is None or w.start <= y <= w.end)
+                  and (sc.horizon.observed_through is None or y > sc.horizon.observed_through)]
         active = {y + k for y in starts for k in range(math.ceil(v(shock.duration_years)))}
         for t, y in enumerate(years):
             if y in active:
@@ -210,7 +238,7 @@ def hand_path(sc: Scenario, strategy: str) -> tuple[np.ndarray, np.ndarray]:
         return 1.0 if 0 <= age < contract else 0.0
 
     lease = [_lease(sc, strategy, y) for y in years]
-    owned, rented, value, kw_new = [], [], [], []
+    owned, rented, value, kw_new, srv_new = [], [], [], [], []
     volume = {n: 0.0 for n in sc.inhouse_suppliers()}
     for t, y in enumerate(years):
         alive = legacy * surv(t + 1) + sum(owned[u] * surv(t - u) + rented[u] * runs(t - u)
@@ -224,7 +252,8 @@ def hand_path(sc: Scenario, strategy: str) -> tuple[np.ndarray, np.ndarray]:
         unit_price = {n: price[n][t] for n in got}
         for n in volume:
             s = sc.suppliers[n]
-            unit_price[n] = price[n][t] * max(volume[n] / v(s.capacity.first_year), 1.0) ** \
+            reference = v(s.capacity.first_year) * v(s.capacity.compute_per_chip)
+            unit_price[n] = price[n][t] * max(volume[n] / reference, 1.0) ** \
                 math.log2(v(s.learning_rate))
             volume[n] += got.get(n, 0.0)
         units = sum(got.values())
@@ -232,6 +261,7 @@ def hand_path(sc: Scenario, strategy: str) -> tuple[np.ndarray, np.ndarray]:
         rented.append(units * lease[t])
         value.append(sum(q * unit_price[n] for n, q in got.items()))  # owned and rented
         kw_new.append(sum(q * kw[n][t] for n, q in got.items()))
+        srv_new.append(sum(q * srv[n][t] for n, q in got.items()))
 
     # power (owned and rented), data centres, energy, operations, servers, leases, program
     owned_mw = [(sum(kw_new[u] * (1 - lease[u]) * surv(t - u) for u in range(t + 1))
@@ -244,31 +274,43 @@ def hand_path(sc: Scenario, strategy: str) -> tuple[np.ndarray, np.ndarray]:
         capacity = max(capacity, owned_mw[t])
     e = sc.energy
     mwh_cost = HOURS * v(e.utilisation) * v(e.pue) * v(e.price_per_mwh)
-    multiple = v(sc.servers_networking.multiple_of_chips)
     dc_mw, om = v(sc.datacentre.cost_per_mw), v(sc.operations.cost_per_mw_year)
-    # a provider rents a unit-year at its own cost (hardware over one chip life, the building
-    # over its own life, energy and O&M) times 1 + margin
+    dc_life = v(sc.datacentre.life_years)
+    # a provider rents a unit-year at its own cost (chips and servers over one chip life, the
+    # building over its own life, energy and O&M) times 1 + margin
     payment = []
-    for t in range(len(years)):
+    for t in range(n_years):
         units = owned[t] + rented[t]
-        mix_price, mix_mw = (value[t] / units, kw_new[t] / units * 1e-3) if units else (0, 0)
-        rent = (mix_price * (1 + multiple) / life + mix_mw * dc_mw / v(sc.datacentre.life_years)
-                + mix_mw * (mwh_cost + om)) * (1 + v(sc.leasing.provider_margin)) \
+        mix = (value[t] / units, srv_new[t] / units, kw_new[t] / units * 1e-3) if units else (0,) * 3
+        rent = ((mix[0] + mix[1]) / life + mix[2] * dc_mw / dc_life
+                + mix[2] * (mwh_cost + om)) * (1 + v(sc.leasing.provider_margin)) \
             if strat.leases else 0.0
         payment.append(rented[t] * rent)
+    # what serves from year s: chips and servers paid over the order lead, buildings over the
+    # construction lead, both before they serve
+    hardware = [(value[s] + srv_new[s]) * (1 - lease[s]) for s in range(len(years))]
     annual = []
-    for t, y in enumerate(years):
-        total = (value[t] * (1 - lease[t]) * (1 + multiple) + built[t] * dc_mw
-                 + owned_mw[t] * (mwh_cost + om)
-                 + sum(payment[u] * runs(t - u) for u in range(t + 1)))
+    for t, y in enumerate(years[:n_years]):
+        total = sum(hardware[t + k] * _paid_share(lead_chips, k)
+                    + built[t + k] * dc_mw * _paid_share(lead_dc, k) for k in range(extra + 1))
+        total += owned_mw[t] * (mwh_cost + om) + sum(payment[u] * runs(t - u)
+                                                     for u in range(t + 1))
         for n in used_inhouse:
             prog = sc.suppliers[n].program
-            if y >= prog.start_year:
+            # every generation fails at failure probability 1: cancelled when the N-th shows
+            cancel = math.inf
+            if v(prog.failure_probability) == 1.0 and prog.cancel_after_failures is not None:
+                cancel = start + math.floor(prog.first_volume_year - start + v(prog.delay_years)
+                                            + (prog.cancel_after_failures - 1)
+                                            * prog.generation_years)
+            if prog.start_year <= y <= cancel:
                 total += v(prog.team_cost_per_year)
                 if (y - prog.start_year) % prog.generation_years == 0:
                     total += v(prog.nre_per_generation)
+            if y == cancel:
+                total += v(prog.cancellation_cost)
         annual.append(total)
-    mw = [a + b for a, b in zip(owned_mw, rented_mw, strict=True)]
+    mw = [a + b for a, b in zip(owned_mw[:n_years], rented_mw[:n_years], strict=True)]
     return np.array(mw) / 1e3, np.array(annual)
 
 
@@ -296,24 +338,37 @@ def test_base_median_path_on_paper():
     """The first two years of base.yaml at its medians, worked out from the YAML's numbers
     (lognormal median = sqrt(low * high), uniform median = midpoint), checked against both the
     engine and :func:`hand_path`: 1.9 GW in 2025 of which 0.6 GW is the sunk 2024 fleet (all of
-    it still in service with the median 5-year life), 1.3 GW of new Nvidia chips."""
+    it still in service with the median 5-year life), 1.3 GW of new Nvidia chips. Cash in 2025
+    pays for what serves in 2025 and, ahead of service, in 2026 and 2027 (lead times)."""
     sc = _load(REPO / "scenarios" / "base.yaml")
     kw_new = math.sqrt(0.6 * 0.9)                       # kW per H100e, Nvidia 2025
     kw_old = math.sqrt(1.1 * 1.5)                       # kW per H100e, fleet before 2025
     price = math.sqrt(12e3 * 22e3) * (1.0 + 1.15) / 2   # list price x shortage premium
-    new_units = 1.3e6 / kw_new
-    chips = new_units * price
-    servers = chips * math.sqrt(0.5 * 1.3)
-    dc = 1300 * sc.datacentre.cost_per_mw.quantile(0.5)      # PERT median, 1.3 GW built
+    server = math.sqrt(8e3 * 23e3)                      # servers and networking per H100e
+    g1, decay = math.sqrt(0.8 * 1.5), (0.06 + 0.16) / 2
+    units = [1.3e6 / kw_new]                            # new H100e serving in 2025
+    fleet = 0.6e6 / kw_old + units[0]                   # nothing retires before 2029
+    units.append(fleet * g1)                            # 2026: growth only
+    units.append((fleet + units[1]) * g1 * (1 - decay))  # 2027
+    # chips fall 30% a year (median gain), servers 20%, power per unit 30%
+    hardware = [u * (price / 1.3 ** t + server / 1.2 ** t) for t, u in enumerate(units)]
+    built_mw = [u * kw_new / 1.3 ** t * 1e-3 for t, u in enumerate(units)]
+    gw_2026 = 1.9 + built_mw[1] * 1e-3
+    chip_lead = sc.fleet.order_lead_years.quantile(0.5)   # triangular median, ~0.57 yr
+    dc_lead = sc.datacentre.lead_years.quantile(0.5)      # ~1.78 yr
+    # paid shares (README, cash timing): a lead L < 1 pays 1 - L/2 in the year itself and L/2
+    # the year before; 1 <= L < 2 pays 0.5/L, (L - 0.5 - (L-1)^2/2)/L and (L-1)^2/2/L
+    chip_paid = [1 - chip_lead / 2, chip_lead / 2]
+    dc_paid = [0.5 / dc_lead, (dc_lead - 0.5 - (dc_lead - 1) ** 2 / 2) / dc_lead,
+               (dc_lead - 1) ** 2 / 2 / dc_lead]
+    per_mw = sc.datacentre.cost_per_mw.quantile(0.5)      # PERT median
     energy = 1900 * HOURS * (0.6 + 0.85) / 2 * (1.1 + 1.3) / 2 \
         * sc.energy.price_per_mwh.quantile(0.5)
     om = 1900 * math.sqrt(0.3e6 * 0.9e6)
-    spend_2025 = chips + servers + dc + energy + om
-    # 2026: compute units grow by the median growth sqrt(0.8 * 1.5); nothing retires yet;
-    # the new chips use 1.3x less power per unit (median efficiency gain 30%)
-    fleet = 0.6e6 / kw_old + new_units
-    gw_2026 = 1.9 + fleet * math.sqrt(0.8 * 1.5) * kw_new / 1.3 * 1e-6
-    assert 60e9 < spend_2025 < 90e9  # sanity of the paper numbers themselves
+    spend_2025 = (sum(w * h for w, h in zip(chip_paid, hardware, strict=False))
+                  + sum(w * b * per_mw for w, b in zip(dc_paid, built_mw, strict=True))
+                  + energy + om)
+    assert 60e9 < spend_2025 < 100e9  # sanity of the paper numbers themselves
 
     gw, annual = hand_path(at_median(sc), "nvidia_only")
     engine = simulate(at_median(sc), trials=1, seed=1)

@@ -10,7 +10,7 @@ from hypothesis.extra.numpy import arrays
 
 from simulator import load_scenario, simulate
 from simulator.io.loading import scenario_from_dict
-from simulator.model import cost_model as cm
+from simulator.model import sourcing as so
 from tests.conftest import BASE, ENGINE_RTOL
 from tests.model.test_chunk import hand_computed_tiny
 
@@ -122,7 +122,7 @@ def test_supply_cap_gives_hand_computed_unmet_demand(tiny):
 
 def test_shock_duration_covers_whole_years():
     starts = np.array([[False, True, False, False, False]]).T
-    np.testing.assert_array_equal(cm.shock_active(starts, np.array([2.2]))[:, 0],
+    np.testing.assert_array_equal(so.shock_active(starts, np.array([2.2]))[:, 0],
                                   [False, True, True, True, False])
 
 
@@ -156,27 +156,27 @@ def test_allocation_serves_min_of_need_and_supply(data, n_sup, fb):
     orders = data.draw(arrays(float, (n_sup, n), elements=pos))
     frac = data.draw(arrays(float, (n_sup, n), elements=st.floats(0, 1)))
     cap = data.draw(arrays(float, (n_sup, n), elements=st.one_of(pos, st.just(np.inf))))
-    got = cm.allocate(orders, frac, cap, fb)
+    got = so.allocate(orders, frac, cap, fb)
     assert np.all(got >= 0)
     assert np.all(got <= cap)
     need = orders.sum(axis=0)
     assert np.all(got.sum(axis=0) <= need * (1 + 1e-12) + 1e-9)
     # an unconstrained fallback serves everything the others cannot
     frac[fb], cap[fb] = 1.0, np.inf
-    got = cm.allocate(orders, frac, cap, fb)
+    got = so.allocate(orders, frac, cap, fb)
     np.testing.assert_allclose(got.sum(axis=0), need, rtol=1e-12, atol=1e-9)
     # without a fallback, delivered = sum of min(order * frac, cap): the rest is unmet
-    got = cm.allocate(orders, frac, cap, None)
+    got = so.allocate(orders, frac, cap, None)
     np.testing.assert_allclose(got, np.minimum(orders * frac, cap))
 
 
 def test_wright_factor_per_doubling():
-    f = cm.wright_factor(np.array([0.0, 10.0, 20.0, 40.0]), np.full(4, 10.0), np.full(4, 0.9))
+    f = so.wright_factor(np.array([0.0, 10.0, 20.0, 40.0]), np.full(4, 10.0), np.full(4, 0.9))
     np.testing.assert_allclose(f, [1.0, 1.0, 0.9, 0.81])
 
 
 def test_availability_with_fractional_delay_and_failures():
-    avail = cm.inhouse_availability(np.array([0.5, 0.0]), 1, 2,
+    avail = so.inhouse_availability(np.array([0.5, 0.0]), 1, 2,
                                     np.array([[False, False, False], [True, False, False]]).T, 6)
     # trial 0: gens from 1.5, 3.5, 5.5; trial 1: gen 0 (years 1-2) fails, gen 1 from year 3
     np.testing.assert_allclose(avail.T, [[0, 0.5, 1, 1, 1, 1], [0, 0, 0, 1, 1, 1]])
@@ -184,7 +184,7 @@ def test_availability_with_fractional_delay_and_failures():
 
 def test_breakeven_year():
     cum = np.array([[-1.0, 2, -1, 3], [1, 2, 3, 4], [-1, -1, -1, -1]]).T
-    np.testing.assert_array_equal(cm.breakeven_year(cum, np.arange(2025, 2029)),
+    np.testing.assert_array_equal(so.breakeven_year(cum, np.arange(2025, 2029)),
                                   [2028, 2025, np.inf])
 
 

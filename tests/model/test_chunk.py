@@ -32,9 +32,10 @@ def hand_computed_tiny() -> dict[str, np.ndarray]:
     chips_only_a = purchases * price_a
     share_b = np.array([0.0, 0.5, 1.0])         # linear between 2025 (all a) and 2027 (all b)
     chips_a_to_b = purchases * ((1 - share_b) * price_a + share_b * price_b)
+    servers = purchases * 5.0 / 1.25 ** np.arange(3)  # 5 per unit, falling 25% a year
     return {
-        "only_a": chips_only_a * 1.5 + other,   # servers and networking = 0.5 x chips
-        "a_to_b": chips_a_to_b * 1.5 + other,
+        "only_a": chips_only_a + servers + other,
+        "a_to_b": chips_a_to_b + servers + other,
         "chips_only_a": chips_only_a,
         "power_mw": power_mw,
     }

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from simulator.model import cost_model as cm
+from simulator.model import finance as fi
+from simulator.model import sourcing as so
 
 
 def test_demand_path_deterministic_growth_with_decay():
@@ -47,7 +49,7 @@ def test_in_service_equals_the_year_by_vintage_sum():
     expected = np.einsum("tvn,vn->tn", matrix, bought)
     got = cm.in_service(bought, cm.survival_by_age(lifetime, n_years))
     np.testing.assert_allclose(got, expected, rtol=1e-12)
-    contract = cm.in_service(bought, cm.contract_by_age(3, n_years))
+    contract = cm.in_service(bought, fi.contract_by_age(3, n_years))
     np.testing.assert_allclose(contract[5], bought[3:6].sum(axis=0), rtol=1e-12)
     np.testing.assert_allclose(cm.units_needed(np.array([120.0, 50.0]),
                                                np.array([100.0, 80.0])), [20, 0])
@@ -76,14 +78,14 @@ def test_trend():
 
 
 def test_program_costs_by_hand():
-    cost = cm.program_costs(np.array([1000.0]), np.array([100.0]), start_offset=-1,
+    cost = so.program_costs(np.array([1000.0]), np.array([100.0]), start_offset=-1,
                             generation_years=2, n_generations=3, n_years=4)
     # designs start at offsets -1 (sunk), 1 and 3
     np.testing.assert_allclose(cost[:, 0], [100, 1100, 100, 1100])
 
 
 def test_capacity_ramp_and_ceiling():
-    cap = cm.capacity_path(np.array([10.0]), np.array([1.0]), np.array([35.0]),
+    cap = so.capacity_path(np.array([10.0]), np.array([1.0]), np.array([35.0]),
                            np.array([1.0]), 5)
     np.testing.assert_allclose(cap[:, 0], [10, 10, 20, 35, 35])
 

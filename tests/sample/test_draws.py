@@ -52,8 +52,8 @@ def test_stochastic_mean_within_four_standard_errors(tiny):
                                                 "sigma": sigma}
     tiny["strategies"] = {"only_a": {"shares": {"a": 1}}}
     results = simulate(scenario_from_dict(tiny), trials=50_000, seed=11)
-    # by hand (see test_closed_form): purchases 100, 50, 175 at price p0 / 1.25^t, times 1.5
-    chips_per_price = (100 + 50 / 1.25 + 175 / 1.25**2) * 1.5
+    # by hand (see test_closed_form): purchases 100, 50, 175 at price p0 / 1.25^t
+    chips_per_price = 100 + 50 / 1.25 + 175 / 1.25**2
     tiny_fixed = hand_fixed_other()
     expected = tiny_fixed + median * math.exp(sigma**2 / 2) * chips_per_price
     total = results.cumulative()[0]
@@ -62,9 +62,12 @@ def test_stochastic_mean_within_four_standard_errors(tiny):
 
 
 def hand_fixed_other() -> float:
+    """Spend of the tiny scenario's only_a strategy other than chips: buildings, energy,
+    operations, and servers at 5 per unit falling 25% a year (100, 50, 175 units)."""
     power_mw = np.array([0.2, 0.25, 0.1375])
+    servers = 100 * 5.0 + 50 * 4.0 + 175 * 3.2
     return float(np.sum(np.array([0.2, 0.05, 0.0]) * 1000 + power_mw * 8760 * 0.5 * 1.2 * 100
-                        + power_mw * 300))
+                        + power_mw * 300)) + servers
 
 
 def test_strategies_share_the_same_draws():
@@ -72,5 +75,6 @@ def test_strategies_share_the_same_draws():
     s = load_scenario(BASE)
     r = simulate(s, trials=2000, seed=3, keep_spend=True)
     assert r.inputs["demand.growth.initial"].shape == (2000,)
-    # both strategies buy the same 2025 chips (identical shares that year)
-    np.testing.assert_array_equal(r.spend[0, :, 0, :], r.spend[1, :, 0, :])
+    # both strategies put the same 2025 chips into service (identical shares that year)
+    np.testing.assert_array_equal(r.installed_gw[0, :, 0], r.installed_gw[1, :, 0])
+    np.testing.assert_array_equal(r.demand_units, simulate(s, trials=2000, seed=3).demand_units)

@@ -1,0 +1,255 @@
+"""The named steps of one chunk, each a few dozen lines over arrays with the trial axis last.
+
+:func:`simulator.model.chunk.run_chunk` calls them in order for every strategy: the fleet
+(:func:`fleet`: purchases year by year, allocation, learning), its costs at service
+(:func:`service_costs`), cash by year with lead times (:func:`cash`), leasing
+(:func:`leasing`), economic cost (:func:`economic_cost`), the in-house program's net saving
+against the same purchases from the fallback (:func:`inhouse_saving`) and why the dependence
+supplier's units were ordered (:func:`dependence_units`). ``T`` is the horizon's years, ``T + K``
+the years simulated (lead times, :mod:`simulator.model.paths`), ``S`` the suppliers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.model import cost_model as cm
+from simulator.model import finance as fi
+from simulator.model import sourcing as so
+from simulator.model.paths import DTYPE, Supply
+from simulator.spec.scenario import Strategy
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every strategy of a chunk shares (shapes: (T + K, n) paths unless noted)."""
+
+    names: list[str]           # suppliers
+    inhouse: dict[str, int]    # in-house supplier -> row
+    years_all: np.ndarray      # (T + K,) calendar years
+    n_years: int               # T
+    supply: Supply
+    demand: np.ndarray         # [units]
+    legacy: np.ndarray         # pre-start fleet in service [units]
+    legacy_power: np.ndarray   # its power [MW]
+    legacy_mw: np.ndarray      # (n,) building capacity before the start [MW]
+    surv: np.ndarray           # survival by age [-]
+    dc_surv: np.ndarray        # (T, n) building survival by age [-]
+    lifetime: np.ndarray       # (n,) chip life [yr]
+    dc_life: np.ndarray        # (n,) building life [yr]
+    chip_weights: np.ndarray   # (K + 1, n) payment weights of chips and servers [-]
+    dc_weights: np.ndarray     # (K + 1, n) payment weights of buildings [-]
+    cost_per_mw: np.ndarray    # (n,) [USD/MW]
+    energy_per_mw: np.ndarray  # (n,) [USD/(MW yr)]
+    om: np.ndarray             # (n,) [USD/(MW yr)]
+    margin: np.ndarray         # (n,) lease provider margin [-]
+    contract_years: int
+    learning: dict[str, tuple[np.ndarray, np.ndarray]]  # in-house -> (V0 [units], rate [-])
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """A strategy's purchases, each year entering service; (S, T + K, n) or (T + K, n)."""
+
+    delivered: np.ndarray  # (S, T+K, n) units by supplier, owned and leased [units]
+    price: np.ndarray      # (S, T+K, n) price with learning [USD/unit]
+    owned: np.ndarray      # [units]
+    leased: np.ndarray     # [units]
+    need: np.ndarray       # units ordered [units]
+    lease: np.ndarray      # (T+K, 1) lease share [-]
+    shares: np.ndarray     # (T+K, S) planned shares [-]
+    fallback: int | None
+
+
+def fleet(ctx: Context, strategy: Strategy) -> Fleet:
+    """Purchases year by year: units needed, allocated by shares within each supplier's limits
+    (fallback for the rest), split into owned and leased, with in-house learning."""
+    sup, n_all, n = ctx.supply, len(ctx.years_all), ctx.demand.shape[1]
+    shares = strategy.share_matrix(ctx.years_all, ctx.names).astype(DTYPE)
+    lease = strategy.lease_path(ctx.years_all).astype(DTYPE)[:, None]
+    contract = (fi.contract_by_age(ctx.contract_years, n_all, DTYPE)[:, 0]
+                if strategy.leases else None)
+    fb = None if strategy.fallback is None else ctx.names.index(strategy.fallback)
+    used = [name for name in ctx.inhouse if strategy.uses(name)]
+    owned, leased, need = (np.zeros((n_all, n), dtype=DTYPE) for _ in range(3))
+    delivered = np.empty((len(ctx.names), n_all, n), dtype=DTYPE)
+    # learning lowers in-house prices year by year: a strategy using them needs its own copy
+    price = sup.price.copy() if used else sup.price
+    cumulative = {name: np.zeros(n, dtype=DTYPE) for name in used}
+    for t in range(n_all):  # the fleet, learning and fallbacks depend on earlier years
+        # vintages t-1, t-2, ... at ages 1, 2, ...
+        alive = ctx.legacy[t] + np.einsum("an,an->n", owned[:t][::-1], ctx.surv[1:t + 1])
+        if contract is not None:
+            alive += np.einsum("an,a->n", leased[:t][::-1], contract[1:t + 1])
+        need[t] = cm.units_needed(ctx.demand[t], alive)
+        got = so.allocate(shares[t][:, None] * need[t], sup.fraction[:, t], sup.capacity[:, t],
+                          fb, out=delivered[:, t])
+        total = got.sum(axis=0)
+        np.multiply(total, 1.0 - lease[t], out=owned[t])
+        np.multiply(total, lease[t], out=leased[t])
+        for name in used:
+            j = ctx.inhouse[name]
+            reference, rate = ctx.learning[name]
+            price[j, t] *= so.wright_factor(cumulative[name], reference, rate)
+            cumulative[name] += got[j]
+    return Fleet(delivered=delivered, price=price, owned=owned, leased=leased, need=need,
+                 lease=lease, shares=shares, fallback=fb)
+
+
+@dataclass(frozen=True)
+class Service:
+    """Owned hardware and buildings by the year they start serving, (T + K, n) unless noted."""
+
+    chips: np.ndarray    # (S, T+K, n) owned chips by supplier [USD]
+    servers: np.ndarray  # owned servers and networking [USD]
+    build: np.ndarray    # buildings for new capacity [USD]
+    power: np.ndarray    # owned IT power in service, pre-start fleet included [MW]
+    kw_bought: np.ndarray  # power of all units bought, owned and leased [kW]
+    value: np.ndarray      # chips bought, owned and leased [USD]
+    server_value: np.ndarray  # servers of all units bought [USD]
+
+
+def service_costs(ctx: Context, delivered: np.ndarray, price: np.ndarray, kw: np.ndarray,
+                  server: np.ndarray, lease: np.ndarray) -> Service:
+    """What the strategy's purchases cost when they start serving, and the power they draw.
+
+    Parameters
+    ----------
+    delivered, price, kw, server : ndarray, shape (S, T + K, n)
+        Units [units], price [USD/unit], power [kW/unit] and servers [USD/unit] by supplier.
+    lease : ndarray, shape (T + K, 1)
+        Leased share of each year's units [-].
+    """
+    value = delivered * price
+    chips = value * (1.0 - lease)
+    server_value = np.einsum("stn,stn->tn", delivered, server)
+    kw_bought = np.einsum("stn,stn->tn", delivered, kw)
+    power = cm.in_service(kw_bought * (1.0 - lease), ctx.surv)
+    power *= 1e-3
+    power += ctx.legacy_power
+    build = cm.datacentre_build_mw(power, ctx.legacy_mw) * ctx.cost_per_mw
+    return Service(chips=chips, servers=server_value * (1.0 - lease), build=build, power=power,
+                   kw_bought=kw_bought, value=value.sum(axis=0), server_value=server_value)
+
+
+def cash(ctx: Context, service: Service) -> dict[str, np.ndarray]:
+    """Cash paid in each horizon year, (T, n) [USD] per category (``chips``: (S, T, n)), and
+    ``work_in_progress`` (n,): paid within the horizon for capacity serving after it."""
+    t = ctx.n_years
+    chips = np.stack([cm.cash_by_year(c, ctx.chip_weights, t) for c in service.chips])
+    wip = (cm.work_in_progress(service.chips.sum(axis=0) + service.servers, ctx.chip_weights, t)
+           + cm.work_in_progress(service.build, ctx.dc_weights, t))
+    return {"chips": chips,
+            "servers_networking": cm.cash_by_year(service.servers, ctx.chip_weights, t),
+            "datacentre": cm.cash_by_year(service.build, ctx.dc_weights, t),
+            "energy": service.power[:t] * ctx.energy_per_mw,
+            "operations": service.power[:t] * ctx.om,
+            "work_in_progress": wip}
+
+
+@dataclass(frozen=True)
+class Leases:
+    """A leasing strategy's contracts signed within the horizon."""
+
+    payments: np.ndarray   # (T, n) lease payments [USD]
+    committed: np.ndarray  # (n,) owed after the horizon [USD]
+    units: np.ndarray      # (T+K, n) leased units in service [units]
+    mw: np.ndarray         # (T, n) leased IT power in service [MW]
+
+
+def leasing(ctx: Context, f: Fleet, service: Service) -> Leases:
+    """Lease payments at the provider's price (:func:`simulator.model.finance.lease_price`) on
+    each year's mix of chips, and the leased fleet and power in service."""
+    t, n_all = ctx.n_years, len(ctx.years_all)
+    contract = fi.contract_by_age(ctx.contract_years, n_all, DTYPE)
+    leased, lease = f.leased, f.lease
+    units = f.owned + leased  # all units bought that year
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_unit = [np.where(units > 0, x / units, 0.0)
+                    for x in (service.value, service.server_value, service.kw_bought)]
+    rent = fi.lease_price(*per_unit[:2], per_unit[2], ctx.cost_per_mw, ctx.lifetime,
+                          ctx.dc_life, ctx.energy_per_mw, ctx.om, ctx.margin)
+    payment = (leased * rent)[:t]  # yearly payment of each year's contracts [USD/yr]
+    return Leases(payments=cm.in_service(payment, contract[:t]),
+                  committed=fi.committed_after_horizon(payment, ctx.contract_years),
+                  units=cm.in_service(leased, contract),
+                  mw=cm.in_service(service.kw_bought[:t] * lease[:t], contract[:t]) * 1e-3)
+
+
+def economic_cost(ctx: Context, service: Service, paid: dict[str, np.ndarray],
+                  program: np.ndarray | float, lease_payments: np.ndarray | float) -> np.ndarray:
+    """Cost over the horizon [USD], (n,) float64: owned chips and servers depreciated over
+    their life from their first year of service, buildings over theirs, plus energy,
+    operations, the in-house program and lease payments."""
+    t = ctx.n_years
+    hardware = service.chips[:, :t].sum(axis=0) + service.servers[:t]
+    depreciation = cm.in_service(hardware, ctx.surv[:t]) / ctx.lifetime \
+        + cm.in_service(service.build[:t], ctx.dc_surv) / ctx.dc_life
+    opex = paid["energy"] + paid["operations"] + program + lease_payments
+    return (depreciation + opex).sum(axis=0, dtype=np.float64)
+
+
+SAVING_PARTS = ("chips", "servers", "facilities", "program")
+
+
+def inhouse_saving(ctx: Context, strategy: Strategy, f: Fleet, paid: dict[str, np.ndarray],
+                   lease: Leases | None, program: np.ndarray
+                   ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The in-house program's net saving: the whole paired difference against buying the same
+    units from the fallback (its price, power and servers), by category.
+
+    Returns
+    -------
+    parts : dict of str to ndarray, each (n,) float64
+        ``chips``, ``servers``, ``facilities`` (buildings, energy, operations, leases) and
+        ``program`` (minus its cost) [USD]; they sum to the net saving.
+    breakeven : ndarray, shape (n,)
+        First year from which the cumulative net saving stays non-negative (``inf``: never).
+    """
+    rows = [ctx.inhouse[name] for name in ctx.inhouse if strategy.uses(name)]
+    fb, sup = f.fallback, ctx.supply
+    alt = f.delivered.copy()
+    alt[fb] += alt[rows].sum(axis=0)
+    alt[rows] = 0.0
+    service = service_costs(ctx, alt, f.price, sup.kw, sup.server, f.lease)
+    cf = cash(ctx, service)
+    cf_lease = 0.0 if lease is None else leasing(ctx, f, service).payments
+    own_lease = 0.0 if lease is None else lease.payments
+
+    def facilities(c, extra):
+        return c["datacentre"] + c["energy"] + c["operations"] + extra
+
+    yearly = {"chips": cf["chips"].sum(axis=0) - paid["chips"].sum(axis=0),
+              "servers": cf["servers_networking"] - paid["servers_networking"],
+              "facilities": facilities(cf, cf_lease) - facilities(paid, own_lease),
+              "program": -program}
+    total = sum(yearly.values())
+    path = cm.running(np.add, total.astype(np.float64))
+    parts = {k: v.sum(axis=0, dtype=np.float64) for k, v in yearly.items()}
+    return parts, so.breakeven_year(path, ctx.years_all[:ctx.n_years])
+
+
+REASONS = ("planned", "cap", "delay", "failure")
+
+
+def dependence_units(ctx: Context, f: Fleet, dependence: int) -> dict[str, np.ndarray]:
+    """Units ordered from the dependence supplier over the horizon, by reason, (n,) float64
+    each: its planned share (``planned``), or as the fallback for what other suppliers could
+    not deliver because of their capacity or a shock (``cap``), a slipped volume start
+    (``delay``) or a failed or cancelled generation (``failure``)."""
+    t, sup = ctx.n_years, ctx.supply
+    out = {"planned": (f.shares[:t, dependence, None] * f.need[:t]).sum(axis=0,
+                                                                      dtype=np.float64)}
+    causes = [np.zeros(f.need.shape[1])] * 3
+    if f.fallback == dependence:
+        for j in range(len(ctx.names)):
+            if j == dependence or not f.shares[:t, j].any():
+                continue
+            orders = f.shares[:t, j, None] * f.need[:t]
+            parts = so.shortfall_causes(orders, sup.fraction[j, :t], f.delivered[j, :t],
+                                        sup.cap_planned[j, :t], sup.cap_no_failure[j, :t])
+            causes = [c + p.sum(axis=0, dtype=np.float64) for c, p in zip(causes, parts,
+                                                                           strict=True)]
+    return {**out, **dict(zip(REASONS[1:], causes, strict=True))}
