@@ -94,6 +94,7 @@ _METRIC_NAMES = {
     "npv": "NPV of spend",
     "installed_gw": "Installed IT power",
     "unmet_demand": "Unmet demand",
+    "work_in_progress": "Paid for capacity serving after the horizon",
     "inhouse_net_saving": "In-house net saving",
     "inhouse_breakeven_year": "In-house breakeven year",
     "inhouse_breaks_even": "In-house breaks even",

@@ -8,6 +8,7 @@ from simulator.analyse.analysis import Analysis
 from simulator.analyse.discovery import describe_box
 from simulator.report.plots import format_probability
 from simulator.report.verdict import Verdict, build_verdict
+from simulator.results.breakdown import dependence_reasons
 from simulator.spec.quantities import format_usd
 
 
@@ -136,9 +137,29 @@ def _format_comparison(results, table, width: int) -> list[str]:
               "share of accelerator spend;",
               "  unmet: mean share of required compute-years not in service; in-house net: "
               "median net saving of the",
-              "  in-house program (merchant spend avoided - own chips - program); breakeven: "
-              "P(net saving >= 0 by the end)", ""]
-    return lines
+              "  in-house program (the same units from the fallback - the strategy, all "
+              "categories); breakeven: P(net saving >= 0 by the end)", ""]
+    return lines + _format_reasons(results)
+
+
+def _format_reasons(results) -> list[str]:
+    """Why the dependence supplier's units stay: for strategies where other suppliers fell
+    short, its units by reason and the binding constraint."""
+    table = dependence_reasons(results)
+    blocked = table[(table["reason"] != "planned") & (table["share"] > 0.005)]
+    if blocked.empty:
+        return []
+    dep = results.scenario.dependence_supplier
+    lines = [f"Why {dep}'s units stay (share of its units over the horizon)",
+             f"  {'strategy':<16}{'planned':>9}{'cap':>7}{'delay':>7}{'failure':>9}  binding"]
+    for s in dict.fromkeys(blocked["strategy"]):
+        rows = table[table["strategy"] == s].set_index("reason")
+        binding = rows.index[rows["binding"]][0]
+        lines.append(f"  {s:<16}" + "".join(f"{rows.loc[r, 'share']:>{w}.0%}" for r, w in
+                                         (("planned", 9), ("cap", 7), ("delay", 7),
+                                          ("failure", 9))) + f"  {binding}")
+    return [*lines, "  planned: the strategy's own shares; cap, delay, failure: as the fallback "
+            "when another supplier's capacity (or a shock), slip or failure kept it short", ""]
 
 
 def format_sweep(table, path: str, quantities: list[str]) -> str:

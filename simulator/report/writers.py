@@ -23,6 +23,7 @@ from simulator.analyse.analysis import Analysis
 from simulator.report import plots
 from simulator.report.html import write_report
 from simulator.report.verdict import Verdict, build_verdict
+from simulator.results.breakdown import dependence_reasons, inhouse_saving_breakdown
 from simulator.results.container import Results
 from simulator.run.parallel import exit_with_parent
 
@@ -55,7 +56,9 @@ def _per_strategy_figure(results: Results, draw: Callable, path: Path, title: st
 def write_tables(analysis: Analysis, folder: Path) -> list[Path]:
     """Write the CSV tables and ``manifest.json`` into an existing folder: ``summary.csv``,
     ``yearly.csv``, ``indicators.csv``, ``comparison.csv`` (with more than one strategy),
-    ``claims.csv`` and ``what_must_be_true.csv`` (with claims), ``sensitivity.csv``."""
+    ``claims.csv`` and ``what_must_be_true.csv`` (with claims), ``funding.csv``,
+    ``dependence.csv`` (the dependence supplier's units by reason), ``inhouse_saving.csv``
+    (with an in-house supplier) and ``sensitivity.csv``."""
     results, folder = analysis.results, Path(folder)
     tables = {
         "summary.csv": results.summary(),
@@ -70,6 +73,10 @@ def write_tables(analysis: Analysis, folder: Path) -> list[Path]:
         tables["what_must_be_true.csv"] = analysis.drivers
     if results.scenario.revenue is not None:
         tables["funding.csv"] = results.funding_table()
+    tables["dependence.csv"] = dependence_reasons(results)
+    saving = inhouse_saving_breakdown(results)
+    if not saving.empty:
+        tables["inhouse_saving.csv"] = saving
     tables["sensitivity.csv"] = analysis.sensitivity
     files = []
     for name, table in tables.items():

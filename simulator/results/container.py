@@ -245,6 +245,7 @@ class Results:
             "installed_gw": ("GW", self.installed_gw[:, :, -1].astype(np.float64)),
             f"{dep}_share": ("fraction", self.dependence_share_total),
             "unmet_demand": ("fraction", unmet),
+            "work_in_progress": ("USD", self.work_in_progress),
         }
         if not np.isnan(self.inhouse_net_saving).all():
             out["inhouse_net_saving"] = ("USD", self.inhouse_net_saving)
