@@ -721,7 +721,8 @@ class Scenario(_Model):
             if spec.inputs[0] == spec.inputs[1]:
                 raise ValueError(f"sampling.correlations[{k}]: an input cannot be correlated "
                                  "with itself")
-        columns = [p for p in uncertain if any(p in spec.inputs for spec in specs)]
+        # sorted by key path, so that reordering a file's mappings leaves the draws alone
+        columns = sorted(p for p in uncertain if any(p in spec.inputs for spec in specs))
         target = np.eye(len(columns))
         for spec in specs:
             i, j = columns.index(spec.inputs[0]), columns.index(spec.inputs[1])
