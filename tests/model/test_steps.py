@@ -13,8 +13,8 @@ from simulator.io.loading import scenario_from_dict
 from simulator.model import cost_model as cm
 from simulator.model import sourcing as so
 from tests.conftest import ENGINE_RTOL
-from tests.test_closed_form import hand_computed_tiny
-from tests.test_sourcing import with_inhouse
+from tests.integration.test_sourcing import with_inhouse
+from tests.model.test_chunk import hand_computed_tiny
 
 PURCHASES = np.array([100.0, 50.0, 175.0])  # the tiny scenario's units entering service
 
