@@ -130,8 +130,8 @@ def assumption_flags(results: Results, sensitivity: pd.DataFrame,
     sources = {path: dist.source for path, dist in sc.uncertain_inputs()}
     rows = []
     top = sensitivity[sensitivity["strategy"] == base].head(TOP_DRIVERS)
-    if not top.empty:
-        largest = float(top["swing"].abs().max())
+    largest = float(top["swing"].abs().max()) if not top.empty else 0.0
+    if largest > 0:  # every swing zero: nothing drives the result
         for _, r in top.iterrows():
             if is_unsourced(sources.get(r["input"])) and abs(r["swing"]) >= DRIVER_SHARE * largest:
                 rows.append({"result": str(r["metric"]), "strategy": base, "input": r["input"],

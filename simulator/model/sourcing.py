@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulator.model.cost_model import powers
+
 
 def shock_active(starts: np.ndarray, duration: np.ndarray) -> np.ndarray:
     """Years in which a shock is active: an event starting in year s covers
@@ -120,7 +122,8 @@ def capacity_path(first_year: np.ndarray, growth: np.ndarray, ceiling: np.ndarra
     chips = np.minimum(first_year * (1.0 + growth) ** age, ceiling)
     if compute_per_chip is None:
         return chips
-    return chips * (compute_per_chip * (1.0 + compute_growth) ** t)
+    # repeated products, not a broadcast power: the same numbers whatever the chunk's size
+    return chips * (compute_per_chip * powers(1.0 + compute_growth, n_years))
 
 
 def wright_factor(cumulative: np.ndarray, reference: np.ndarray, learning_rate: np.ndarray
