@@ -308,8 +308,9 @@ class InHouse(_SupplierBase):
     learning, a capacity ramp, and a risky program (:class:`Program`).
 
     Price per delivered compute unit = ``unit_cost / (1 - performance_penalty)`` times the trend
-    and times ``(cumulative volume / capacity.first_year) ** log2(learning_rate)`` once the
-    cumulative volume exceeds the first year's capacity. Power per unit is divided by
+    and times ``(cumulative volume / V0) ** log2(learning_rate)`` once the cumulative volume
+    exceeds ``V0 = capacity.first_year x capacity.compute_per_chip`` (the first year's
+    allocation in compute units). Power and servers per unit are divided by
     ``1 - performance_penalty`` too.
     """
 
