@@ -350,8 +350,8 @@ def test_base_median_path_on_paper():
     fleet = 0.6e6 / kw_old + units[0]                   # nothing retires before 2029
     units.append(fleet * g1)                            # 2026: growth only
     units.append((fleet + units[1]) * g1 * (1 - decay))  # 2027
-    # chips fall 30% a year (median gain), servers 20%, power per unit 30%
-    hardware = [u * (price / 1.3 ** t + server / 1.2 ** t) for t, u in enumerate(units)]
+    # chips and servers fall 30% a year (median gains), power per unit 30%
+    hardware = [u * (price + server) / 1.3 ** t for t, u in enumerate(units)]
     built_mw = [u * kw_new / 1.3 ** t * 1e-3 for t, u in enumerate(units)]
     gw_2026 = 1.9 + built_mw[1] * 1e-3
     chip_lead = sc.fleet.order_lead_years.quantile(0.5)   # triangular median, ~0.57 yr
@@ -385,7 +385,7 @@ def test_base_median_path_on_paper():
 #: installed GW in a year, and cumulative spend through a year [USD].
 CALIBRATION = {
     "base": {"gw": {2030: 14, 2033: 25}},
-    "industry": {"gw": {2025: 10, 2030: 65, 2035: 100}, "spend": {2030: 4.9e12}},
+    "industry": {"gw": {2025: 10, 2030: 65, 2035: 100}, "spend": {2030: 4.4e12}},
     "aggressive_demand": {"gw": {2030: 53, 2033: 250}},
     "demand_slowdown": {"gw": {2030: 8.5}, "spend": {2030: 0.6e12}},
 }
@@ -447,8 +447,8 @@ def test_hindcast_lands_within_25_percent_of_reported_capex():
     """Cash spend precedes service, so the industry's 2024 and 2025 spend can be read against
     reported capex: the hindcast (industry started in 2023) lands its 2024 and 2025 median cash
     spend within 25% of big-4 capex x HINDCAST_FACTOR ($203B, $369B), and industry.yaml's own
-    2025 as well; its median 2025 fleet is in industry.yaml's 8-13 GW. Measured: $205B and
-    $329B (hindcast), $344B (industry.yaml); the check passes for factors 0.72-1.0."""
+    2025 as well; its median 2025 fleet is in industry.yaml's 8-13 GW. Measured: $211B and
+    $330B (hindcast), $340B (industry.yaml); the check passes for factors 0.75-1.07."""
     hind = _load(REPO / "scenarios" / "industry_hindcast.yaml")
     r = simulate(hind, trials=TRIALS, seed=7)
     i, years = hind.strategy_names.index("current_mix"), list(hind.years)
