@@ -80,8 +80,9 @@ class Analysis:
 
 
 def is_unsourced(source: str | None) -> bool:
-    """Whether an input's source is missing or marks it as an assumption."""
-    return not source or source.strip().lower().startswith("assumption")
+    """Whether an input's source is missing or marks it as an assumption (``assumption:``,
+    ``stress assumption:``: the word before the first colon)."""
+    return not source or "assumption" in source.strip().lower().split(":", 1)[0]
 
 
 def cash_sensitivity(results: Results, extra: tuple[float, ...] = CASH_STEPS) -> pd.DataFrame:
