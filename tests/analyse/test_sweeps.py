@@ -31,12 +31,12 @@ def test_linear_interpolation_between_swept_values():
 
 
 def test_a_sweep_of_a_price_crosses_where_the_hand_calculation_says(tiny):
-    """Every input fixed: cumulative spend of only_a is 309,216.25 + 378 x (price of a) USD
-    (chips 100 + 50/1.25 + 175/1.25^2 = 252 units' worth at the start price, times 1.5 with
-    servers; the rest as in tests/test_closed_form.py); a_to_b's is 310,416.25 + 180 x price,
-    which stays below 313,000 for prices up to 12."""
+    """Every input fixed: cumulative spend of only_a is 310,476.25 + 252 x (price of a) USD
+    (chips 100 + 50/1.25 + 175/1.25^2 = 252 units' worth at the start price; servers, 1,260
+    per compute unit whatever the chip's price, and the rest as in tests/model/test_chunk.py);
+    a_to_b's is 311,276.25 + 120 x price, which stays below 313,000 for prices up to 12."""
     table = sweep(scenario_from_dict(tiny), "suppliers.a.price_per_unit", [8, 10, 12],
                   trials=2, seed=1)
     got = crossing(table, "cumulative_spend", 313_000.0)
-    assert got["only_a"] == pytest.approx((313_000 - 309_216.25) / 378, rel=1e-5)
+    assert got["only_a"] == pytest.approx((313_000 - 310_476.25) / 252, rel=1e-5)
     assert math.isnan(got["a_to_b"])

@@ -212,9 +212,10 @@ def _tiny(**claims):
 
 
 def test_a_fixed_scenario_run_end_to_end():
-    """Every input fixed (tests/test_closed_form.py works the spend out by hand): a_to_b is
-    cheaper than only_a in every trial by 780 USD (chips from a -1,320, chips from b +800,
-    servers and networking -260), and every claim is settled by construction."""
+    """Every input fixed (tests/model/test_chunk.py works the spend out by hand): a_to_b is
+    cheaper than only_a in every trial by 520 USD (chips from a -1,320, chips from b +800;
+    servers and networking cost the same per compute unit whichever chip), and every claim is
+    settled by construction."""
     data = _tiny(low={"metric": "cumulative_spend", "op": ">=", "threshold": 300_000},
                  high={"metric": "cumulative_spend", "op": ">=", "threshold": 1e9})
     results = simulate(scenario_from_dict(data), trials=4, seed=1)
@@ -225,18 +226,19 @@ def test_a_fixed_scenario_run_end_to_end():
     assert claims[1].text == ("high: it cannot hold under a_to_b and only_a (its cumulative "
                               "spend is $312k and $313k respectively in every trial).")
     (cheapest,) = v.by_topic("cheapest")
-    assert cheapest.numbers["mean"] == pytest.approx(312_216.25, rel=1e-6)
-    assert cheapest.numbers["diff_mean_vs_baseline"] == pytest.approx(-780, rel=1e-4)
+    # a_to_b: 311,276.25 + 120 x 10 (servers cost per compute unit, not per dollar of chips)
+    assert cheapest.numbers["mean"] == pytest.approx(312_476.25, rel=1e-6)
+    assert cheapest.numbers["diff_mean_vs_baseline"] == pytest.approx(-520, rel=1e-4)
     assert cheapest.numbers["p_cheaper_than_baseline"] == 1.0
     diffs = cheapest.numbers["category_differences"]
     assert diffs["accelerators_a"] == pytest.approx(-1320, rel=1e-5)
     assert diffs["accelerators_b"] == pytest.approx(800, rel=1e-5)
-    assert diffs["servers_networking"] == pytest.approx(-260, rel=1e-5)
+    assert diffs["servers_networking"] == 0.0
     assert cheapest.text == (
-        "Cheapest on average: a_to_b, mean cumulative spend 2025-2027 $312k (median $312k), $780 less than "
+        "Cheapest on average: a_to_b, mean cumulative spend 2025-2027 $312k (median $312k), $520 less than "
         "only_a on average; on the same draws it is cheaper than only_a in every trial. Against "
-        "only_a, the saving is in chips from a (-$1.32k on average) and servers and networking "
-        "(-$260), partly offset by chips from b (+$800).")
+        "only_a, the saving is in chips from a (-$1.32k on average), partly offset by chips from "
+        "b (+$800).")
     (dep,) = v.by_topic("dependence")
     # a's share of chip spend under a_to_b: (1000 + 200) / (1000 + 300 + 700)
     assert dep.text == ("A's share of chip spend 2025-2027: 100% under only_a; 60% under a_to_b "
