@@ -1027,7 +1027,8 @@ def robustness(scenarios: dict[str, Scenario], names: Sequence[str], *,
 
 
 def variants_of(path: str | os.PathLike) -> list[str]:
-    """Scenario files in the same folder that extend ``path`` directly (its stress variants).
+    """Scenario files in the same folder that extend ``path`` directly and keep its scope (its
+    stress variants).
 
     Returns
     -------
@@ -1050,6 +1051,9 @@ def variants_of(path: str | os.PathLike) -> list[str]:
             # an unreadable file is not a variant; 'simulate validate' reports it
             continue
         parent = data.get("extends") if isinstance(data, dict) else None
-        if isinstance(parent, str) and (other.parent / parent).resolve() == base:
+        # a child with a scope of its own models another subject (a company copied from the
+        # template), not a stress test of this one
+        if isinstance(parent, str) and (other.parent / parent).resolve() == base \
+                and "scope" not in data:
             out.append(str(other))
     return out
