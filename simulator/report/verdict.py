@@ -31,6 +31,7 @@ from simulator.analyse.analysis import Analysis
 from simulator.analyse.claims import MIN_TAIL_TRIALS
 from simulator.analyse.sensitivity import rank_correlations
 from simulator.report.plots import format_probability
+from simulator.results import breakdown
 from simulator.results.metrics import claim_metric
 from simulator.spec.quantities import format_usd
 
@@ -201,20 +202,9 @@ REASON_WORDS = {"cap": "the capacity caps of its other suppliers",
 
 
 def dependence_reasons(analysis: Analysis) -> dict[str, str] | None:
-    """Why each strategy's dependence stays where it does (its binding constraint), when the
-    run reports it; None otherwise.
-
-    The run reports it through ``simulator.results.breakdown.dependence_reasons(results)``
-    (rows ``strategy, reason, units_mean, share, binding``); where that is not available the
-    verdict states the dependence without a reason.
-    """
-    import importlib
-
-    try:  # the breakdown comes with the model's supply reasons; older results have none
-        breakdown = importlib.import_module("simulator.results.breakdown")
-        table = breakdown.dependence_reasons(analysis.results)
-    except (ImportError, AttributeError):
-        return None
+    """Why each strategy's dependence stays where it does (its binding constraint), in words;
+    None when nothing binds (:func:`simulator.results.breakdown.dependence_reasons`)."""
+    table = breakdown.dependence_reasons(analysis.results)
     return reasons_in_words(table, analysis.results.scenario.dependence_supplier) or None
 
 
