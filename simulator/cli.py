@@ -481,7 +481,9 @@ def _optimize(argv: list[str]) -> int:
                         "core); results do not depend on it")
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     args = parser.parse_args(argv)
-    from simulator.analyse import optimize as opt
+    from simulator.analyse.lever_evaluation import SearchTooLargeError, with_statistics
+    from simulator.analyse.optimize import compared_settings, evaluate_levers
+    from simulator.analyse.robustness import robust_choice, robustness, variants_of
 
     try:
         scenario = _load(args.scenario, args.set, [])
@@ -489,7 +491,7 @@ def _optimize(argv: list[str]) -> int:
             raise ScenarioError(str(args.scenario), [Issue(
                 "levers", "the scenario has no 'levers' section to search",
                 hint="add one; scenarios/base.yaml has an example")])
-        paths = (opt.variants_of(args.scenario) if args.variants is None
+        paths = (variants_of(args.scenario) if args.variants is None
                  else [str(p) for p in args.variants])
         variants = {}
         for path in paths:
@@ -497,7 +499,7 @@ def _optimize(argv: list[str]) -> int:
             if variant.levers is not None:
                 variants[variant.name] = variant
         if args.objective or args.constraint:
-            scenario = opt.with_statistics(scenario, args.objective, args.constraint,
+            scenario = with_statistics(scenario, args.objective, args.constraint,
                                            source=f"{args.scenario} with --objective/--constraint")
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -512,14 +514,14 @@ def _optimize(argv: list[str]) -> int:
     t0 = time.perf_counter()
     try:
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            search = opt.evaluate_levers(scenario, budget=args.budget, trials=args.trials,
+            search = evaluate_levers(scenario, budget=args.budget, trials=args.trials,
                                          seed=args.seed, workers=args.workers)
-            names = opt.compared_settings(search.table, scenario.levers,
+            names = compared_settings(search.table, scenario.levers,
                                           search.evaluation.objectives[0].text)
             regret = robust = None
             if names:
-                regret = opt.robustness(variants, names, reference=search, workers=args.workers)
-                robust = opt.robust_choice(regret)
+                regret = robustness(variants, names, reference=search, workers=args.workers)
+                robust = robust_choice(regret)
         files = write_optimize(search, regret, robust, out,
                                wall_seconds=time.perf_counter() - t0,
                                extra={"overrides": args.set, "budget": args.budget,
@@ -530,7 +532,7 @@ def _optimize(argv: list[str]) -> int:
     except OSError as exc:
         print(f"error: cannot write outputs to {out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    except (NumericalError, opt.SearchTooLargeError) as exc:
+    except (NumericalError, SearchTooLargeError) as exc:
         print(f"error: {args.scenario}: {exc}", file=sys.stderr)
         return 2
     if not args.quiet:

@@ -363,7 +363,7 @@ def write_optimize(search, regret, robust, out: str | Path, *, wall_seconds: flo
     ----------
     search : simulator.analyse.optimize.LeverSearch
     regret : DataFrame or None
-        :func:`simulator.analyse.optimize.regret_table`.
+        :func:`simulator.analyse.robustness.regret_table`.
     robust : (str, str) or None
         The robust choice and its reason.
     out : str or Path
