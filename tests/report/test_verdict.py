@@ -20,9 +20,9 @@ from simulator.report.verdict import (
     Verdict,
     build_verdict,
     compose_verdict,
-    likelihood,
     reasons_in_words,
 )
+from simulator.report.verdict_findings import likelihood
 from simulator.stats.mc_error import wilson_interval
 from tests.conftest import TINY
 
