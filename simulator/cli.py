@@ -9,6 +9,7 @@
     simulate describe SCENARIO.yaml [--markdown]
     simulate schema
     simulate optimize SCENARIO.yaml [--budget N] [--trials N] [--seed S] [--out DIR]
+    simulate explore SCENARIO.yaml [--port N] [--no-browser] [--address 127.0.0.1]
 
 Exit codes: 0 success, 1 cannot write outputs, 2 bad input (scenario or arguments),
 130 interrupted.
@@ -94,8 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="simulate",
         description="Monte Carlo projection of AI infrastructure spend per sourcing strategy.",
         epilog="Subcommands: 'simulate validate FILE', 'simulate describe FILE', "
-               "'simulate optimize FILE', "
-               "'simulate schema'. Example: simulate scenarios/base.yaml --trials 50000 "
+               "'simulate optimize FILE', 'simulate schema', 'simulate explore FILE'. "
+               "Example: simulate scenarios/base.yaml --trials 50000 "
                "--set demand.growth.initial.high=2.5 --out runs/base",
     )
     parser.add_argument("scenario", type=Path, help="scenario YAML file")
@@ -543,8 +544,53 @@ def _optimize(argv: list[str]) -> int:
     return 0
 
 
+def _explore(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="simulate explore",
+        description="Explore a scenario interactively in a local web page: move an assumption "
+                    "and see spend, strategies and claims change (pip install '.[explore]').")
+    parser.add_argument("scenario", type=Path, help="scenario YAML file")
+    parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    parser.add_argument("--address", default="127.0.0.1", help="interface to listen on "
+                        "(default 127.0.0.1: this machine only)")
+    parser.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    parser.add_argument("--trials", type=_trial_count, help="trials per update (default: the "
+                        "scenario's 'trials')")
+    parser.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
+    args = parser.parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        parser.error(f"--port must be between 0 and 65535, got {args.port}")
+    try:
+        scenario = _load(args.scenario, [], [])
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from simulator.explorer_app import serve
+
+    if args.address not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: listening on {args.address}: anyone who can reach this machine can "
+              "use the explorer and save scenario files", file=sys.stderr)
+
+    def ready(url: str) -> None:
+        print(f"explorer of {scenario.name} at {url} (Ctrl+C to stop)", flush=True)
+
+    try:
+        serve(scenario, address=args.address, port=args.port, show=not args.no_browser,
+              trials=args.trials, seed=args.seed, on_ready=ready)
+    except KeyboardInterrupt:
+        return 0
+    except RuntimeError as exc:  # Panel is not installed
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: cannot listen on {args.address}:{args.port}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
 SUBCOMMANDS = {"validate": _validate, "schema": _schema, "describe": _describe,
-               "optimize": _optimize}
+               "optimize": _optimize, "explore": _explore}
 
 
 if __name__ == "__main__":

@@ -1,0 +1,577 @@
+"""The interactive explorer: controls and live views, in Jupyter or as a local web page.
+
+Built on Panel (``pip install ".[explore]"``), which serves the same app to a notebook cell
+and to a browser tab from a local Tornado server, with Bokeh figures whose data sources are
+replaced in place on every change (no figure is rebuilt, nothing is rendered to an image on
+the server). :mod:`simulator.explorer` holds the state and every number; this module only
+lays out widgets and draws.
+
+::
+
+    simulate explore scenarios/base.yaml            # a local web page
+    simulator.explore(scenario)                     # in a notebook cell
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simulator.errors import ScenarioError
+from simulator.explorer import (
+    Explorer,
+    LatestOnly,
+    Snapshot,
+    describe_input,
+    editable_params,
+    save_scenario,
+)
+from simulator.quantities import format_usd
+from simulator.scenario import Scenario
+from simulator.yaml_source import parse_yaml
+
+#: Line colours of the strategies, in scenario order (Bokeh's Category10).
+COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf")
+_INSTALL = 'the explorer needs Panel: pip install ".[explore]"'
+
+
+def _panel():
+    try:
+        import panel as pn
+    except ImportError:
+        raise RuntimeError(_INSTALL) from None
+    return pn
+
+
+def format_probability(p: float) -> str:
+    """A probability as a percentage with enough digits for small values (as the reports)."""
+    if not np.isfinite(p):
+        return "n/a"
+    if p in (0, 1):
+        return f"{p:.0%}"
+    if min(p, 1 - p) < 0.001:
+        return f"{p:.3%}"
+    if min(p, 1 - p) < 0.01:
+        return f"{p:.2%}"
+    return f"{p:.1%}"
+
+
+def _number(x: float) -> str:
+    a = abs(x)
+    if a >= 1e4:
+        return format_usd(x).replace("$", "")
+    return f"{x:.3g}"
+
+
+def claims_html(snapshot: Snapshot) -> str:
+    """The claims table: each claim's probability per strategy with its 95% interval.
+
+    Each probability cell carries ``data-claim`` (the claim's position), ``data-strategy`` and
+    ``data-probability`` (the unrounded value), so that tests read what is shown.
+    """
+    table = snapshot.claims
+    if table.empty:
+        return "<p>No claims in this scenario.</p>"
+    head = "".join(f"<th>{html.escape(s)}</th>" for s in snapshot.strategies)
+    rows = []
+    for k, (claim, group) in enumerate(table.groupby("claim", sort=False)):
+        cells = []
+        for row in group.itertuples():
+            cells.append(
+                f"<td><span class='claim-p' data-claim='{k}' "
+                f"data-strategy='{html.escape(row.strategy)}' "
+                f"data-probability='{row.probability!r}'>{format_probability(row.probability)}"
+                f"</span><br><small>[{format_probability(row.ci_low)} to "
+                f"{format_probability(row.ci_high)}]</small></td>")
+        rows.append(f"<tr><th class='claim-name'>{html.escape(str(claim))}</th>"
+                    f"{''.join(cells)}</tr>")
+    return ("<table class='claims'><thead><tr><th>P(claim) [95% interval]</th>" + head +
+            "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+
+_CSS = """
+table.claims {border-collapse: collapse; font-size: 13px;}
+table.claims th, table.claims td {border-bottom: 1px solid #ddd; padding: 3px 8px;
+  text-align: right; vertical-align: top;}
+table.claims th.claim-name {text-align: left; font-weight: normal; max-width: 260px;}
+table.claims .claim-p {font-weight: bold;}
+"""
+
+
+class ExplorerApp:
+    """Widgets and Bokeh views over an :class:`Explorer`.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    trials, seed : int, optional
+        Default: the scenario's.
+    save_folder : str or Path, optional
+        Default folder of "Save as scenario" (default: the scenario file's folder).
+
+    Attributes
+    ----------
+    layout : panel.viewable.Viewable
+        The whole app (what a notebook cell shows and the server serves).
+    explorer : Explorer
+    scheduler : LatestOnly
+    """
+
+    def __init__(self, scenario: Scenario, *, trials: int | None = None,
+                 seed: int | None = None, save_folder: str | Path | None = None) -> None:
+        pn = _panel()
+        pn.extension("tabulator", raw_css=[_CSS], notifications=False)
+        self.pn = pn
+        self.explorer = Explorer(scenario, trials=trials, seed=seed)
+        self.scheduler = LatestOnly(self._compute, self._draw, self._fail)
+        self.edits: dict[str, dict[str, Any]] = {}   # widget group -> its override
+        self.draw_seconds = 0.0
+        src = scenario.source_file
+        folder = Path(save_folder) if save_folder else (Path(src).parent if src else Path.cwd())
+        self._default_save = folder / f"{scenario.name}-explored.yaml"
+        self._build_views()
+        self._build_controls()
+        self.refresh()
+        self.layout = self._layout()
+
+    # -- controls ------------------------------------------------------------------------------
+    def _build_controls(self) -> None:
+        pn, ex = self.pn, self.explorer
+        sc = ex.original
+        self.trials = pn.widgets.IntInput(name="trials", value=ex.trials, start=1, step=1000,
+                                          width=120)
+        self.seed = pn.widgets.IntInput(name="seed", value=ex.seed, start=0, width=120)
+        for w in (self.trials, self.seed):
+            w.param.watch(self._changed, "value")
+        self.input_widgets: dict[str, dict[str, Any]] = {}
+        self.input_info: dict[str, Any] = {}
+        cards = []
+        for control in ex.controls:
+            params = editable_params(sc, control.path)
+            widgets = {}
+            for name, value in params.items():
+                if isinstance(value, list):
+                    w = pn.widgets.TextInput(name=name, value=str(value), width=280)
+                else:
+                    lo, hi = _slider_range(float(value))
+                    w = pn.widgets.EditableFloatSlider(name=name, value=float(value), start=lo,
+                                                       end=hi, step=_step(lo, hi), width=280,
+                                                       format="0[.]000")
+                w.param.watch(self._changed, "value")
+                widgets[name] = w
+            self.input_widgets[control.path] = widgets
+            info = pn.pane.HTML(self._input_html(sc, control), width=300, margin=(0, 5))
+            self.input_info[control.path] = info
+            unit = f" [{control.unit}]" if control.unit else ""
+            cards.append(pn.Card(info, *widgets.values(), title=f"{control.path}{unit}",
+                                 collapsed=False, width=320, margin=(2, 2)))
+        self.input_cards = cards
+        self.share_widgets = {}
+        self.lease_widgets = {}
+        strategy_cards = []
+        for name, strategy in sc.strategies.items():
+            frame = _share_frame(strategy.shares)
+            table = pn.widgets.Tabulator(frame, width=300, show_index=True, layout="fit_columns")
+            table.param.watch(self._changed, "value")
+            lease = pn.widgets.TextInput(name="lease share (one number, or {year: share})",
+                                         value=_lease_text(strategy.lease_share), width=300)
+            lease.param.watch(self._changed, "value")
+            self.share_widgets[name], self.lease_widgets[name] = table, lease
+            strategy_cards.append(pn.Card(
+                pn.pane.HTML(f"<small>{html.escape(strategy.description or '')}</small>",
+                             width=300), table, lease, title=f"strategy {name}",
+                collapsed=name != sc.baseline_strategy, width=320, margin=(2, 2)))
+        self.strategy_cards = strategy_cards
+        self.threshold_widgets = []
+        for claim in sc.claims:
+            w = pn.widgets.TextInput(name=f"{claim.label}: {claim.metric} {claim.op}",
+                                     value=_number(claim.threshold), width=300)
+            w.param.watch(self._changed, "value")
+            self.threshold_widgets.append(w)
+        self.save_path = pn.widgets.TextInput(name="save as", value=str(self._default_save),
+                                              width=300)
+        self.save_button = pn.widgets.Button(name="Save as scenario", button_type="primary",
+                                             width=150)
+        self.save_button.on_click(self._save)
+        self.save_message = pn.pane.HTML("", width=300)
+
+    @staticmethod
+    def _input_html(scenario: Scenario, control) -> str:
+        d = describe_input(scenario, control.path)
+        source = html.escape(d["source"] or "(no source given)")
+        short = source if len(source) <= 160 else source[:157] + "..."
+        return (f"<div style='font-size:12px'>{html.escape(d['distribution'])}<br>"
+                f"<b>P5</b> {_number(d['p5'])} &nbsp; <b>P50</b> {_number(d['p50'])} &nbsp; "
+                f"<b>P95</b> {_number(d['p95'])}<br>"
+                f"<span title='{source}' style='color:#555'>source: {short}</span></div>")
+
+    def request(self) -> dict[str, Any]:
+        """The state the widgets show: ``changes`` (key-path overrides), ``trials``, ``seed``.
+
+        Raises
+        ------
+        ScenarioError
+            For a value that cannot be read (e.g. text where a list is expected).
+        """
+        ex = self.explorer
+        changes: dict[str, Any] = {}
+        for path, widgets in self.input_widgets.items():
+            now = {name: _read(w.value, f"{path}.{name}") for name, w in widgets.items()}
+            if now != editable_params(ex.original, path):
+                changes.update(ex.input_change(path, now))
+        for name, table in self.share_widgets.items():
+            rows = _table_from_frame(table.value)
+            if rows != _table_from_frame(_share_frame(ex.original.strategies[name].shares)):
+                changes.update(ex.shares_change(name, rows))
+        for name, w in self.lease_widgets.items():
+            value = _read(w.value, f"strategies.{name}.lease_share")
+            if value != _read(_lease_text(ex.original.strategies[name].lease_share), ""):
+                table = value if isinstance(value, dict) else {"all": value}
+                changes[f"strategies.{name}.lease_share"] = {str(k): v for k, v in table.items()}
+        thresholds = {k: _read(w.value, f"claims[{k}].threshold")
+                      for k, w in enumerate(self.threshold_widgets)
+                      if w.value.strip() != _number(ex.original.claims[k].threshold)}
+        if thresholds:
+            changes.update(ex.threshold_change(thresholds))
+        return {"changes": changes, "trials": self.trials.value, "seed": self.seed.value}
+
+    # -- updates -------------------------------------------------------------------------------
+    async def _changed(self, *_events) -> None:
+        try:
+            request = self.request()
+        except ScenarioError as exc:
+            self._fail(exc)
+            return
+        run = self.scheduler.submit(request)
+        if run is not None:
+            await run
+
+    def _compute(self, request: dict[str, Any]) -> Snapshot:
+        ex = self.explorer
+        # the request holds every edit, so earlier edits that were undone are dropped
+        ex.changes = {}
+        return ex.apply(request["changes"], trials=request["trials"], seed=request["seed"])
+
+    def refresh(self, request: dict[str, Any] | None = None) -> Snapshot:
+        """Re-simulate and redraw now, synchronously (the update a change triggers, without
+        the scheduler): what the latency benchmark measures.
+
+        Raises
+        ------
+        ScenarioError
+            For an invalid value; the last good results stay drawn.
+        """
+        snapshot = self._compute(request) if request is not None else \
+            self.explorer.apply()
+        self._draw(snapshot)
+        return snapshot
+
+    def _fail(self, exc: Exception) -> None:
+        message = f"error: {exc}" if isinstance(exc, ScenarioError) else \
+            f"error: {type(exc).__name__}: {exc}"
+        self.error.object = f"<pre class='explorer-error'>{html.escape(message)}</pre>"
+        self.error.visible = True
+
+    def _draw(self, snap: Snapshot) -> None:
+        t0 = time.perf_counter()
+        pn = self.pn
+        with pn.io.hold():
+            self.error.visible = False
+            self.error.object = ""
+            self._draw_fan(snap)
+            self._draw_cumulative(snap)
+            self._draw_dependence(snap)
+            self.claims.object = claims_html(snap)
+            self.verdict.object = snap.verdict or (
+                "*A plain-language verdict appears here once the package provides one.*")
+            sc = self.explorer.scenario
+            for path, info in getattr(self, "input_info", {}).items():
+                info.object = self._input_html(sc, next(c for c in self.explorer.controls
+                                                        if c.path == path))
+            sec = snap.seconds
+            self.status.object = (
+                f"<span class='explorer-status'>{snap.trials:,} trials, seed {snap.seed}: "
+                f"simulated in {sec.get('simulate', 0):.2f} s, summarised in "
+                f"{sec.get('summarise', 0):.2f} s</span>")
+        self.draw_seconds = time.perf_counter() - t0
+
+    # -- views ---------------------------------------------------------------------------------
+    def _build_views(self) -> None:
+        from bokeh.models import (
+            ColumnDataSource,
+            FactorRange,
+            LabelSet,
+            NumeralTickFormatter,
+            Span,
+        )
+        from bokeh.plotting import figure
+
+        pn = self.pn
+        sc = self.explorer.original
+        strategies = sc.strategy_names
+        colours = {s: COLOURS[k % len(COLOURS)] for k, s in enumerate(strategies)}
+        self.colours = colours
+        years = list(map(int, sc.years))
+        zeros = [0.0] * len(years)
+        opts = dict(height=280, sizing_mode="stretch_width", toolbar_location=None)
+
+        self.fan_strategy = pn.widgets.Select(name="fan chart of", options=strategies,
+                                              value=sc.baseline_strategy, width=180)
+        self.fan_strategy.param.watch(lambda _e: self._draw_fan(self.explorer.snapshot),
+                                      "value")
+        self.fan_src = ColumnDataSource({"year": years, **{f"p{p}": zeros
+                                                           for p in (5, 25, 50, 75, 95)}})
+        self.median_src = ColumnDataSource({"xs": [years] * len(strategies),
+                                            "ys": [zeros] * len(strategies),
+                                            "strategy": strategies,
+                                            "colour": [colours[s] for s in strategies]})
+        fan = figure(title="Annual spend [$B, nominal]: P5-P95, P25-P75 and median", **opts)
+        fan.varea("year", "p5", "p95", source=self.fan_src, fill_alpha=0.18, color="#1f77b4",
+                  legend_label="P5-P95")
+        fan.varea("year", "p25", "p75", source=self.fan_src, fill_alpha=0.35, color="#1f77b4",
+                  legend_label="P25-P75")
+        fan.line("year", "p50", source=self.fan_src, line_width=2.5, color="#1f77b4",
+                 legend_label="median")
+        fan.multi_line("xs", "ys", source=self.median_src, color="colour", line_width=1,
+                       line_dash="dashed", legend_field="strategy")
+        fan.legend.location = "top_left"
+        fan.legend.label_text_font_size = "10px"
+        fan.yaxis.formatter = NumeralTickFormatter(format="0,0")
+        self.fan = fan
+
+        ys = list(reversed(strategies))
+        self.cum_src = ColumnDataSource({"strategy": strategies, **{
+            k: [0.0] * len(strategies) for k in ("p5", "p25", "p50", "p75", "p95", "mean")},
+            "colour": [colours[s] for s in strategies]})
+        cum = figure(title="Cumulative spend over the horizon [$T]: P5-P95, P25-P75, median",
+                     y_range=FactorRange(*ys), **{**opts, "height": 220})
+        cum.segment("p5", "strategy", "p95", "strategy", source=self.cum_src, color="colour",
+                    line_width=2)
+        cum.hbar(y="strategy", left="p25", right="p75", height=0.4, source=self.cum_src,
+                 color="colour", fill_alpha=0.5)
+        cum.scatter("p50", "strategy", source=self.cum_src, size=9, color="black")
+        self.cumulative_fig = cum
+
+        others = [s for s in strategies if s != sc.baseline_strategy]
+        self.paired_src = ColumnDataSource({"strategy": others, **{
+            k: [0.0] * len(others) for k in ("p5", "p50", "p95")},
+            "label": [""] * len(others), "colour": [colours[s] for s in others]})
+        paired = figure(title=f"Minus {sc.baseline_strategy}, same trials [$B]: P5-P95, median",
+                        y_range=FactorRange(*reversed(others)),
+                        **{**opts, "height": 220})
+        paired.add_layout(Span(location=0, dimension="height", line_color="#444",
+                               line_dash="dotted"))
+        paired.segment("p5", "strategy", "p95", "strategy", source=self.paired_src,
+                       color="colour", line_width=2)
+        paired.scatter("p50", "strategy", source=self.paired_src, size=9, color="black")
+        # P(cheaper) beside each strategy's name, where no data can hide it
+        paired.add_layout(LabelSet(x=4, x_units="screen", y="strategy", text="label",
+                                   source=self.paired_src, y_offset=6, text_font_size="11px",
+                                   text_color="#333"))
+        self.paired_fig = paired
+
+        dep = sc.dependence_supplier
+        self.dep_src = ColumnDataSource({"xs": [years] * len(strategies),
+                                         "ys": [zeros] * len(strategies),
+                                         "strategy": strategies,
+                                         "colour": [colours[s] for s in strategies]})
+        share = figure(title=f"{dep.capitalize()} share of each year's accelerator spend "
+                       "[%], median", y_range=(0, 105), **opts)
+        share.multi_line("xs", "ys", source=self.dep_src, color="colour", line_width=2,
+                         legend_field="strategy")
+        share.legend.location = "bottom_left"
+        share.legend.label_text_font_size = "10px"
+        self.share_fig = share
+
+        self.claims = pn.pane.HTML("", sizing_mode="stretch_width")
+        self.verdict = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self.status = pn.pane.HTML("", sizing_mode="stretch_width")
+        self.error = pn.pane.HTML("", visible=False, sizing_mode="stretch_width",
+                                  styles={"color": "#a00", "background": "#fee",
+                                          "border": "1px solid #d88"})
+
+    def _draw_fan(self, snap: Snapshot | None) -> None:
+        if snap is None:
+            return
+        i = snap.strategies.index(self.fan_strategy.value)
+        b = snap.fan / 1e9
+        data = {"year": list(map(int, snap.years))}
+        for k, p in enumerate((5, 25, 50, 75, 95)):
+            data[f"p{p}"] = b[k, i].tolist()
+        self.fan_src.data = data
+        self.median_src.data = {**self.median_src.data,
+                                "ys": [b[2, s].tolist() for s in range(len(snap.strategies))]}
+
+    def _draw_cumulative(self, snap: Snapshot) -> None:
+        c = snap.cumulative
+        self.cum_src.data = {**self.cum_src.data, **{
+            k: (c[k] / 1e12).tolist() for k in ("p5", "p25", "p50", "p75", "p95", "mean")}}
+        p = snap.paired
+        labels = [f"cheaper in {format_probability(x)}" for x in p["p_cheaper"]]
+        self.paired_src.data = {**self.paired_src.data,
+                                "p5": (p["diff_p5"] / 1e9).tolist(),
+                                "p50": (p["diff_p50"] / 1e9).tolist(),
+                                "p95": (p["diff_p95"] / 1e9).tolist(), "label": labels}
+
+    def _draw_dependence(self, snap: Snapshot) -> None:
+        self.dep_src.data = {**self.dep_src.data, "ys": list(snap.dependence[1] * 100)}
+
+    # -- saving --------------------------------------------------------------------------------
+    def _save(self, _event=None) -> Path | None:
+        try:
+            path = save_scenario(self.explorer, self.save_path.value)
+        except (ValueError, OSError) as exc:
+            self.save_message.object = f"<span style='color:#a00'>not saved: " \
+                                       f"{html.escape(str(exc))}</span>"
+            return None
+        self.save_message.object = (f"<span class='saved'>saved {html.escape(str(path))}; run "
+                                    f"<code>simulate {html.escape(str(path))}</code></span>")
+        return path
+
+    def _layout(self):
+        pn = self.pn
+        sc = self.explorer.original
+        title = html.escape(sc.title or sc.name)
+        controls = pn.Column(
+            pn.pane.HTML("<b>Run</b>"), pn.Row(self.trials, self.seed),
+            pn.pane.HTML("<b>Inputs that move the answer most</b> (tornado of the baseline's "
+                         "cumulative spend)", width=320),
+            *self.input_cards,
+            pn.pane.HTML("<b>Strategies</b>: shares of purchases by year (each row sums to "
+                         "1)", width=320),
+            *self.strategy_cards,
+            pn.pane.HTML("<b>Claim thresholds</b>"), *self.threshold_widgets,
+            self.save_path, self.save_button, self.save_message,
+            width=340, scroll=True, height=900)
+        views = pn.Column(
+            pn.pane.HTML(f"<h2 style='margin:4px 0'>{title}</h2>"), self.status, self.error,
+            self.verdict, self.claims, pn.Row(self.fan_strategy), self.fan,
+            pn.Row(self.cumulative_fig, self.paired_fig, sizing_mode="stretch_width"),
+            self.share_fig, sizing_mode="stretch_width")
+        return pn.Row(controls, views, sizing_mode="stretch_width")
+
+    def servable(self):
+        """The layout (for ``panel serve`` scripts)."""
+        return self.layout
+
+
+def _read(text: Any, path: str) -> Any:
+    """A widget's value in YAML form ('7T', '[3, 4, 5]', '{2025: 0.8}'), as ``--set`` reads."""
+    if not isinstance(text, str):
+        return text
+    value, _ = parse_yaml(text, f"explorer {path}")
+    return value
+
+
+def _slider_range(value: float) -> tuple[float, float]:
+    if value == 0:
+        return 0.0, 1.0
+    if value > 0:
+        return 0.0, float(f"{value * 2.5:.2g}")
+    return float(f"{value * 2.5:.2g}"), float(f"{-value * 2.5:.2g}")
+
+
+def _step(lo: float, hi: float) -> float:
+    span = hi - lo
+    return float(f"{span / 200:.1g}") if span > 0 else 0.01
+
+
+def _share_frame(shares: dict):
+    import pandas as pd
+
+    suppliers = list(dict.fromkeys(s for row in shares.values() for s in row))
+    frame = pd.DataFrame([{s: float(row.get(s, 0.0)) for s in suppliers}
+                          for row in shares.values()],
+                         index=[str(k) for k in shares])
+    frame.index.name = "year"
+    return frame
+
+
+def _table_from_frame(frame) -> dict[str, dict[str, float]]:
+    return {str(k): {s: float(v) for s, v in row.items()} for k, row in frame.iterrows()}
+
+
+def _lease_text(lease: dict) -> str:
+    if set(lease) == {"all"}:
+        return f"{lease['all']:g}"
+    return "{" + ", ".join(f"{k}: {v:g}" for k, v in lease.items()) + "}"
+
+
+def explore(scenario: Scenario | str | Path, *, trials: int | None = None,
+            seed: int | None = None):
+    """The explorer for a notebook cell (display the returned object).
+
+    Parameters
+    ----------
+    scenario : Scenario, str or Path
+        A scenario, or a scenario file.
+    trials, seed : int, optional
+        Default: the scenario's.
+
+    Returns
+    -------
+    panel.viewable.Viewable
+        The app; its ``.explorer_app`` attribute is the :class:`ExplorerApp`.
+    """
+    if not isinstance(scenario, Scenario):
+        from simulator.loading import load_scenario
+
+        scenario = load_scenario(scenario)
+    app = ExplorerApp(scenario, trials=trials, seed=seed)
+    layout = app.layout
+    layout.explorer_app = app
+    return layout
+
+
+def serve(scenario: Scenario, *, address: str = "127.0.0.1", port: int = 0,
+          show: bool = True, trials: int | None = None, seed: int | None = None,
+          on_ready=None):
+    """Serve the explorer as a local web page until interrupted (each browser tab gets its own
+    explorer).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    address : str
+        Interface to bind; localhost unless told otherwise.
+    port : int
+        0 picks a free port.
+    show : bool
+        Open a browser tab.
+    on_ready : callable, optional
+        Called with the page's address once the server listens.
+    """
+    pn = _panel()
+
+    def page():
+        return ExplorerApp(scenario, trials=trials, seed=seed).layout
+
+    if port == 0:
+        port = free_port(address)
+    origins = [f"{address}:{port}"] + ([f"localhost:{port}"] if address == "127.0.0.1" else [])
+    server = pn.serve({"/": page}, address=address, port=port, show=False, start=False,
+                      title=f"explore {scenario.name}", websocket_origin=origins,
+                      threaded=False, verbose=False)
+    url = f"http://{address}:{port}/"
+    if on_ready is not None:
+        on_ready(url)
+    if show:
+        import webbrowser
+
+        webbrowser.open(url)
+    server.start()
+    server.io_loop.start()
+
+
+def free_port(address: str = "127.0.0.1") -> int:
+    """A port nobody listens on at ``address`` now."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((address, 0))
+        return int(s.getsockname()[1])
