@@ -16,7 +16,8 @@ The public API, shared by the ``simulate`` command and notebooks::
 
 Further: :func:`analyse` (claims, sensitivity, what must be true), :func:`sweep`,
 :func:`goal_seek`, :func:`tornado`, :func:`sobol_analysis`, :func:`optimize` (lever settings on
-a cost-dependence-risk frontier).
+a cost-dependence-risk frontier) and :func:`explore` (an interactive explorer in a notebook,
+with ``pip install ".[explore]"``).
 """
 
 import importlib
@@ -36,6 +37,7 @@ _EXPORTS = {
     "optimize": "simulator.analyse.optimize",
     "crossing": "simulator.analyse.sweeps",
     "Verdict": "simulator.report.verdict", "build_verdict": "simulator.report.verdict",
+    "explore": "simulator.explorer_app",
 }
 
 
@@ -61,6 +63,7 @@ __all__ = [
     "conditional_inputs",
     "crossing",
     "evaluate_claims",
+    "explore",
     "goal_seek",
     "load_scenario",
     "optimize",

@@ -143,9 +143,9 @@ class ExplorerApp:
     def _build_controls(self) -> None:
         pn, ex = self.pn, self.explorer
         sc = ex.original
-        self.trials = pn.widgets.IntInput(name="trials", value=ex.trials, start=1, step=1000,
+        self.trials = pn.widgets.IntInput(label="trials", value=ex.trials, start=1, step=1000,
                                           width=120)
-        self.seed = pn.widgets.IntInput(name="seed", value=ex.seed, start=0, width=120)
+        self.seed = pn.widgets.IntInput(label="seed", value=ex.seed, start=0, width=120)
         for w in (self.trials, self.seed):
             w.param.watch(self._changed, "value")
         self.input_widgets: dict[str, dict[str, Any]] = {}
@@ -156,10 +156,10 @@ class ExplorerApp:
             widgets = {}
             for name, value in params.items():
                 if isinstance(value, list):
-                    w = pn.widgets.TextInput(name=name, value=str(value), width=280)
+                    w = pn.widgets.TextInput(label=name, value=str(value), width=280)
                 else:
                     lo, hi = _slider_range(float(value))
-                    w = pn.widgets.EditableFloatSlider(name=name, value=float(value), start=lo,
+                    w = pn.widgets.EditableFloatSlider(label=name, value=float(value), start=lo,
                                                        end=hi, step=_step(lo, hi), width=280,
                                                        format="0[.]000")
                 w.param.watch(self._changed, "value")
@@ -178,7 +178,7 @@ class ExplorerApp:
             frame = _share_frame(strategy.shares)
             table = pn.widgets.Tabulator(frame, width=300, show_index=True, layout="fit_columns")
             table.param.watch(self._changed, "value")
-            lease = pn.widgets.TextInput(name="lease share (one number, or {year: share})",
+            lease = pn.widgets.TextInput(label="lease share (one number, or {year: share})",
                                          value=_lease_text(strategy.lease_share), width=300)
             lease.param.watch(self._changed, "value")
             self.share_widgets[name], self.lease_widgets[name] = table, lease
@@ -189,13 +189,13 @@ class ExplorerApp:
         self.strategy_cards = strategy_cards
         self.threshold_widgets = []
         for claim in sc.claims:
-            w = pn.widgets.TextInput(name=f"{claim.label}: {claim.metric} {claim.op}",
+            w = pn.widgets.TextInput(label=f"{claim.label}: {claim.metric} {claim.op}",
                                      value=_number(claim.threshold), width=300)
             w.param.watch(self._changed, "value")
             self.threshold_widgets.append(w)
-        self.save_path = pn.widgets.TextInput(name="save as", value=str(self._default_save),
+        self.save_path = pn.widgets.TextInput(label="save as", value=str(self._default_save),
                                               width=300)
-        self.save_button = pn.widgets.Button(name="Save as scenario", button_type="primary",
+        self.save_button = pn.widgets.Button(label="Save as scenario", color="primary",
                                              width=150)
         self.save_button.on_click(self._save)
         self.save_message = pn.pane.HTML("", width=300)
@@ -320,7 +320,7 @@ class ExplorerApp:
         zeros = [0.0] * len(years)
         opts = dict(height=280, sizing_mode="stretch_width", toolbar_location=None)
 
-        self.fan_strategy = pn.widgets.Select(name="fan chart of", options=strategies,
+        self.fan_strategy = pn.widgets.Select(label="fan chart of", options=strategies,
                                               value=sc.baseline_strategy, width=180)
         self.fan_strategy.param.watch(lambda _e: self._draw_fan(self.explorer.snapshot),
                                       "value")
@@ -461,7 +461,11 @@ class ExplorerApp:
 
 
 def _read(text: Any, path: str) -> Any:
-    """A widget's value in YAML form ('7T', '[3, 4, 5]', '{2025: 0.8}'), as ``--set`` reads."""
+    """A widget's value in YAML form ('7T', '[3, 4, 5]', '{2025: 0.8}'), as ``--set`` reads;
+    a slider's number without the browser's binary noise (1.52, not 1.5200000000000002), so
+    that the value shown is the value simulated."""
+    if isinstance(text, float):
+        return float(f"{text:.12g}")
     if not isinstance(text, str):
         return text
     value, _ = parse_yaml(text, f"explorer {path}")
