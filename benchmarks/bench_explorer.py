@@ -5,7 +5,7 @@ Run from the repository root::
     python benchmarks/bench_explorer.py [--trials 20000] [--changes 15]
         [--scenario scenarios/base.yaml]
 
-Builds the app (:class:`simulator.explorer_app.ExplorerApp`) without a browser, then moves
+Builds the app (:class:`simulator.report.explorer_app.ExplorerApp`) without a browser, then moves
 the slider of the input that moves the answer most ``--changes`` times. Each change runs the
 path a browser's change runs on the server: the widget's watcher reads every control,
 validates the overrides, re-simulates on one core, summarises and replaces the Bokeh data
@@ -28,7 +28,7 @@ import statistics
 import time
 
 from simulator import load_scenario
-from simulator.explorer_app import ExplorerApp
+from simulator.report.explorer_app import ExplorerApp
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,4 +1,4 @@
-"""The explorer's state (simulator.explorer) and its Panel app, without a browser."""
+"""The explorer's state (simulator.report.explorer) and its Panel app, without a browser."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from simulator import load_scenario, simulate
+from simulator import evaluate_claims, load_scenario, override, simulate
 from simulator.cli import main
 from simulator.errors import ScenarioError
-from simulator.explorer import (
+from simulator.report.explorer import (
     SAVED_MARK,
     Explorer,
     LatestOnly,
@@ -70,7 +70,7 @@ def test_summary_is_the_results_own(base):
     np.testing.assert_allclose(snap.paired[cols].to_numpy(float), cum[cols].to_numpy(float),
                                rtol=1e-6)
     assert list(snap.paired["strategy"]) == list(cum["strategy"])
-    pd.testing.assert_frame_equal(snap.claims, results.claims())
+    pd.testing.assert_frame_equal(snap.claims, evaluate_claims(results))
     np.testing.assert_allclose(snap.cumulative["p50"], np.median(results.cumulative(), axis=1))
 
 
@@ -90,8 +90,8 @@ def test_controls_are_the_tornados_largest_swings(base, explorer):
 def test_an_edit_gives_the_numbers_of_the_same_override(base):
     ex = Explorer(base, trials=TRIALS, seed=11)
     snap = ex.apply(ex.input_change("demand.growth.initial", {"high": 2.0}))
-    direct = simulate(base.override({"demand.growth.initial.high": 2.0}), trials=TRIALS,
-                      seed=11, workers=1).claims()
+    direct = evaluate_claims(simulate(override(base, {"demand.growth.initial.high": 2.0}),
+                                      trials=TRIALS, seed=11, workers=1))
     np.testing.assert_array_equal(snap.claims["probability"], direct["probability"])
     assert ex.scenario.demand.growth.initial.source.startswith("explorer edit (was: S26")
 
@@ -172,7 +172,7 @@ def test_saving_never_replaces_a_file(base, tmp_path):
 
 
 def test_a_scenario_without_a_file_cannot_be_extended(base):
-    from simulator.loading import scenario_from_dict
+    from simulator.io.loading import scenario_from_dict
 
     unsaved = scenario_from_dict(base.model_dump(mode="json", by_alias=True, exclude_none=True))
     ex = Explorer(unsaved, trials=TRIALS)
@@ -227,7 +227,7 @@ def test_a_failing_request_reports_once_current():
 @pytest.fixture(scope="module")
 def app(base):
     pytest.importorskip("panel", reason='the explorer needs Panel: pip install ".[explore]"')
-    from simulator.explorer_app import ExplorerApp
+    from simulator.report.explorer_app import ExplorerApp
 
     return ExplorerApp(base, trials=TRIALS, seed=7)
 
@@ -243,8 +243,8 @@ def _shown(app) -> dict[tuple[str, str], float]:
 def test_moving_a_control_redraws_with_the_numbers_of_simulate(app, base):
     slider = app.input_widgets["demand.growth.initial"]["high"]
     slider.value = 2.2
-    direct = simulate(base.override({"demand.growth.initial.high": 2.2}), trials=TRIALS,
-                      seed=7, workers=1).claims()
+    direct = evaluate_claims(simulate(override(base, {"demand.growth.initial.high": 2.2}),
+                                      trials=TRIALS, seed=7, workers=1))
     shown = _shown(app)
     for k, claim in enumerate(dict.fromkeys(direct["claim"])):
         for row in direct[direct["claim"] == claim].itertuples():

@@ -1,13 +1,13 @@
 """The state behind the interactive explorer: what the controls change, what the views show.
 
-The explorer (:mod:`simulator.explorer_app`) is a thin interface over this module, which knows
+The explorer (:mod:`simulator.report.explorer_app`) is a thin interface over this module, which knows
 nothing of widgets:
 
 * :func:`input_controls` picks the inputs that move the answer most (the tornado's largest
   swings for the baseline strategy) and describes each: distribution, P5/P50/P95, unit, source,
   and the parameters a user may edit.
 * :class:`Explorer` holds a scenario and the user's edits as key-path overrides
-  (:meth:`Scenario.override`, validated exactly like a file), re-simulates with
+  (:func:`simulator.override`, validated exactly like a file), re-simulates with
   :func:`simulator.simulate` and reduces the results to the small arrays the views draw
   (:class:`Snapshot`). An invalid edit raises :class:`ScenarioError` and leaves the last good
   scenario and snapshot in place.
@@ -17,8 +17,8 @@ nothing of widgets:
 * :class:`LatestOnly` runs only the newest of a burst of requests and drops results that a
   newer request has made stale, so a control that keeps moving never queues work.
 
-No model logic lives here: every number comes from :func:`simulator.simulate` and the
-:class:`Results` methods.
+No model logic lives here: every number comes from :func:`simulator.simulate`, the
+:class:`Results` methods and :func:`simulator.evaluate_claims`.
 """
 
 from __future__ import annotations
@@ -36,8 +36,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from simulator.analyse.claims import evaluate_claims
 from simulator.errors import Issue, ScenarioError
-from simulator.scenario import Scenario
+from simulator.io.loading import EXTENDS, load_scenario, override
+from simulator.spec.scenario import Scenario
 
 #: How many of the inputs that move the answer most get a control.
 TOP_INPUTS = 8
@@ -74,7 +76,7 @@ class InputControl:
 
 
 def _unit(scenario: Scenario, path: str) -> str:
-    from simulator.assumptions import assumptions_table
+    from simulator.report.assumptions import assumptions_table
 
     table = assumptions_table(scenario)
     row = table[table["input"] == path]
@@ -94,8 +96,8 @@ def input_controls(scenario: Scenario, *, top: int = TOP_INPUTS) -> list[InputCo
     -------
     list of InputControl
     """
-    from simulator.assumptions import assumptions_table
-    from simulator.sensitivity import tornado
+    from simulator.analyse.sensitivity import tornado
+    from simulator.report.assumptions import assumptions_table
 
     swings = tornado(scenario)
     swings = swings[swings["strategy"] == scenario.baseline_strategy].head(top)
@@ -158,7 +160,7 @@ class Snapshot:
         over trials with purchases that year (NaN where none).
     dependence_supplier : str
     claims : DataFrame
-        :meth:`Results.claims`: probability with its 95% interval per claim and strategy.
+        :func:`simulator.evaluate_claims`: probability with its 95% interval per claim and strategy.
     verdict : str or None
         Plain-language verdict, where the package provides one.
     trials, seed : int
@@ -249,7 +251,7 @@ def summarise(results) -> Snapshot:
     return Snapshot(strategies=tuple(results.strategies), baseline=sc.baseline_strategy,
                     years=np.asarray(results.years), fan=fan, cumulative=cumulative,
                     paired=paired, dependence=dep, dependence_supplier=sc.dependence_supplier,
-                    claims=results.claims(), verdict=verdict_text(results),
+                    claims=evaluate_claims(results), verdict=verdict_text(results),
                     trials=int(results.trials_total), seed=int(results.provenance["seed"]))
 
 
@@ -268,7 +270,7 @@ class Explorer:
     Notes
     -----
     Edits are key-path overrides of the original scenario (``changes``), so the explorer
-    always runs ``scenario.override(changes)`` with ``trials`` and ``seed``: the numbers
+    always runs ``override(scenario, changes)`` with ``trials`` and ``seed``: the numbers
     ``simulate`` gives for the saved file (:func:`save_scenario`).
     """
 
@@ -332,7 +334,7 @@ class Explorer:
         """
         merged = {**self.changes, **changes}
         merged = {k: v for k, v in merged.items() if v is not None}
-        return self.original.override(merged, source=self.source)
+        return override(self.original, merged, source=self.source)
 
     def apply(self, changes: dict[str, Any] | None = None, *, trials: int | None = None,
               seed: int | None = None) -> Snapshot:
@@ -341,7 +343,7 @@ class Explorer:
         Parameters
         ----------
         changes : dict of str to Any, optional
-            Key path -> value, as for :meth:`Scenario.override`; a value of None undoes the
+            Key path -> value, as for :func:`simulator.override`; a value of None undoes the
             edit at that path.
         trials, seed : int, optional
             Change the run size or seed.
@@ -355,7 +357,7 @@ class Explorer:
         ScenarioError
             For an invalid value (the last good state is kept).
         """
-        from simulator.engine import simulate
+        from simulator.run.engine import simulate
 
         changes = changes or {}
         n = self.trials if trials is None else int(trials)
@@ -452,8 +454,6 @@ def save_scenario(explorer: Explorer, path: str | Path, *, name: str | None = No
         If the original scenario has no file, or the file written would not load to the
         scenario the explorer ran (the file is then removed).
     """
-    from simulator.loading import EXTENDS, load_scenario
-
     data = explorer.saved_data(name=name)
     target = free_path(path)
     parent = os.path.relpath(Path(explorer.original.source_file).resolve(),
@@ -471,7 +471,7 @@ def save_scenario(explorer: Explorer, path: str | Path, *, name: str | None = No
     except ScenarioError as exc:
         target.unlink()
         raise ValueError(f"the saved file would not load ({exc}); nothing was saved") from None
-    expected = explorer.scenario.override({"name": data["name"], "title": data["title"],
+    expected = override(explorer.scenario, {"name": data["name"], "title": data["title"],
                                            "trials": explorer.trials, "seed": explorer.seed})
     if loaded.content_hash() != expected.content_hash():
         target.unlink()

@@ -3,7 +3,7 @@
 Built on Panel (``pip install ".[explore]"``), which serves the same app to a notebook cell
 and to a browser tab from a local Tornado server, with Bokeh figures whose data sources are
 replaced in place on every change (no figure is rebuilt, nothing is rendered to an image on
-the server). :mod:`simulator.explorer` holds the state and every number; this module only
+the server). :mod:`simulator.report.explorer` holds the state and every number; this module only
 lays out widgets and draws.
 
 ::
@@ -19,10 +19,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from simulator.errors import ScenarioError
-from simulator.explorer import (
+from simulator.io.yaml_source import parse_yaml
+from simulator.report.explorer import (
     Explorer,
     LatestOnly,
     Snapshot,
@@ -30,9 +29,9 @@ from simulator.explorer import (
     editable_params,
     save_scenario,
 )
-from simulator.quantities import format_usd
-from simulator.scenario import Scenario
-from simulator.yaml_source import parse_yaml
+from simulator.report.plots import format_probability
+from simulator.spec.quantities import format_usd
+from simulator.spec.scenario import Scenario
 
 #: Line colours of the strategies, in scenario order (Bokeh's Category10).
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
@@ -46,19 +45,6 @@ def _panel():
     except ImportError:
         raise RuntimeError(_INSTALL) from None
     return pn
-
-
-def format_probability(p: float) -> str:
-    """A probability as a percentage with enough digits for small values (as the reports)."""
-    if not np.isfinite(p):
-        return "n/a"
-    if p in (0, 1):
-        return f"{p:.0%}"
-    if min(p, 1 - p) < 0.001:
-        return f"{p:.3%}"
-    if min(p, 1 - p) < 0.01:
-        return f"{p:.2%}"
-    return f"{p:.1%}"
 
 
 def _number(x: float) -> str:
@@ -523,7 +509,7 @@ def explore(scenario: Scenario | str | Path, *, trials: int | None = None,
         The app; its ``.explorer_app`` attribute is the :class:`ExplorerApp`.
     """
     if not isinstance(scenario, Scenario):
-        from simulator.loading import load_scenario
+        from simulator.io.loading import load_scenario
 
         scenario = load_scenario(scenario)
     app = ExplorerApp(scenario, trials=trials, seed=seed)
