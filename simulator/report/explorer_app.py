@@ -260,7 +260,9 @@ class ExplorerApp:
     def _fail(self, exc: Exception) -> None:
         message = f"error: {exc}" if isinstance(exc, ScenarioError) else \
             f"error: {type(exc).__name__}: {exc}"
-        self.error.object = f"<pre class='explorer-error'>{html.escape(message)}</pre>"
+        self.error.object = (f"<pre class='explorer-error' style='white-space:pre-wrap;"
+                             f"margin:4px'>{html.escape(message)}</pre><small>&nbsp;The views "
+                             "below show the last valid results.</small>")
         self.error.visible = True
 
     def _draw(self, snap: Snapshot) -> None:
@@ -273,8 +275,9 @@ class ExplorerApp:
             self._draw_cumulative(snap)
             self._draw_dependence(snap)
             self.claims.object = claims_html(snap)
-            self.verdict.object = snap.verdict or (
-                "*A plain-language verdict appears here once the package provides one.*")
+            # the verdict's place, shown once the package provides one (verdict_text)
+            self.verdict.object = snap.verdict or ""
+            self.verdict.visible = bool(snap.verdict)
             sc = self.explorer.scenario
             for path, info in getattr(self, "input_info", {}).items():
                 info.object = self._input_html(sc, next(c for c in self.explorer.controls
@@ -316,7 +319,8 @@ class ExplorerApp:
                                             "ys": [zeros] * len(strategies),
                                             "strategy": strategies,
                                             "colour": [colours[s] for s in strategies]})
-        fan = figure(title="Annual spend [$B, nominal]: P5-P95, P25-P75 and median", **opts)
+        fan = figure(title="Annual spend [$B, nominal, log scale]: P5-P95, P25-P75 and median",
+                     y_axis_type="log", **opts)
         fan.varea("year", "p5", "p95", source=self.fan_src, fill_alpha=0.18, color="#1f77b4",
                   legend_label="P5-P95")
         fan.varea("year", "p25", "p75", source=self.fan_src, fill_alpha=0.35, color="#1f77b4",
@@ -325,8 +329,8 @@ class ExplorerApp:
                  legend_label="median")
         fan.multi_line("xs", "ys", source=self.median_src, color="colour", line_width=1,
                        line_dash="dashed", legend_field="strategy")
-        fan.legend.location = "top_left"
         fan.legend.label_text_font_size = "10px"
+        fan.add_layout(fan.legend[0], "right")   # beside the data, never over it
         fan.yaxis.formatter = NumeralTickFormatter(format="0,0")
         self.fan = fan
 
@@ -347,8 +351,8 @@ class ExplorerApp:
         self.paired_src = ColumnDataSource({"strategy": others, **{
             k: [0.0] * len(others) for k in ("p5", "p50", "p95")},
             "label": [""] * len(others), "colour": [colours[s] for s in others]})
-        paired = figure(title=f"Minus {sc.baseline_strategy}, same trials [$B]: P5-P95, median",
-                        y_range=FactorRange(*reversed(others)),
+        paired = figure(title=f"Each strategy minus {sc.baseline_strategy} on the same trials "
+                        "[$B]: P5-P95, median", y_range=FactorRange(*reversed(others)),
                         **{**opts, "height": 220})
         paired.add_layout(Span(location=0, dimension="height", line_color="#444",
                                line_dash="dotted"))
@@ -370,8 +374,8 @@ class ExplorerApp:
                        "[%], median", y_range=(0, 105), **opts)
         share.multi_line("xs", "ys", source=self.dep_src, color="colour", line_width=2,
                          legend_field="strategy")
-        share.legend.location = "bottom_left"
         share.legend.label_text_font_size = "10px"
+        share.add_layout(share.legend[0], "right")
         self.share_fig = share
 
         self.claims = pn.pane.HTML("", sizing_mode="stretch_width")
