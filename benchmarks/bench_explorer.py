@@ -18,6 +18,11 @@ over the websocket (a few kB) and the browser's repaint are not included.
 
 Then it measures a control that keeps moving: ten changes arrive while the first one is
 computing; only the first and the last are simulated and only the last is drawn.
+
+With ``--browser`` it measures what a person sees instead: it starts ``simulate explore``,
+opens the page in headless Chromium (the system's, ``/usr/bin/chromium``; needs Playwright),
+types a new value into the slider's box ``--changes`` times and times each from the key press
+to the redrawn status line in the page (websocket round trip and browser rendering included).
 """
 
 from __future__ import annotations
@@ -36,7 +41,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--trials", type=int, default=20_000)
     p.add_argument("--changes", type=int, default=15)
     p.add_argument("--scenario", default="scenarios/base.yaml")
+    p.add_argument("--browser", action="store_true", help="time changes in headless Chromium")
     a = p.parse_args(argv)
+    if a.browser:
+        browser_latency(a.scenario, a.trials, a.changes)
+        return
     scenario = load_scenario(a.scenario)
     t0 = time.perf_counter()
     app = ExplorerApp(scenario, trials=a.trials)
@@ -77,6 +86,50 @@ def main(argv: list[str] | None = None) -> None:
     dropped = app.scheduler.dropped - before[1]
     print(f"\na burst of 11 changes: {computed} simulated, {dropped} dropped as stale, the "
           f"last drawn after {time.perf_counter() - t:.2f} s")
+
+
+def browser_latency(scenario: str, trials: int, changes: int) -> None:
+    """Seconds from a typed value to the redrawn page, in headless Chromium."""
+    import subprocess
+    import sys
+
+    from playwright.sync_api import sync_playwright
+
+    from simulator.report.explorer_app import free_port
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "simulator.cli", "explore", scenario,
+                               "--no-browser", "--port", str(port), "--trials", str(trials)],
+                              stdout=subprocess.PIPE, text=True)
+    url = server.stdout.readline().split(" at ")[1].split()[0]
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page.goto(url)
+            page.wait_for_selector(".claim-p", timeout=120_000)
+            status = page.locator(".explorer-status")
+            box = page.locator(".card").first.locator("input").nth(1)
+            start = float(box.input_value())
+            seconds = []
+            for k in range(changes):
+                before = status.inner_text()
+                value = f"{start * (1.05 + 0.01 * k):.3f}" if k % 2 == 0 else f"{start:.3f}"
+                box.fill(value)
+                t = time.perf_counter()
+                box.press("Enter")
+                # the pane is re-rendered on each update: ask the locator again until it differs
+                while status.inner_text() == before and time.perf_counter() - t < 60:
+                    time.sleep(0.005)
+                seconds.append(time.perf_counter() - t)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(20)
+    print(f"{scenario}, {trials:,} trials, {changes} typed values in headless Chromium: "
+          f"key press to redrawn page median {statistics.median(seconds):.3f} s, "
+          f"min {min(seconds):.3f} s, max {max(seconds):.3f} s")
 
 
 if __name__ == "__main__":

@@ -74,6 +74,18 @@ def test_summary_is_the_results_own(base):
     np.testing.assert_allclose(snap.cumulative["p50"], np.median(results.cumulative(), axis=1))
 
 
+def test_a_run_without_streamed_totals_gives_the_same_numbers(base):
+    streamed = simulate(base, trials=TRIALS, seed=3, workers=1)
+    plain = simulate(base, trials=TRIALS, seed=3, workers=1, streaming=False)
+    assert plain.totals is None and plain.category_spend is None
+    np.testing.assert_array_equal(plain.annual, streamed.annual)
+    pd.testing.assert_frame_equal(evaluate_claims(plain), evaluate_claims(streamed))
+    # streamed means are summed chunk by chunk in float64, array means in one pass
+    pd.testing.assert_frame_equal(plain.comparison(), streamed.comparison(), rtol=1e-6)
+    with pytest.raises(ValueError, match="every trial kept"):
+        simulate(base, trials=TRIALS, seed=3, streaming=False, keep_trials=TRIALS - 1)
+
+
 def test_controls_are_the_tornados_largest_swings(base, explorer):
     from simulator import tornado
 

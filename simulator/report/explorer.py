@@ -358,6 +358,7 @@ class Explorer:
             For an invalid value (the last good state is kept).
         """
         from simulator.run.engine import simulate
+        from simulator.run.plan import KEEP_TRIALS
 
         changes = changes or {}
         n = self.trials if trials is None else int(trials)
@@ -368,7 +369,11 @@ class Explorer:
                                                         f"{value}")])
         scenario = self.validate(changes)
         t0 = time.perf_counter()
-        results = simulate(scenario, trials=n, seed=s, workers=1)
+        # one process: a pool's start costs more than it saves at interactive sizes; no
+        # category histograms or streamed totals (a third of the run) while every trial is kept
+        whole = n <= KEEP_TRIALS
+        results = simulate(scenario, trials=n, seed=s, workers=1, streaming=not whole,
+                           keep_trials=None if whole else KEEP_TRIALS)
         t1 = time.perf_counter()
         snapshot = summarise(results)
         t2 = time.perf_counter()
