@@ -185,6 +185,13 @@ class ExplorerApp:
                                              width=150)
         self.save_button.on_click(self._save)
         self.save_message = pn.pane.HTML("", width=300)
+        # what each control shows for the scenario as loaded: a control back at it is no edit
+        self._original = {
+            "params": {p: editable_params(sc, p) for p in self.input_widgets},
+            "shares": {n: _table_from_frame(_share_frame(sc.strategies[n].shares))
+                       for n in self.share_widgets},
+            "lease": {n: _read(_lease_text(sc.strategies[n].lease_share), "")
+                      for n in self.lease_widgets}}
 
     @staticmethod
     def _input_html(scenario: Scenario, control) -> str:
@@ -205,18 +212,19 @@ class ExplorerApp:
             For a value that cannot be read (e.g. text where a list is expected).
         """
         ex = self.explorer
+        original = self._original
         changes: dict[str, Any] = {}
         for path, widgets in self.input_widgets.items():
             now = {name: _read(w.value, f"{path}.{name}") for name, w in widgets.items()}
-            if now != editable_params(ex.original, path):
+            if now != original["params"][path]:
                 changes.update(ex.input_change(path, now))
         for name, table in self.share_widgets.items():
             rows = _table_from_frame(table.value)
-            if rows != _table_from_frame(_share_frame(ex.original.strategies[name].shares)):
+            if rows != original["shares"][name]:
                 changes.update(ex.shares_change(name, rows))
         for name, w in self.lease_widgets.items():
             value = _read(w.value, f"strategies.{name}.lease_share")
-            if value != _read(_lease_text(ex.original.strategies[name].lease_share), ""):
+            if value != original["lease"][name]:
                 table = value if isinstance(value, dict) else {"all": value}
                 changes[f"strategies.{name}.lease_share"] = {str(k): v for k, v in table.items()}
         thresholds = {k: _read(w.value, f"claims[{k}].threshold")
