@@ -268,15 +268,19 @@ def test_moving_a_control_redraws_with_the_numbers_of_simulate(app, base):
 
 
 def test_a_bad_value_in_the_app_shows_the_message_and_keeps_the_views(app):
+    app.input_widgets["demand.growth.decay"]["high"].value = 0.2
+    edits = dict(app.explorer.changes)
     before = app.claims.object
     fan_before = dict(app.fan_src.data)
     app.input_widgets["demand.growth.initial"]["high"].value = 0.3
+    assert app.explorer.changes == edits    # what "Save as scenario" would write is kept too
     assert app.error.visible
     assert "demand.growth.initial: high (P95 = 0.3) must be above low (P5 = 0.8)" in \
         app.error.object
     assert app.claims.object == before and app.fan_src.data == fan_before
     app.input_widgets["demand.growth.initial"]["high"].value = 1.5
-    assert not app.error.visible
+    app.input_widgets["demand.growth.decay"]["high"].value = 0.16
+    assert not app.error.visible and app.explorer.changes == {}
 
 
 def test_thresholds_trials_and_seed_from_the_app(app):

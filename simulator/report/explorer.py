@@ -323,8 +323,9 @@ class Explorer:
             claims[index]["source"] = explorer_source(original.source)
         return {"claims": claims}
 
-    def validate(self, changes: dict[str, Any]) -> Scenario:
-        """The original scenario with ``changes`` on top of the current ones.
+    def validate(self, changes: dict[str, Any], *, replace: bool = False) -> Scenario:
+        """The original scenario with ``changes`` on top of the current edits (or instead of
+        them, with ``replace``).
 
         Raises
         ------
@@ -332,12 +333,14 @@ class Explorer:
             The message ``simulate validate`` gives for the same values; the explorer's state
             is unchanged.
         """
-        merged = {**self.changes, **changes}
-        merged = {k: v for k, v in merged.items() if v is not None}
-        return override(self.original, merged, source=self.source)
+        return override(self.original, self._merged(changes, replace), source=self.source)
+
+    def _merged(self, changes: dict[str, Any], replace: bool) -> dict[str, Any]:
+        merged = dict(changes) if replace else {**self.changes, **changes}
+        return {k: v for k, v in merged.items() if v is not None}
 
     def apply(self, changes: dict[str, Any] | None = None, *, trials: int | None = None,
-              seed: int | None = None) -> Snapshot:
+              seed: int | None = None, replace: bool = False) -> Snapshot:
         """Validate the changes, re-simulate and summarise; the new state only if all succeed.
 
         Parameters
@@ -347,6 +350,9 @@ class Explorer:
             edit at that path.
         trials, seed : int, optional
             Change the run size or seed.
+        replace : bool
+            The changes are all the edits (earlier ones not among them are undone), rather
+            than added to the current ones.
 
         Returns
         -------
@@ -367,7 +373,7 @@ class Explorer:
             if value < lo:
                 raise ScenarioError(self.source, [Issue(name, f"must be at least {lo}, got "
                                                         f"{value}")])
-        scenario = self.validate(changes)
+        scenario = self.validate(changes, replace=replace)
         t0 = time.perf_counter()
         # one process: a pool's start costs more than it saves at interactive sizes; no
         # category histograms or streamed totals (a third of the run) while every trial is kept
@@ -378,8 +384,7 @@ class Explorer:
         snapshot = summarise(results)
         t2 = time.perf_counter()
         snapshot.seconds.update(simulate=t1 - t0, summarise=t2 - t1)
-        merged = {**self.changes, **changes}
-        self.changes = {k: v for k, v in merged.items() if v is not None}
+        self.changes = self._merged(changes, replace)
         self.scenario, self.trials, self.seed = scenario, n, s
         self.results, self.snapshot = results, snapshot
         return snapshot

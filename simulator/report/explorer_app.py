@@ -115,7 +115,6 @@ class ExplorerApp:
         self.pn = pn
         self.explorer = Explorer(scenario, trials=trials, seed=seed)
         self.scheduler = LatestOnly(self._compute, self._draw, self._fail)
-        self.edits: dict[str, dict[str, Any]] = {}   # widget group -> its override
         self.draw_seconds = 0.0
         src = scenario.source_file
         folder = Path(save_folder) if save_folder else (Path(src).parent if src else Path.cwd())
@@ -246,14 +245,13 @@ class ExplorerApp:
             await run
 
     def _compute(self, request: dict[str, Any]) -> Snapshot:
-        ex = self.explorer
-        # the request holds every edit, so earlier edits that were undone are dropped
-        ex.changes = {}
-        return ex.apply(request["changes"], trials=request["trials"], seed=request["seed"])
+        # the request holds every edit, so edits since undone are dropped
+        return self.explorer.apply(request["changes"], trials=request["trials"],
+                                   seed=request["seed"], replace=True)
 
     def refresh(self, request: dict[str, Any] | None = None) -> Snapshot:
-        """Re-simulate and redraw now, synchronously (the update a change triggers, without
-        the scheduler): what the latency benchmark measures.
+        """Re-simulate and redraw now, synchronously and without the scheduler: the widgets'
+        state (:meth:`request`) or the current one.
 
         Raises
         ------
