@@ -180,6 +180,9 @@ def test_saving_never_replaces_a_file(base, tmp_path):
     assert theirs.read_text() == "keep me\n"
     assert (first.name, second.name) == ("mine-2.yaml", "mine-3.yaml")
     assert free_path(tmp_path / "new.yaml") == tmp_path / "new.yaml"
+    with pytest.raises(ValueError, match=r"ends in \.yaml"):
+        save_scenario(ex, tmp_path / "notes.txt")
+    assert not (tmp_path / "notes.txt").exists()
     assert load_scenario(second).suppliers == base.suppliers
 
 

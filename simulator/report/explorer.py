@@ -461,9 +461,12 @@ def save_scenario(explorer: Explorer, path: str | Path, *, name: str | None = No
     Raises
     ------
     ValueError
-        If the original scenario has no file, or the file written would not load to the
-        scenario the explorer ran (the file is then removed).
+        If the name does not end in ``.yaml`` or ``.yml``, the original scenario has no file,
+        or the file written would not load to the scenario the explorer ran (the file is then
+        removed).
     """
+    if Path(path).suffix.lower() not in (".yaml", ".yml"):
+        raise ValueError(f"{path}: a scenario file's name ends in .yaml")
     data = explorer.saved_data(name=name)
     target = free_path(path)
     parent = os.path.relpath(Path(explorer.original.source_file).resolve(),

@@ -284,10 +284,9 @@ class ExplorerApp:
             # the verdict's place, shown once the package provides one (verdict_text)
             self.verdict.object = snap.verdict or ""
             self.verdict.visible = bool(snap.verdict)
-            sc = self.explorer.scenario
-            for path, info in getattr(self, "input_info", {}).items():
-                info.object = self._input_html(sc, next(c for c in self.explorer.controls
-                                                        if c.path == path))
+            controls = {c.path: c for c in self.explorer.controls}
+            for path, info in self.input_info.items():   # P5/P50/P95 of the edited inputs
+                info.object = self._input_html(self.explorer.scenario, controls[path])
             sec = snap.seconds
             self.status.object = (
                 f"<span class='explorer-status'>{snap.trials:,} trials, seed {snap.seed}: "
