@@ -309,6 +309,17 @@ def test_share_table_edits_reach_the_scenario(app):
     assert app.explorer.scenario.strategies["hybrid"].lease_share == {"2025": 0.2, "2030": 0.4}
 
 
+def test_save_button_writes_the_edits(app, tmp_path):
+    app.threshold_widgets[0].value = "3T"
+    app.save_path.value = str(tmp_path / "mine.yaml")
+    path = app.save()
+    assert path == tmp_path / "mine.yaml" and "saved" in app.save_message.object
+    assert load_scenario(path).claims[0].threshold == 3e12
+    app.save_path.value = str(tmp_path / "mine.txt")
+    assert app.save() is None and "not saved" in app.save_message.object
+    app.threshold_widgets[0].value = "7T"
+
+
 # -- the command ---------------------------------------------------------------------------------
 
 def test_explore_command_refuses_bad_input(tmp_path, capsys):

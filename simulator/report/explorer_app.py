@@ -182,7 +182,7 @@ class ExplorerApp:
                                               width=300)
         self.save_button = pn.widgets.Button(label="Save as scenario", color="primary",
                                              width=150)
-        self.save_button.on_click(self._save)
+        self.save_button.on_click(self.save)
         self.save_message = pn.pane.HTML("", width=300)
         # what each control shows for the scenario as loaded: a control back at it is no edit
         self._original = {
@@ -417,7 +417,9 @@ class ExplorerApp:
         self.dep_src.data = {**self.dep_src.data, "ys": list(snap.dependence[1] * 100)}
 
     # -- saving --------------------------------------------------------------------------------
-    def _save(self, _event=None) -> Path | None:
+    def save(self, _event=None) -> Path | None:
+        """Write the edits as a scenario file (:func:`save_scenario`) named in the "save as"
+        box; the file written, or None with the reason shown beside the button."""
         try:
             path = save_scenario(self.explorer, self.save_path.value)
         except (ValueError, OSError) as exc:
