@@ -28,7 +28,7 @@ from simulator.report.explorer import (
     summarise,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "scenarios" / "base.yaml"
 TRIALS = 2_000
 

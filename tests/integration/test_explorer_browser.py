@@ -19,7 +19,7 @@ import pytest
 
 from simulator.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TRIALS = 3_000
 CLAIM, CLAIM_NAME, STRATEGY = 1, "30 GW by 2033", "nvidia_only"
 
