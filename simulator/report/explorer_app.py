@@ -554,7 +554,13 @@ def serve(scenario: Scenario, *, address: str = "127.0.0.1", port: int = 0,
 
     if port == 0:
         port = free_port(address)
-    origins = [f"{address}:{port}"] + ([f"localhost:{port}"] if address == "127.0.0.1" else [])
+    # pages may open the websocket only from the address served (any host name of this
+    # machine when listening on all interfaces), never from another site's page
+    if address in ("0.0.0.0", "::", ""):
+        origins = [f"*:{port}"]
+    else:
+        origins = [f"{address}:{port}"] + ([f"localhost:{port}"] if address == "127.0.0.1"
+                                           else [])
     server = pn.serve({"/": page}, address=address, port=port, show=False, start=False,
                       title=f"explore {scenario.name}", websocket_origin=origins,
                       threaded=False, verbose=False)
