@@ -28,6 +28,9 @@ from simulator.report.explorer import (
     summarise,
 )
 
+# Panel's Tabulator still calls DataFrame.reset_index(inplace=True), deprecated by pandas 3.1
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.reset_index")
+
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "scenarios" / "base.yaml"
 TRIALS = 2_000
