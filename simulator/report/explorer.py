@@ -37,8 +37,12 @@ import pandas as pd
 import yaml
 
 from simulator.analyse.claims import evaluate_claims
+from simulator.analyse.sensitivity import tornado
 from simulator.errors import Issue, ScenarioError
 from simulator.io.loading import EXTENDS, load_scenario, override
+from simulator.report.assumptions import assumptions_table
+from simulator.run.engine import simulate
+from simulator.run.plan import KEEP_TRIALS
 from simulator.spec.scenario import Scenario
 
 #: How many of the inputs that move the answer most get a control.
@@ -75,14 +79,6 @@ class InputControl:
     swing: float
 
 
-def _unit(scenario: Scenario, path: str) -> str:
-    from simulator.report.assumptions import assumptions_table
-
-    table = assumptions_table(scenario)
-    row = table[table["input"] == path]
-    return "" if row.empty else str(row["unit"].iloc[0])
-
-
 def input_controls(scenario: Scenario, *, top: int = TOP_INPUTS) -> list[InputControl]:
     """The inputs that move the baseline's cumulative spend most, largest tornado swing first.
 
@@ -96,9 +92,6 @@ def input_controls(scenario: Scenario, *, top: int = TOP_INPUTS) -> list[InputCo
     -------
     list of InputControl
     """
-    from simulator.analyse.sensitivity import tornado
-    from simulator.report.assumptions import assumptions_table
-
     swings = tornado(scenario)
     swings = swings[swings["strategy"] == scenario.baseline_strategy].head(top)
     units = dict(zip(*assumptions_table(scenario)[["input", "unit"]].T.values, strict=True))
@@ -107,7 +100,8 @@ def input_controls(scenario: Scenario, *, top: int = TOP_INPUTS) -> list[InputCo
 
 
 def distribution_at(scenario: Scenario, path: str):
-    """The distribution of the input at a key path (a :mod:`simulator.distributions` model)."""
+    """The distribution of the input at a key path (a :mod:`simulator.spec.distributions`
+    model)."""
     for p, dist in scenario.uncertain_inputs():
         if p == path:
             return dist
@@ -363,9 +357,6 @@ class Explorer:
         ScenarioError
             For an invalid value (the last good state is kept).
         """
-        from simulator.run.engine import simulate
-        from simulator.run.plan import KEEP_TRIALS
-
         changes = changes or {}
         n = self.trials if trials is None else int(trials)
         s = self.seed if seed is None else int(seed)
