@@ -36,11 +36,13 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from simulator.analyse.analysis import ANALYSIS_TRIALS, Analysis
 from simulator.analyse.claims import evaluate_claims
-from simulator.analyse.sensitivity import tornado
+from simulator.analyse.sensitivity import sensitivity_table, tornado
 from simulator.errors import Issue, ScenarioError
 from simulator.io.loading import EXTENDS, load_scenario, override
 from simulator.report.assumptions import assumptions_table
+from simulator.report.verdict import Verdict, build_verdict
 from simulator.run.engine import simulate
 from simulator.run.plan import KEEP_TRIALS
 from simulator.spec.scenario import Scenario
@@ -155,8 +157,6 @@ class Snapshot:
     dependence_supplier : str
     claims : DataFrame
         :func:`simulator.evaluate_claims`: probability with its 95% interval per claim and strategy.
-    verdict : str or None
-        Plain-language verdict, where the package provides one.
     trials, seed : int
     seconds : dict of str to float
         Wall time of ``simulate`` and ``summarise`` [s].
@@ -171,29 +171,34 @@ class Snapshot:
     dependence: np.ndarray
     dependence_supplier: str
     claims: pd.DataFrame
-    verdict: str | None
     trials: int
     seed: int
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def verdict_text(results) -> str | None:
-    """The plain-language verdict of a run, or None where the package has none yet.
+def run_verdict(results, claims: pd.DataFrame | None = None) -> Verdict:
+    """The plain-language verdict of a run (:func:`simulator.build_verdict`).
 
-    The hook for the verdict (a function ``verdict(results) -> str`` in ``simulator.verdict``
-    or ``simulator.report.verdict``): the explorer shows whatever it returns.
+    Built from the run alone (claims, summary, paired comparisons, funding, the tornado and
+    rank correlations of the first claim's metric), without the what-must-be-true tables;
+    spend by category appears only for runs that streamed it. It costs about half a CPU
+    second at 20,000 trials, so the explorer draws it after the views.
+
+    Parameters
+    ----------
+    results : Results
+    claims : DataFrame, optional
+        :func:`simulator.evaluate_claims` of the run, when already computed.
     """
-    import importlib
-
-    for name in ("simulator.report.verdict", "simulator.verdict"):
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        fn = getattr(module, "verdict", None)
-        if callable(fn):
-            return str(fn(results))
-    return None
+    sc = results.scenario
+    first = sc.claims[0] if sc.claims else None
+    metric = (first.metric, first.year) if first else ("cumulative_spend", None)
+    analysis = Analysis(
+        results=results, claims=evaluate_claims(results) if claims is None else claims,
+        sensitivity=sensitivity_table(results.head(ANALYSIS_TRIALS), metric=metric[0],
+                                      year=metric[1]),
+        sensitivity_metric=metric)
+    return build_verdict(analysis)
 
 
 def percentiles_along(x: np.ndarray, q: tuple[float, ...], *, axis: int) -> np.ndarray:
@@ -245,7 +250,7 @@ def summarise(results) -> Snapshot:
     return Snapshot(strategies=tuple(results.strategies), baseline=sc.baseline_strategy,
                     years=np.asarray(results.years), fan=fan, cumulative=cumulative,
                     paired=paired, dependence=dep, dependence_supplier=sc.dependence_supplier,
-                    claims=evaluate_claims(results), verdict=verdict_text(results),
+                    claims=evaluate_claims(results),
                     trials=int(results.trials_total), seed=int(results.provenance["seed"]))
 
 
@@ -509,6 +514,11 @@ class LatestOnly:
         self._running = False
         self.computed = 0
         self.dropped = 0
+
+    @property
+    def busy(self) -> bool:
+        """Whether a computation is running or waiting to run."""
+        return self._running
 
     def submit(self, request: Any) -> Awaitable[None] | None:
         """Ask for ``request``; returns the coroutine to await if no computation is running

@@ -14,6 +14,7 @@ lays out widgets and draws.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import time
 from pathlib import Path
@@ -27,6 +28,7 @@ from simulator.report.explorer import (
     Snapshot,
     describe_input,
     editable_params,
+    run_verdict,
     save_scenario,
 )
 from simulator.report.plots import format_probability
@@ -115,13 +117,16 @@ class ExplorerApp:
         self.pn = pn
         self.explorer = Explorer(scenario, trials=trials, seed=seed)
         self.scheduler = LatestOnly(self._compute, self._draw, self._fail)
-        self.draw_seconds = 0.0
+        self.draw_seconds = self.verdict_seconds = 0.0
+        self.views_seconds = self.views_cpu_seconds = 0.0   # of the last change, in _changed
+        self._verdict_of: Snapshot | None = None
         src = scenario.source_file
         folder = Path(save_folder) if save_folder else (Path(src).parent if src else Path.cwd())
         self._default_save = folder / f"{scenario.name}-explored.yaml"
         self._build_views()
         self._build_controls()
-        self.refresh()
+        snap = self.refresh()
+        self._show_verdict(run_verdict(self.explorer.results, snap.claims), snap)
         self.layout = self._layout()
 
     # -- controls ------------------------------------------------------------------------------
@@ -235,14 +240,49 @@ class ExplorerApp:
 
     # -- updates -------------------------------------------------------------------------------
     async def _changed(self, *_events) -> None:
+        t0, cpu0 = time.perf_counter(), time.process_time()
         try:
             request = self.request()
         except ScenarioError as exc:
             self._fail(exc)
             return
         run = self.scheduler.submit(request)
-        if run is not None:
-            await run
+        if run is None:
+            return   # the running update picks this request up
+        await run
+        self.views_seconds = time.perf_counter() - t0
+        self.views_cpu_seconds = time.process_time() - cpu0
+        await self._update_verdict()
+
+    async def _update_verdict(self) -> None:
+        """Compute the verdict of the results on screen and show it, unless newer results
+        have started meanwhile (then their own update draws theirs)."""
+        snap, results = self.explorer.snapshot, self.explorer.results
+        if snap is None or self._verdict_of is snap:
+            return
+        t0 = time.perf_counter()
+        try:
+            verdict = await asyncio.get_running_loop().run_in_executor(
+                None, run_verdict, results, snap.claims)
+        except Exception as exc:  # the views stand without it
+            self.verdict.object = f"<i>no verdict: {html.escape(str(exc))}</i>"
+            return
+        if self.explorer.snapshot is not snap or self.scheduler.busy:
+            return   # stale
+        self._show_verdict(verdict, snap)
+        self.verdict_seconds = time.perf_counter() - t0
+
+    def _show_verdict(self, verdict, snap: Snapshot) -> None:
+        items = []
+        for finding in verdict.findings:
+            lead = finding.lead
+            rest = finding.text[len(lead):] if lead else finding.text
+            items.append(f"<li>{'<b>' + html.escape(lead) + '</b>' if lead else ''}"
+                         f"{html.escape(rest)}</li>")
+        self.verdict.object = (f"<div class='verdict'><b>{html.escape(verdict.heading)}</b>"
+                               f"<ul style='margin:4px 0'>{''.join(items)}</ul></div>")
+        self.verdict.styles = {"opacity": "1"}
+        self._verdict_of = snap
 
     def _compute(self, request: dict[str, Any]) -> Snapshot:
         # the request holds every edit, so edits since undone are dropped
@@ -281,9 +321,8 @@ class ExplorerApp:
             self._draw_cumulative(snap)
             self._draw_dependence(snap)
             self.claims.object = claims_html(snap)
-            # the verdict's place, shown once the package provides one (verdict_text)
-            self.verdict.object = snap.verdict or ""
-            self.verdict.visible = bool(snap.verdict)
+            # the verdict follows the views (it costs more than they do): dimmed until then
+            self.verdict.styles = {"opacity": "0.45"}
             controls = {c.path: c for c in self.explorer.controls}
             for path, info in self.input_info.items():   # P5/P50/P95 of the edited inputs
                 info.object = self._input_html(self.explorer.scenario, controls[path])
@@ -384,7 +423,7 @@ class ExplorerApp:
         self.share_fig = share
 
         self.claims = pn.pane.HTML("", sizing_mode="stretch_width")
-        self.verdict = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self.verdict = pn.pane.HTML("", sizing_mode="stretch_width")
         self.status = pn.pane.HTML("", sizing_mode="stretch_width")
         self.error = pn.pane.HTML("", visible=False, sizing_mode="stretch_width",
                                   styles={"color": "#a00", "background": "#fee",

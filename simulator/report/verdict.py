@@ -137,10 +137,12 @@ def build_verdict(analysis: Analysis) -> Verdict:
                 "strategy": ranked[0], "baseline": ranked[1], "metric": "cumulative_spend",
                 "diff_mean": float(np.mean(cum[c] - cum[r])),
                 "p_cheaper": float(np.mean(cum[c] < cum[r]))}])], ignore_index=True)
-    spend = results.category_spend.mean().sum(axis=2)  # (S, C) [USD]
-    categories = pd.DataFrame([{"strategy": s, "category": c, "mean": float(spend[i, j])}
-                               for i, s in enumerate(results.strategies)
-                               for j, c in enumerate(results.categories)])
+    categories = None   # a run without streamed histograms (the explorer's) has none
+    if results.category_spend is not None:
+        spend = results.category_spend.mean().sum(axis=2)  # (S, C) [USD]
+        categories = pd.DataFrame([{"strategy": s, "category": c, "mean": float(spend[i, j])}
+                                   for i, s in enumerate(results.strategies)
+                                   for j, c in enumerate(results.categories)])
     funding = funding_drivers = None
     if sc.revenue is not None:
         funding = results.funding_table()

@@ -273,6 +273,21 @@ def test_moving_a_control_redraws_with_the_numbers_of_simulate(app, base):
     assert app.explorer.changes == {}
 
 
+def test_the_verdict_follows_the_views_for_the_same_run(app):
+    import html
+
+    from simulator.report.explorer import run_verdict
+
+    app.input_widgets["demand.growth.decay"]["high"].value = 0.25
+    verdict = run_verdict(app.explorer.results, app.explorer.snapshot.claims)
+    assert [f.topic for f in verdict.findings][:6] == ["claim"] * 5 + ["cheapest"]
+    shown = app.verdict.object
+    for finding in verdict.findings:   # every sentence, of this run's numbers
+        assert html.escape(finding.text[len(finding.lead):]) in shown
+    assert app.verdict.styles["opacity"] == "1"
+    app.input_widgets["demand.growth.decay"]["high"].value = 0.16
+
+
 def test_a_bad_value_in_the_app_shows_the_message_and_keeps_the_views(app):
     app.input_widgets["demand.growth.decay"]["high"].value = 0.2
     edits = dict(app.explorer.changes)
