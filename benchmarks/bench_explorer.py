@@ -22,8 +22,9 @@ computing; only the first and the last are simulated and only the last is drawn.
 
 With ``--browser`` it measures what a person sees instead: it starts ``simulate explore``,
 opens the page in headless Chromium (the system's, ``/usr/bin/chromium``; needs Playwright),
-types a new value into the slider's box ``--changes`` times and times each from the key press
-to the redrawn status line in the page (websocket round trip and browser rendering included).
+types a new value into the slider's box ``--changes`` times, 2 s apart, and times each from
+the key press to the redrawn status line in the page (websocket round trip and browser
+rendering included; the verdict follows later).
 """
 
 from __future__ import annotations
@@ -122,6 +123,7 @@ def browser_latency(scenario: str, trials: int, changes: int) -> None:
                 while status.inner_text() == before and time.perf_counter() - t < 60:
                     time.sleep(0.005)
                 seconds.append(time.perf_counter() - t)
+                time.sleep(2.0)   # a person reads the result: the verdict catches up meanwhile
             browser.close()
     finally:
         server.terminate()
