@@ -95,7 +95,7 @@ def browser_latency(scenario: str, trials: int, changes: int) -> None:
 
     from playwright.sync_api import sync_playwright
 
-    from simulator.report.explorer_app import free_port
+    from simulator.report.explorer_serve import free_port
 
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "simulator.cli", "explore", scenario,

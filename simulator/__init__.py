@@ -37,7 +37,7 @@ _EXPORTS = {
     "optimize": "simulator.analyse.optimize",
     "crossing": "simulator.analyse.sweeps",
     "Verdict": "simulator.report.verdict", "build_verdict": "simulator.report.verdict",
-    "explore": "simulator.report.explorer_app",
+    "explore": "simulator.report.explorer_serve",
 }
 
 

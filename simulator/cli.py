@@ -565,7 +565,7 @@ def _explore(argv: list[str]) -> int:
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from simulator.report.explorer_app import serve
+    from simulator.report.explorer_serve import serve
 
     if args.address not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: listening on {args.address}: anyone who can reach this machine can "

@@ -23,24 +23,19 @@ No model logic lives here: every number comes from :func:`simulator.simulate`, t
 
 from __future__ import annotations
 
-import asyncio
 import copy
-import os
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from simulator.analyse.analysis import ANALYSIS_TRIALS, Analysis
 from simulator.analyse.claims import evaluate_claims
 from simulator.analyse.sensitivity import sensitivity_table, tornado
 from simulator.errors import Issue, ScenarioError
-from simulator.io.loading import EXTENDS, load_scenario, override
+from simulator.io.loading import override
 from simulator.report.assumptions import assumptions_table
 from simulator.report.verdict import Verdict, build_verdict
 from simulator.run.engine import simulate
@@ -419,132 +414,3 @@ def _set(data: dict, keys: list[str], value: Any) -> None:
     for key in keys[:-1]:
         data = data.setdefault(key, {})
     data[keys[-1]] = value
-
-
-def free_path(path: str | Path) -> Path:
-    """``path`` if no file is there, else ``<stem>-2<suffix>``, ``-3``, ...: a file the program
-    did not write is never replaced."""
-    path = Path(path)
-    k = 1
-    candidate = path
-    while candidate.exists():
-        k += 1
-        candidate = path.with_name(f"{path.stem}-{k}{path.suffix}")
-    return candidate
-
-
-def save_scenario(explorer: Explorer, path: str | Path, *, name: str | None = None) -> Path:
-    """Write the explorer's edits as a scenario that ``extends:`` the original file.
-
-    The file holds only the changes, each changed input's ``source:`` marked as an explorer
-    edit, and ``trials``/``seed`` where they differ, so ``simulate`` on it gives the numbers
-    the explorer showed. An existing file is never replaced: the next free name
-    (``<stem>-2.yaml``, ...) is used instead.
-
-    Parameters
-    ----------
-    explorer : Explorer
-    path : str or Path
-        Wanted file name.
-    name : str, optional
-        Scenario name (default ``<original name>-explored``).
-
-    Returns
-    -------
-    Path
-        The file written.
-
-    Raises
-    ------
-    ValueError
-        If the name does not end in ``.yaml`` or ``.yml``, the original scenario has no file,
-        or the file written would not load to the scenario the explorer ran (the file is then
-        removed).
-    """
-    if Path(path).suffix.lower() not in (".yaml", ".yml"):
-        raise ValueError(f"{path}: a scenario file's name ends in .yaml")
-    data = explorer.saved_data(name=name)
-    target = free_path(path)
-    parent = os.path.relpath(Path(explorer.original.source_file).resolve(),
-                             target.parent.resolve())
-    lines = [SAVED_MARK, f"# from {Path(explorer.original.source_file).name}; changes:"]
-    lines += [f"#   {p}" for p in explorer.changes] or ["#   (none)"]
-    text = "\n".join(lines) + "\n" + yaml.safe_dump({EXTENDS: parent, **data},
-                                                    sort_keys=False, allow_unicode=True,
-                                                    width=100)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "x", encoding="utf-8") as fh:   # "x": never replace a file
-        fh.write(text)
-    try:
-        loaded = load_scenario(target)
-    except ScenarioError as exc:
-        target.unlink()
-        raise ValueError(f"the saved file would not load ({exc}); nothing was saved") from None
-    expected = override(explorer.scenario, {"name": data["name"], "title": data["title"],
-                                           "trials": explorer.trials, "seed": explorer.seed})
-    if loaded.content_hash() != expected.content_hash():
-        target.unlink()
-        raise ValueError("the saved file would not reproduce the explorer's scenario; nothing "
-                         "was saved")
-    return target
-
-
-class LatestOnly:
-    """Run ``compute`` for the newest request only, and draw only results still current.
-
-    While a computation runs, further requests only replace the pending one (a control that
-    keeps moving queues nothing); when the computation ends, its result is dropped if a newer
-    request is waiting, and the newest request runs next.
-
-    Parameters
-    ----------
-    compute : callable
-        ``compute(request) -> result``, run in a worker thread.
-    draw : callable
-        ``draw(result)``, called on the event loop with current results only.
-    fail : callable
-        ``fail(exception)`` for an exception of ``compute`` (e.g. a ScenarioError).
-    """
-
-    def __init__(self, compute: Callable[[Any], Any], draw: Callable[[Any], None],
-                 fail: Callable[[Exception], None]) -> None:
-        self.compute, self.draw, self.fail = compute, draw, fail
-        self._pending: Any = None
-        self._has_pending = False
-        self._running = False
-        self.computed = 0
-        self.dropped = 0
-
-    @property
-    def busy(self) -> bool:
-        """Whether a computation is running or waiting to run."""
-        return self._running
-
-    def submit(self, request: Any) -> Awaitable[None] | None:
-        """Ask for ``request``; returns the coroutine to await if no computation is running
-        (the caller schedules it), else None (the running loop picks the request up)."""
-        self._pending, self._has_pending = request, True
-        if self._running:
-            return None
-        self._running = True
-        return self._run()
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        try:
-            while self._has_pending:
-                request, self._has_pending = self._pending, False
-                try:
-                    result = await loop.run_in_executor(None, self.compute, request)
-                except Exception as exc:  # shown to the user, last good results kept
-                    self.computed += 1
-                    if not self._has_pending:
-                        self.fail(exc)
-                    continue
-                self.computed += 1
-                if self._has_pending:
-                    self.dropped += 1  # stale: a newer request is waiting
-                    continue
-                self.draw(result)
-        finally:
-            self._running = False

@@ -24,13 +24,13 @@ from simulator.errors import ScenarioError
 from simulator.io.yaml_source import parse_yaml
 from simulator.report.explorer import (
     Explorer,
-    LatestOnly,
     Snapshot,
     describe_input,
     editable_params,
     run_verdict,
-    save_scenario,
 )
+from simulator.report.explorer_save import save_scenario
+from simulator.report.latest_only import LatestOnly
 from simulator.report.plots import format_probability
 from simulator.spec.quantities import format_usd
 from simulator.spec.scenario import Scenario
@@ -41,7 +41,7 @@ COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 _INSTALL = 'the explorer needs Panel: pip install ".[explore]"'
 
 
-def _panel():
+def load_panel():
     try:
         import panel as pn
     except ImportError:
@@ -112,7 +112,7 @@ class ExplorerApp:
 
     def __init__(self, scenario: Scenario, *, trials: int | None = None,
                  seed: int | None = None, save_folder: str | Path | None = None) -> None:
-        pn = _panel()
+        pn = load_panel()
         pn.extension("tabulator", raw_css=[_CSS], notifications=False)
         self.pn = pn
         self.explorer = Explorer(scenario, trials=trials, seed=seed)
@@ -335,24 +335,29 @@ class ExplorerApp:
 
     # -- views ---------------------------------------------------------------------------------
     def _build_views(self) -> None:
-        from bokeh.models import (
-            ColumnDataSource,
-            FactorRange,
-            LabelSet,
-            NumeralTickFormatter,
-            Span,
-        )
-        from bokeh.plotting import figure
-
         pn = self.pn
         sc = self.explorer.original
         strategies = sc.strategy_names
-        colours = {s: COLOURS[k % len(COLOURS)] for k, s in enumerate(strategies)}
-        self.colours = colours
+        self.colours = {s: COLOURS[k % len(COLOURS)] for k, s in enumerate(strategies)}
         years = list(map(int, sc.years))
-        zeros = [0.0] * len(years)
         opts = dict(height=280, sizing_mode="stretch_width", toolbar_location=None)
+        self._build_fan(years, opts)
+        self._build_cumulative(opts)
+        self._build_paired(opts)
+        self._build_share(years, opts)
+        self.claims = pn.pane.HTML("", sizing_mode="stretch_width")
+        self.verdict = pn.pane.HTML("", sizing_mode="stretch_width")
+        self.status = pn.pane.HTML("", sizing_mode="stretch_width")
+        self.error = pn.pane.HTML("", visible=False, sizing_mode="stretch_width",
+                                  styles={"color": "#a00", "background": "#fee",
+                                          "border": "1px solid #d88"})
 
+    def _build_fan(self, years: list[int], opts: dict) -> None:
+        from bokeh.models import ColumnDataSource, NumeralTickFormatter
+        from bokeh.plotting import figure
+
+        pn, sc, colours = self.pn, self.explorer.original, self.colours
+        strategies, zeros = sc.strategy_names, [0.0] * len(years)
         self.fan_strategy = pn.widgets.Select(label="fan chart of", options=strategies,
                                               value=sc.baseline_strategy, width=180)
         self.fan_strategy.param.watch(lambda _e: self._draw_fan(self.explorer.snapshot),
@@ -378,6 +383,12 @@ class ExplorerApp:
         fan.yaxis.formatter = NumeralTickFormatter(format="0,0")
         self.fan = fan
 
+
+    def _build_cumulative(self, opts: dict) -> None:
+        from bokeh.models import ColumnDataSource, FactorRange
+        from bokeh.plotting import figure
+
+        strategies, colours = self.explorer.original.strategy_names, self.colours
         ys = list(reversed(strategies))
         self.cum_src = ColumnDataSource({"strategy": strategies, **{
             k: [0.0] * len(strategies) for k in ("p5", "p25", "p50", "p75", "p95", "mean")},
@@ -391,6 +402,13 @@ class ExplorerApp:
         cum.scatter("p50", "strategy", source=self.cum_src, size=9, color="black")
         self.cumulative_fig = cum
 
+
+    def _build_paired(self, opts: dict) -> None:
+        from bokeh.models import ColumnDataSource, FactorRange, LabelSet, Span
+        from bokeh.plotting import figure
+
+        sc, colours = self.explorer.original, self.colours
+        strategies = sc.strategy_names
         others = [s for s in strategies if s != sc.baseline_strategy]
         self.paired_src = ColumnDataSource({"strategy": others, **{
             k: [0.0] * len(others) for k in ("p5", "p50", "p95")},
@@ -409,6 +427,13 @@ class ExplorerApp:
                                    text_color="#333"))
         self.paired_fig = paired
 
+
+    def _build_share(self, years: list[int], opts: dict) -> None:
+        from bokeh.models import ColumnDataSource
+        from bokeh.plotting import figure
+
+        sc, colours = self.explorer.original, self.colours
+        strategies, zeros = sc.strategy_names, [0.0] * len(years)
         dep = sc.dependence_supplier
         self.dep_src = ColumnDataSource({"xs": [years] * len(strategies),
                                          "ys": [zeros] * len(strategies),
@@ -422,12 +447,6 @@ class ExplorerApp:
         share.add_layout(share.legend[0], "right")
         self.share_fig = share
 
-        self.claims = pn.pane.HTML("", sizing_mode="stretch_width")
-        self.verdict = pn.pane.HTML("", sizing_mode="stretch_width")
-        self.status = pn.pane.HTML("", sizing_mode="stretch_width")
-        self.error = pn.pane.HTML("", visible=False, sizing_mode="stretch_width",
-                                  styles={"color": "#a00", "background": "#fee",
-                                          "border": "1px solid #d88"})
 
     def _draw_fan(self, snap: Snapshot | None) -> None:
         if snap is None:
@@ -540,84 +559,3 @@ def _lease_text(lease: dict) -> str:
     if set(lease) == {"all"}:
         return f"{lease['all']:g}"
     return "{" + ", ".join(f"{k}: {v:g}" for k, v in lease.items()) + "}"
-
-
-def explore(scenario: Scenario | str | Path, *, trials: int | None = None,
-            seed: int | None = None):
-    """The explorer for a notebook cell (display the returned object).
-
-    Parameters
-    ----------
-    scenario : Scenario, str or Path
-        A scenario, or a scenario file.
-    trials, seed : int, optional
-        Default: the scenario's.
-
-    Returns
-    -------
-    panel.viewable.Viewable
-        The app; its ``.explorer_app`` attribute is the :class:`ExplorerApp`.
-    """
-    if not isinstance(scenario, Scenario):
-        from simulator.io.loading import load_scenario
-
-        scenario = load_scenario(scenario)
-    app = ExplorerApp(scenario, trials=trials, seed=seed)
-    layout = app.layout
-    layout.explorer_app = app
-    return layout
-
-
-def serve(scenario: Scenario, *, address: str = "127.0.0.1", port: int = 0,
-          show: bool = True, trials: int | None = None, seed: int | None = None,
-          on_ready=None):
-    """Serve the explorer as a local web page until interrupted (each browser tab gets its own
-    explorer).
-
-    Parameters
-    ----------
-    scenario : Scenario
-    address : str
-        Interface to bind; localhost unless told otherwise.
-    port : int
-        0 picks a free port.
-    show : bool
-        Open a browser tab.
-    on_ready : callable, optional
-        Called with the page's address once the server listens.
-    """
-    pn = _panel()
-
-    def page():
-        return ExplorerApp(scenario, trials=trials, seed=seed).layout
-
-    if port == 0:
-        port = free_port(address)
-    # pages may open the websocket only from the address served (any host name of this
-    # machine when listening on all interfaces), never from another site's page
-    if address in ("0.0.0.0", "::", ""):
-        origins = [f"*:{port}"]
-    else:
-        origins = [f"{address}:{port}"] + ([f"localhost:{port}"] if address == "127.0.0.1"
-                                           else [])
-    server = pn.serve({"/": page}, address=address, port=port, show=False, start=False,
-                      title=f"explore {scenario.name}", websocket_origin=origins,
-                      threaded=False, verbose=False)
-    url = f"http://{address}:{port}/"
-    if on_ready is not None:
-        on_ready(url)
-    if show:
-        import webbrowser
-
-        webbrowser.open(url)
-    server.start()
-    server.io_loop.start()
-
-
-def free_port(address: str = "127.0.0.1") -> int:
-    """A port nobody listens on at ``address`` now."""
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((address, 0))
-        return int(s.getsockname()[1])

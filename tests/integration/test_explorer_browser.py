@@ -44,7 +44,7 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed 
 
 @pytest.fixture
 def explorer_url():
-    from simulator.report.explorer_app import free_port
+    from simulator.report.explorer_serve import free_port
 
     port = free_port()
     proc = subprocess.Popen(
@@ -80,7 +80,7 @@ def _simulate_claim(tmp_path: Path, high: str) -> float:
 
 
 def test_moving_a_control_shows_the_probability_simulate_gives(explorer_url, tmp_path):
-    from simulator.report.explorer_app import format_probability
+    from simulator.report.plots import format_probability
 
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(

@@ -20,13 +20,12 @@ from simulator.errors import ScenarioError
 from simulator.report.explorer import (
     SAVED_MARK,
     Explorer,
-    LatestOnly,
     editable_params,
-    free_path,
     percentiles_along,
-    save_scenario,
     summarise,
 )
+from simulator.report.explorer_save import free_path, save_scenario
+from simulator.report.latest_only import LatestOnly
 
 # Panel's Tabulator still calls DataFrame.reset_index(inplace=True), deprecated by pandas 3.1
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.reset_index")
