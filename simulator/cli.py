@@ -11,8 +11,9 @@
     simulate optimize SCENARIO.yaml [--budget N] [--trials N] [--seed S] [--out DIR]
     simulate explore SCENARIO.yaml [--port N] [--no-browser] [--address 127.0.0.1]
 
-Exit codes: 0 success, 1 cannot write outputs, 2 bad input (scenario or arguments),
-130 interrupted.
+Exit codes: 0 success, 1 cannot write outputs, 2 bad input (scenario or arguments, or an
+output folder holding files the program did not write), 130 interrupted (Ctrl-C), 143 stopped
+by SIGTERM.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import sys
 import textwrap
 import time
 import warnings
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -34,9 +36,11 @@ import numpy as np
 
 # Only what reading and checking a scenario needs is imported up front, so that bad input is
 # reported quickly; the engine, pandas and matplotlib load when a run starts.
+from simulator import interrupts
 from simulator.errors import Issue, NumericalError, ScenarioError
 from simulator.io.loading import load_scenario, override, subject_inherited, subject_notice
 from simulator.io.yaml_source import parse_yaml
+from simulator.report.run_folder import OutputFolder, OutputFolderError
 from simulator.spec.scenario import DESIGNS, MAX_TRIALS, CorrelationRepairWarning, Scenario
 
 
@@ -232,7 +236,22 @@ def default_output(name: str, overrides: list[str], *, suffix: str = "") -> Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``simulate`` command; returns the exit code."""
+    """Entry point of the ``simulate`` command; returns the exit code.
+
+    SIGINT and SIGTERM are handled throughout (exit 130 and 143): an interrupted run removes
+    what it had started to write and says what the output folder holds.
+    """
+    previous = interrupts.install()
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as exc:  # outside a run (loading, printing): nothing half-written
+        print("\ninterrupted", file=sys.stderr)
+        return getattr(exc, "exit_code", 130)
+    finally:
+        interrupts.restore(previous)
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     # this process is the command: warnings read as one plain line, not a source location
     warnings.formatwarning = lambda message, *_args, **_kwargs: f"warning: {message}\n"
@@ -250,6 +269,33 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def _prepare_output(out: Path, args: argparse.Namespace) -> OutputFolder | int:
+    """The checked output folder, or the exit code after saying why it cannot be used: checked
+    before simulating, so nobody waits for results that cannot be written."""
+    try:
+        folder = OutputFolder.prepare(out, keep=[args.scenario])
+    except OutputFolderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot write outputs to {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        for note in folder.notes:
+            print(f"note: {note} (left by an interrupted run)", file=sys.stderr)
+    return folder
+
+
+def _interrupted(folder: OutputFolder) -> str:
+    """What an interrupted run leaves in its output folder, truthfully."""
+    if folder.committed:
+        return (f"\ninterrupted after the new results were complete: {folder.path} holds the "
+                "new results")
+    state = ("is unchanged and holds the previous results" if folder.had_results else
+             "is unchanged (empty)" if folder.target.is_dir() else "was not created")
+    return f"\ninterrupted: nothing was written; {folder.path} {state}"
+
+
 def _simulate(args: argparse.Namespace, argv: list[str]) -> int:
     try:
         scenario = _load(args.scenario, args.set, args.claim)
@@ -263,9 +309,22 @@ def _simulate(args: argparse.Namespace, argv: list[str]) -> int:
     if sweep_spec is not None:
         return _run_sweep(args, scenario, *sweep_spec, overrides=overrides)
     out = args.out or default_output(scenario.name, overrides)
-    if (problem := _unsafe_output(out)) is not None:
-        print(f"error: {problem}", file=sys.stderr)
-        return 2
+    folder = _prepare_output(out, args)
+    if isinstance(folder, int):
+        return folder
+    try:
+        return _run(args, argv, scenario, overrides, folder)
+    except KeyboardInterrupt as exc:
+        folder.discard()
+        print(_interrupted(folder), file=sys.stderr)
+        return getattr(exc, "exit_code", 130)
+    finally:
+        folder.discard()  # nothing to do once committed
+
+
+def _run(args: argparse.Namespace, argv: list[str], scenario: Scenario, overrides: list[str],
+         folder: OutputFolder) -> int:
+    interrupts.checkpoint("loaded")
     from simulator.analyse.analysis import analyse
     from simulator.analyse.convergence import simulate_to_precision
     from simulator.report.text import format_summary
@@ -273,6 +332,7 @@ def _simulate(args: argparse.Namespace, argv: list[str]) -> int:
     from simulator.report.writers import write_run
     from simulator.run import engine, plan
 
+    out = folder.path
     try:
         def run(trials: int | None):
             return engine.simulate(scenario, trials=trials, seed=args.seed, design=args.sampler,
@@ -295,10 +355,16 @@ def _simulate(args: argparse.Namespace, argv: list[str]) -> int:
         analysis = analyse(results, sobol_n=args.sobol, batches=batches, workers=args.workers,
                            progress=not args.quiet)
         verdict = build_verdict(analysis)  # once, for the terminal and the report
-        files = write_run(analysis, out, parquet=args.parquet, verdict=verdict)
-    except KeyboardInterrupt:
-        print(f"\ninterrupted: nothing was written; {out} is unchanged", file=sys.stderr)
-        return 130
+        files = write_run(analysis, folder, parquet=args.parquet, verdict=verdict)
+    except BrokenProcessPool:
+        if interrupts.received is not None:  # the signal reached the workers first
+            raise interrupts.Interrupted(interrupts.received) from None
+        print("error: a worker process died (out of memory?); nothing was written; "
+              f"{out} is unchanged", file=sys.stderr)
+        return 1
+    except OutputFolderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"error: cannot write outputs to {out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
@@ -308,6 +374,7 @@ def _simulate(args: argparse.Namespace, argv: list[str]) -> int:
     except RuntimeError as exc:  # a missing optional dependency or an unreachable cluster
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    interrupts.checkpoint("done")
     if not args.quiet:
         print(format_summary(analysis, verdict=verdict))
         if batches:
@@ -319,42 +386,28 @@ def _simulate(args: argparse.Namespace, argv: list[str]) -> int:
     return 0
 
 
-#: Files that mark a folder as a previous run's (or sweep's) outputs, which a run may replace.
-_RUN_MARKERS = ("manifest.json", "sweep.csv")
-
-
-def _unsafe_output(out: Path) -> str | None:
-    """Why writing to ``out`` would be unsafe, or None. A run replaces its output folder as a
-    whole, so an existing folder is replaced only if it is empty or holds a previous run."""
-    if not out.exists():
-        return None
-    if not out.is_dir():
-        return f"output folder {out} exists and is not a folder (hint: choose another --out)"
-    try:
-        resolved, here = out.resolve(), Path.cwd().resolve()
-        entries = list(out.iterdir())
-    except OSError as exc:
-        return f"cannot use output folder {out}: {exc.strerror or exc}"
-    if resolved == here or resolved in here.parents:
-        return (f"output folder {out} contains the current folder and would be replaced as a "
-                "whole (hint: choose a new folder, e.g. --out runs/NAME)")
-    if entries and not any((out / m).is_file() for m in _RUN_MARKERS):
-        return (f"output folder {out} holds other files ({len(entries)} entries, no "
-                "manifest.json) and would be replaced as a whole (hint: choose a new or empty "
-                "folder, or delete it first)")
-    return None
-
-
 def _run_sweep(args: argparse.Namespace, scenario: Scenario, key: str, values: list, *,
                overrides: list[str]) -> int:
+    out = args.out or default_output(scenario.name, overrides, suffix=f"-sweep-{key}")
+    folder = _prepare_output(out, args)
+    if isinstance(folder, int):
+        return folder
+    try:
+        return _sweep(args, scenario, key, values, folder, overrides=overrides)
+    except KeyboardInterrupt as exc:
+        folder.discard()
+        print(_interrupted(folder), file=sys.stderr)
+        return getattr(exc, "exit_code", 130)
+    finally:
+        folder.discard()
+
+
+def _sweep(args: argparse.Namespace, scenario: Scenario, key: str, values: list,
+           folder: OutputFolder, *, overrides: list[str]) -> int:
     from simulator.analyse.sweeps import sweep
     from simulator.report.text import format_sweep
     from simulator.report.writers import write_sweep
 
-    out = args.out or default_output(scenario.name, overrides, suffix=f"-sweep-{key}")
-    if (problem := _unsafe_output(out)) is not None:
-        print(f"error: {problem}", file=sys.stderr)
-        return 2
     quantities = args.sweep_metric or ["cumulative_spend"] + \
         [f"P({c.label})" for c in scenario.claims]
     try:
@@ -365,21 +418,25 @@ def _run_sweep(args: argparse.Namespace, scenario: Scenario, key: str, values: l
             print(f"error: unknown --sweep-metric {', '.join(unknown)}; choose from "
                   f"{', '.join(dict.fromkeys(table['quantity']))}", file=sys.stderr)
             return 2
-        files = write_sweep(table, out, path=key, quantities=quantities)
+        files = write_sweep(table, folder, path=key, quantities=quantities)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except NumericalError as exc:
         print(f"error: {args.scenario}: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"\ninterrupted: nothing was written; {out} is unchanged", file=sys.stderr)
-        return 130
+    except OutputFolderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: cannot write outputs to {folder.path}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 1
     if not args.quiet:
         if overrides:
             print("overrides: " + " ".join(overrides) + "\n")
         print(format_sweep(table, key, quantities))
-        print(f"wrote {len(files)} files to {out}/: " + ", ".join(f.name for f in files))
+        print(f"wrote {len(files)} files to {folder.path}/: " + ", ".join(f.name for f in files))
         if overrides and args.out is None:
             plain = default_output(scenario.name, [], suffix=f"-sweep-{key}")
             print(f"(the overrides change the results, so they get a folder of their own; the "
@@ -482,9 +539,8 @@ def _optimize(argv: list[str]) -> int:
                         "core); results do not depend on it")
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     args = parser.parse_args(argv)
-    from simulator.analyse.lever_evaluation import SearchTooLargeError, with_statistics
-    from simulator.analyse.optimize import compared_settings, evaluate_levers
-    from simulator.analyse.robustness import robust_choice, robustness, variants_of
+    from simulator.analyse.lever_evaluation import with_statistics
+    from simulator.analyse.robustness import variants_of
 
     try:
         scenario = _load(args.scenario, args.set, [])
@@ -506,12 +562,28 @@ def _optimize(argv: list[str]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     out = args.out or Path("runs") / f"{scenario.name}-optimize"
-    if (problem := _unsafe_output(out)) is not None:
-        print(f"error: {problem}", file=sys.stderr)
-        return 2
+    folder = _prepare_output(out, args)
+    if isinstance(folder, int):
+        return folder
+    try:
+        return _optimize_run(args, scenario, variants, folder)
+    except KeyboardInterrupt as exc:
+        folder.discard()
+        print(_interrupted(folder), file=sys.stderr)
+        return getattr(exc, "exit_code", 130)
+    finally:
+        folder.discard()
+
+
+def _optimize_run(args: argparse.Namespace, scenario: Scenario, variants: dict[str, Scenario],
+                  folder: OutputFolder) -> int:
+    from simulator.analyse.lever_evaluation import SearchTooLargeError
+    from simulator.analyse.optimize import compared_settings, evaluate_levers
+    from simulator.analyse.robustness import robust_choice, robustness
     from simulator.report.optimize import format_optimize
     from simulator.report.writers import write_optimize
 
+    out = folder.path
     t0 = time.perf_counter()
     try:
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
@@ -523,13 +595,13 @@ def _optimize(argv: list[str]) -> int:
             if names:
                 regret = robustness(variants, names, reference=search, workers=args.workers)
                 robust = robust_choice(regret)
-        files = write_optimize(search, regret, robust, out,
+        files = write_optimize(search, regret, robust, folder,
                                wall_seconds=time.perf_counter() - t0,
                                extra={"overrides": args.set, "budget": args.budget,
                                       "variants": {n: v.source_file for n, v in variants.items()}})
-    except KeyboardInterrupt:
-        print(f"\ninterrupted: nothing was written; {out} is unchanged", file=sys.stderr)
-        return 130
+    except OutputFolderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"error: cannot write outputs to {out}: {exc.strerror or exc}", file=sys.stderr)
         return 1

@@ -13,9 +13,11 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "simulator"
 
 #: The data flow, lowest first: a module may import from its own folder and those before it.
-#: ``errors`` is below everything; ``cli`` and the package's ``__init__`` sit on top.
-LAYERS = ("errors", "stats", "spec", "io", "sample", "model", "results", "run", "analyse",
-          "report", "cli", "__init__")
+#: ``errors`` and ``interrupts`` (standard library only, used by the run, the writers and the
+#: command) are below everything; ``cli``, the console entry ``__main__`` and the package's
+#: ``__init__`` sit on top.
+LAYERS = ("errors", "interrupts", "stats", "spec", "io", "sample", "model", "results", "run",
+          "analyse", "report", "cli", "__main__", "__init__")
 
 
 def _module_name(path: Path) -> str:

@@ -1,8 +1,9 @@
 """Write a run's outputs to a folder: CSV tables, a JSON manifest and PNG figures.
 
-Files are written into a temporary sibling folder and moved into place only when complete, so an
+Files are written into a hidden sibling folder and swapped into place only when complete, so an
 interrupted run never leaves a half-written result that looks complete, and an existing output
-folder is replaced as a whole or not at all.
+folder is replaced as a whole or not at all; a folder holding anything the program did not write
+is refused (see :mod:`simulator.report.run_folder`).
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -20,12 +19,14 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from simulator.analyse.analysis import Analysis
+from simulator.interrupts import check, checkpoint, deferred
 from simulator.report import plots
 from simulator.report.html import write_report
+from simulator.report.run_folder import OutputFolder
 from simulator.report.verdict import Verdict, build_verdict
 from simulator.results.breakdown import dependence_reasons, inhouse_saving_breakdown
 from simulator.results.container import Results
-from simulator.run.parallel import exit_with_parent
+from simulator.run.parallel import exit_with_parent, stop_workers
 
 
 def _grid(n: int, *, width: float = 6.0, height: float = 3.8):
@@ -191,9 +192,19 @@ def write_figures(analysis: Analysis, folder: Path, *, workers: int | None = Non
     workers = min(os.cpu_count() or 1, 2) if workers is None else workers
     if workers > 1 and len(jobs) > 2:
         # the analysis (tens of MB with its histograms) goes to each worker once, not per figure
-        with ProcessPoolExecutor(max_workers=workers, initializer=_receive,
-                                 initargs=(analysis,)) as pool:
-            list(pool.map(_draw_in_worker, jobs))
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_receive,
+                                   initargs=(analysis,))
+        try:
+            with deferred():  # workers start here: see simulator.parallel.run_local
+                futures = [pool.submit(_draw_in_worker, job) for job in jobs]
+            checkpoint("figures")
+            for future in futures:
+                future.result()
+        except BaseException:
+            stop_workers(pool)
+            raise
+        finally:
+            pool.shutdown(wait=True)
     else:
         for draw, path in jobs:
             draw(analysis, path)
@@ -242,7 +253,7 @@ def write_parquet(results: Results, folder: Path) -> list[Path]:
     return [trials_path, inputs_path]
 
 
-def write_run(analysis: Analysis, out: str | Path, *, parquet: bool = False,
+def write_run(analysis: Analysis, out: str | Path | OutputFolder, *, parquet: bool = False,
               verdict: Verdict | None = None) -> list[Path]:
     """Write every output of a run into ``out``, atomically.
 
@@ -250,8 +261,10 @@ def write_run(analysis: Analysis, out: str | Path, *, parquet: bool = False,
     ----------
     analysis : Analysis
         From :func:`simulator.analyse.analysis.analyse`.
-    out : str or Path
-        Output folder. If it exists it is replaced as a whole once the new outputs are complete.
+    out : str, Path or OutputFolder
+        Output folder, or one already checked by :meth:`OutputFolder.prepare`. If it exists it
+        must hold only a previous run's outputs (else :class:`OutputFolderError`); it is
+        replaced as a whole once the new outputs are complete.
     parquet : bool
         Also write per-trial outputs as Parquet (:func:`write_parquet`).
     verdict : Verdict, optional
@@ -267,7 +280,9 @@ def write_run(analysis: Analysis, out: str | Path, *, parquet: bool = False,
     verdict = build_verdict(analysis) if verdict is None else verdict
 
     def write(folder: Path) -> list[Path]:
-        files = write_tables(analysis, folder) + write_figures(analysis, folder)
+        files = write_tables(analysis, folder)
+        checkpoint("writing")
+        files += write_figures(analysis, folder)
         files += write_parquet(analysis.results, folder) if parquet else []
         (folder / "verdict.json").write_text(json.dumps(verdict.to_dict(), indent=2,
                                                         default=_plain) + "\n")
@@ -279,15 +294,16 @@ def write_run(analysis: Analysis, out: str | Path, *, parquet: bool = False,
     return _write_atomically(out, write)
 
 
-def write_sweep(table, out: str | Path, *, path: str, quantities: list[str]) -> list[Path]:
+def write_sweep(table, out: str | Path | OutputFolder, *, path: str,
+                quantities: list[str]) -> list[Path]:
     """Write ``sweep.csv`` and ``sweep.png`` (one panel per quantity) into ``out``, atomically.
 
     Parameters
     ----------
     table : DataFrame
         From :func:`simulator.analyse.sweeps.sweep`.
-    out : str or Path
-        Output folder, replaced as a whole.
+    out : str, Path or OutputFolder
+        Output folder, replaced as a whole (as for :func:`write_run`).
     path : str
         The swept key path.
     quantities : list of str
@@ -310,21 +326,20 @@ def write_sweep(table, out: str | Path, *, path: str, quantities: list[str]) -> 
     return _write_atomically(out, write)
 
 
-def _write_atomically(out: str | Path, write: Callable[[Path], list[Path]]) -> list[Path]:
-    """Let ``write`` fill a temporary sibling folder, then swap it into place."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+def _write_atomically(out: str | Path | OutputFolder,
+                      write: Callable[[Path], list[Path]]) -> list[Path]:
+    """Let ``write`` fill the output folder's staging folder, then swap it into place (see
+    :mod:`simulator.report.run_folder`); on any failure or interrupt the output folder is
+    unchanged."""
+    folder = out if isinstance(out, OutputFolder) else OutputFolder.prepare(out)
     try:
-        # mkdtemp makes the folder private (0o700); the finished output folder gets the
-        # permissions any folder the user creates gets, as the files inside already do
-        os.chmod(tmp, 0o777 & ~_umask())
-        names = [p.name for p in write(tmp)]
-        _replace_dir(tmp, out)
+        names = [p.name for p in write(folder.staging)]
+        check()  # an interrupt whose exception was lost on the way must not be committed
+        folder.commit(names)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        folder.discard()
         raise
-    return [out / n for n in names]
+    return [folder.path / n for n in names]
 
 
 def _plain(value):
@@ -332,29 +347,8 @@ def _plain(value):
     return value.item() if hasattr(value, "item") else str(value)
 
 
-def _umask() -> int:
-    """The process's file mode creation mask (reading it means setting it: set it back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _replace_dir(new: Path, target: Path) -> None:
-    """Move ``new`` to ``target``; an existing ``target`` is swapped out and then deleted."""
-    if not target.exists():
-        os.replace(new, target)
-        return
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
-    os.replace(target, old)
-    try:
-        os.replace(new, target)
-    except BaseException:
-        os.replace(old, target)  # put the previous results back
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def write_optimize(search, regret, robust, out: str | Path, *, wall_seconds: float = 0.0,
+def write_optimize(search, regret, robust, out: str | Path | OutputFolder, *,
+                   wall_seconds: float = 0.0,
                    extra: dict | None = None) -> list[Path]:
     """Write a lever search into ``out``, atomically: ``frontier.csv`` (every candidate),
     ``regret.csv`` (when a regret table is given), ``frontier.png`` and ``manifest.json``.
@@ -366,8 +360,8 @@ def write_optimize(search, regret, robust, out: str | Path, *, wall_seconds: flo
         :func:`simulator.analyse.robustness.regret_table`.
     robust : (str, str) or None
         The robust choice and its reason.
-    out : str or Path
-        Output folder, replaced as a whole.
+    out : str, Path or OutputFolder
+        Output folder, replaced as a whole (as for :func:`write_run`).
     wall_seconds : float
         Time the search took, for the manifest [s].
     extra : dict, optional

@@ -19,6 +19,7 @@ from multiprocessing import shared_memory
 
 import numpy as np
 
+from simulator import interrupts
 from simulator.run.accumulator import Accumulator, BlockSummary
 from simulator.run.blocks import run_block
 from simulator.run.plan import RunPlan
@@ -52,7 +53,12 @@ def shared_bytes(plan: RunPlan) -> int:
 
 
 def shared_memory_free() -> int | None:
-    """Free bytes in the shared-memory file system, or None where there is none to inspect."""
+    """Free bytes in the shared-memory file system, or None where there is none to inspect or
+    the run does not use it (anonymous memory files, see :func:`memfd_available`, are limited
+    by memory alone, not by the size of ``SHM_DIR``: a container's small ``/dev/shm`` does not
+    matter to them)."""
+    if memfd_available():
+        return None
     try:
         stat = os.statvfs(SHM_DIR)
     except OSError:
@@ -60,13 +66,25 @@ def shared_memory_free() -> int | None:
     return stat.f_bavail * stat.f_frsize
 
 
+#: Prefix of the names of the run's anonymous memory files (seen in ``/proc/PID/fd``).
+MEMFD_PREFIX = "simulator-"
+
+
+def memfd_available() -> bool:
+    """Whether the per-trial arrays live in anonymous memory files (Linux ``memfd_create``),
+    which the kernel frees when the last process holding one ends, however it ends; elsewhere
+    they are ``multiprocessing.shared_memory`` segments, unlinked by the resource tracker."""
+    return hasattr(os, "memfd_create") and os.path.isdir(f"/proc/{os.getpid()}/fd")
+
+
 def _own_mapping(name: str, shape: tuple[int, ...], dtype: type, nbytes: int
                  ) -> np.ndarray | None:
-    """An array on this process's own mapping of a shared-memory segment's file, which outlives
-    the segment's unlinking (the memory lives until its last mapping goes), so results can keep
-    it without a copy; None where the system shows no such file (POSIX shared memory is only
-    visible in ``SHM_DIR`` on Linux)."""
-    path = os.path.join(SHM_DIR, name)
+    """An array on this process's own mapping of a shared-memory file (``name`` is a path, for
+    an anonymous memory file, or a segment's name), which outlives the file's closing or
+    unlinking (the memory lives until its last mapping goes), so results can keep it without a
+    copy; None where the system shows no such file (POSIX shared memory is only visible in
+    ``SHM_DIR`` on Linux)."""
+    path = name if os.path.isabs(name) else os.path.join(SHM_DIR, name)
     if not os.path.isfile(path):
         return None
     with open(path, "r+b") as f:
@@ -91,8 +109,10 @@ def _views(names: dict[str, str], shared: dict[str, tuple[tuple[int, ...], type,
 
 def exit_with_parent() -> None:
     """Pool initializer: a worker whose parent died (killed, so no cleanup ran) exits instead
-    of waiting for work forever, holding its memory (and here the shared memory, which the
-    resource tracker unlinks only once every process using it is gone)."""
+    of waiting for work forever, holding its memory (and here the shared memory, which lives
+    until every process using it is gone). Signals as :func:`simulator.interrupts.in_worker`
+    sets them: the parent alone acts on Ctrl-C."""
+    interrupts.in_worker()
     parent = os.getppid()
 
     def watch() -> None:
@@ -103,16 +123,70 @@ def exit_with_parent() -> None:
     threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
 
 
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's workers now, not after their current block: for a run that is interrupted
+    or failing (``shutdown`` alone waits for running calls). Python 3.14 has
+    ``terminate_workers``; before it the executor's process table is the only handle."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    terminate = getattr(pool, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        if process.is_alive():
+            process.terminate()
+
+
+class _SharedFiles:
+    """The run's shared arrays' backing: anonymous memory files where the system has them
+    (freed by the kernel with the last process holding them, so no kill leaves anything
+    behind), else ``multiprocessing.shared_memory`` segments."""
+
+    def __init__(self, shared: dict[str, tuple[tuple[int, ...], type, int]]) -> None:
+        self.fds: dict[str, int] = {}
+        self.segments: dict[str, shared_memory.SharedMemory] = {}
+        self.names: dict[str, str] = {}
+        try:
+            for name, (_, _, nbytes) in shared.items():
+                if memfd_available():
+                    fd = os.memfd_create(f"{MEMFD_PREFIX}{os.getpid()}-{name}")
+                    self.fds[name] = fd
+                    os.ftruncate(fd, max(1, nbytes))
+                    self.names[name] = f"/proc/{os.getpid()}/fd/{fd}"
+                else:
+                    seg = shared_memory.SharedMemory(create=True, size=max(1, nbytes))
+                    self.segments[name] = seg
+                    self.names[name] = seg.name
+        except BaseException:
+            self.close()
+            raise
+
+    def segment(self, name: str) -> shared_memory.SharedMemory:
+        return self.segments[name]
+
+    def close(self) -> None:
+        """Close the files (this process's mappings keep the memory they map) or close and
+        unlink the segments; views of a segment's own buffer must be gone first."""
+        for fd in self.fds.values():
+            os.close(fd)
+        for seg in self.segments.values():
+            seg.close()
+            seg.unlink()
+        self.fds, self.segments = {}, {}
+
+
 def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> Accumulator:
     """Run the plan's chunks on ``workers`` local processes.
 
     The per-trial arrays live in shared memory: each worker writes its trials in place and
     sends back only its histogram (non-empty bins), chunk sums and totals, so nothing large is
-    copied between processes. On Linux every process maps the segments' files itself, and this
-    process's mappings become the results' arrays after the segments are unlinked, so nothing
-    is copied afterwards either; elsewhere the arrays are copied out. The segments are
-    ``multiprocessing.shared_memory`` ones, so a run that is killed does not leave them behind
-    in ``SHM_DIR`` (the resource tracker unlinks them).
+    copied between processes. On Linux the arrays are anonymous memory files
+    (``memfd_create``, named ``simulator-PID-ARRAY`` in ``/proc/PID/fd``) that every process
+    maps itself, and this process's mappings become the results' arrays, so nothing is copied
+    afterwards either; the kernel frees them with the last process that holds them, so no kill,
+    not even SIGKILL to the whole process group, leaves memory behind. Elsewhere they are
+    ``multiprocessing.shared_memory`` segments (unlinked by the resource tracker if the run is
+    killed) and the arrays are copied out. An interrupt stops the workers at once.
 
     Returns
     -------
@@ -121,21 +195,32 @@ def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> Accumul
     """
     blocks = _blocks(plan.n_chunks, workers * BLOCKS_PER_WORKER)
     shared = _shared_arrays(plan)
-    segments = {name: shared_memory.SharedMemory(create=True, size=max(1, nbytes))
-                for name, (_, _, nbytes) in shared.items()}
-    names = {name: seg.name for name, seg in segments.items()}
+    files = _SharedFiles(shared)
+    names = files.names
     acc = None
     try:
-        arrays, borrowed = _views(names, shared, segments.__getitem__)
+        arrays, borrowed = _views(names, shared, files.segment)
         acc = Accumulator(plan.scenario, plan.trials, keep_spend=plan.keep_spend,
                            keep_trials=plan.keep_trials, streaming=plan.streaming, arrays=arrays)
         bar = progress_bar(plan.n_chunks, enabled=progress)
-        with ProcessPoolExecutor(max_workers=workers, initializer=exit_with_parent) as pool:
-            futures = {pool.submit(_run_shared_block, plan.for_chunks(block), block, names, shared): block
-                       for block in blocks}
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=exit_with_parent)
+        try:
+            # workers start on the first submit: a fork copies the held-back signals, so none
+            # runs Python code under this process's handlers before its initializer
+            with interrupts.deferred():
+                futures = {pool.submit(_run_shared_block, plan.for_chunks(block), block, names,
+                                       shared): block for block in blocks}
+            interrupts.checkpoint("pool")
             for future in as_completed(futures):
                 acc.absorb(future.result())
                 bar.update(len(futures[future]))
+                interrupts.checkpoint("chunks")
+                interrupts.check()
+        except BaseException:
+            stop_workers(pool)
+            raise
+        finally:
+            pool.shutdown(wait=True)
         bar.close()
         if borrowed:  # a segment's own buffer cannot outlive it: copy those arrays out
             for name in borrowed:
@@ -147,9 +232,7 @@ def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> Accumul
         return done
     finally:
         arrays = acc = None  # drop views of the segments' buffers before closing them
-        for seg in segments.values():
-            seg.close()
-            seg.unlink()
+        files.close()
 
 
 def _run_shared_block(plan: RunPlan, chunks: range, names: dict[str, str],

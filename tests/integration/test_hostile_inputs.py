@@ -344,7 +344,8 @@ def test_output_folder_that_is_not_a_run_is_not_replaced(tmp_path, capsys, monke
     folder = tmp_path / "documents"
     folder.mkdir()
     (folder / "thesis.tex").write_text("years of work")
-    for out, expect in [(folder, "holds other files"), (folder / "thesis.tex", "not a folder")]:
+    for out, expect in [(folder, "holds files this program did not write"),
+                        (folder / "thesis.tex", "not a folder")]:
         assert main([str(path), "-q", "--trials", "50", "--out", str(out)]) == 2
         assert expect in capsys.readouterr().err
     monkeypatch.chdir(folder)

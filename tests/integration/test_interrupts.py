@@ -22,19 +22,24 @@ def previous_run(tmp_path):
     return out, {p.name: p.read_bytes() for p in out.iterdir()}
 
 
-def test_ctrl_c_while_simulating_keeps_previous_results(previous_run):
+def test_ctrl_c_while_simulating_keeps_previous_results(previous_run, tmp_path):
     out, before = previous_run
+    pause = tmp_path / "pause.txt"
+    env = {**os.environ, "SIMULATOR_PAUSE_AT": "chunks", "SIMULATOR_PAUSE_FILE": str(pause)}
     # a test runner started in the background may inherit SIGINT as ignored; give the child
-    # the default disposition, so that Python turns Ctrl-C into KeyboardInterrupt as in a shell
-    proc = subprocess.Popen([sys.executable, "-m", "simulator.cli", str(BASE), "--trials",
-                             "2000000", "--workers", "1", "--out", str(out)],
+    # the default disposition, so that Ctrl-C acts as in a shell
+    proc = subprocess.Popen([sys.executable, "-m", "simulator", str(BASE), "--trials",
+                             "40000", "--workers", "2", "--out", str(out)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(8)  # imports done, simulating
+    while not (pause.exists() and "chunks" in pause.read_text()):  # simulating, on workers
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.02)
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130
     assert "interrupted: nothing was written" in err and "Traceback" not in err
+    assert "holds the previous results" in err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]
 

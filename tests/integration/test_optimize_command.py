@@ -17,7 +17,7 @@ def test_command_writes_the_frontier_and_explains_it(write_scenario, tmp_path, c
     printed = capsys.readouterr().out
     assert code == 0, printed
     assert {p.name for p in out.iterdir()} == {"frontier.csv", "frontier.png", "regret.csv",
-                                               "manifest.json"}
+                                               "manifest.json", ".simulator-run.json"}
     assert "amd 30% of purchases by 2025" in printed
     assert "Robust across 1 scenario:" in printed and "1 of 1 scenario," in printed
     assert "above nvidia_only's" in printed  # AMD costs more here

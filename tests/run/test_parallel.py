@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -117,54 +118,82 @@ def test_too_little_shared_memory_runs_in_one_process_with_a_warning(serial, mon
     assert_same(serial, run)
 
 
-def _shared_segments() -> set[str]:
-    from simulator.run.parallel import SHM_DIR
+def _held_shared_memory() -> list[str]:
+    """Shared memory this process holds open (anonymous memory files or segments; every
+    mapping of one holds a descriptor)."""
+    held = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith(("/memfd:simulator-", "/dev/shm/")):
+            held.append(target)
+    return sorted(held)
 
-    return {f for f in os.listdir(SHM_DIR) if f.startswith("psm_")}
+
+needs_proc = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="no /proc to inspect")
 
 
-needs_shm = pytest.mark.skipif(not os.path.isdir("/dev/shm"), reason="no /dev/shm to inspect")
-
-
-@needs_shm
+@needs_proc
 def test_shared_memory_is_released_and_results_stay_valid(serial):
-    """The segments are unlinked when the run ends, also when it fails; the results keep this
-    process's own mappings of them and stay readable after the segments are gone."""
+    """The results keep this process's own mappings of the run's shared memory and stay
+    readable; the memory goes with them, and a failing run releases it at once."""
     from simulator.errors import NumericalError
 
-    before = _shared_segments()
+    gc.collect()
+    before = _held_shared_memory()
     run = simulate(load_scenario(BASE), trials=TRIALS, seed=3, chunk_size=CHUNK, workers=2)
-    assert _shared_segments() == before
     assert_same(serial, run)
     pd.testing.assert_frame_equal(serial.summary(), run.summary())
+    del run
+    gc.collect()
+    assert _held_shared_memory() == before
 
     overflow = override(load_scenario(BASE), {"demand.start.gw": 1e30})
     with pytest.raises(NumericalError):
         simulate(overflow, trials=TRIALS, seed=3, chunk_size=CHUNK, workers=2)
-    assert _shared_segments() == before
+    gc.collect()
+    assert _held_shared_memory() == before
 
 
-@needs_shm
-def test_a_killed_run_leaves_no_shared_memory_behind(tmp_path):
-    """A run stopped by SIGTERM (no Python cleanup runs) or SIGKILL leaves nothing in /dev/shm:
-    the resource tracker unlinks the segments of a process that died."""
-    script = tmp_path / "run.py"
+@needs_proc
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+@pytest.mark.parametrize("group", [False, True], ids=["main", "group"])
+def test_a_killed_run_leaves_no_shared_memory_behind(tmp_path, sig, group):
+    """A run killed while its workers write (SIGTERM runs no Python cleanup here, SIGKILL
+    none anywhere; to the main process or the whole group) leaves no shared memory: the arrays
+    are anonymous memory files the kernel frees with the last process holding them. The run
+    is stopped at a pause point, not after a guessed sleep."""
+    from simulator.run.parallel import memfd_available
+    from tests.integration.signal_harness import PATIENCE, group_members, memory_still_held, shared_memory_of
+
+    if not memfd_available():
+        pytest.skip("no memfd_create here")
+    script, pause = tmp_path / "run.py", tmp_path / "pause.txt"
     script.write_text(
         "from simulator import load_scenario, simulate\n"
-        f"simulate(load_scenario({str(BASE)!r}), trials=400_000, workers=2)\n")
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        before = _shared_segments()
-        proc = subprocess.Popen([sys.executable, str(script)])
-        deadline = time.monotonic() + 60
-        while _shared_segments() == before and time.monotonic() < deadline:
-            time.sleep(0.05)  # until the run has made its segments
-        assert _shared_segments() != before, "the run made no shared memory"
-        proc.send_signal(sig)
-        proc.wait(timeout=30)
-        deadline = time.monotonic() + 30
-        while _shared_segments() != before and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert _shared_segments() == before, f"segments left after {sig.name}"
+        f"simulate(load_scenario({str(BASE)!r}), trials=40_000, workers=2)\n")
+    env = {**os.environ, "SIMULATOR_PAUSE_AT": "pool", "SIMULATOR_PAUSE_FILE": str(pause)}
+    proc = subprocess.Popen([sys.executable, str(script)], env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + PATIENCE
+        while not (pause.exists() and "pool" in pause.read_text()):
+            assert proc.poll() is None and time.monotonic() < deadline, "never reached the pool"
+            time.sleep(0.02)
+        held = shared_memory_of(group_members(proc.pid))
+        assert any(h.startswith(f"/memfd:simulator-{proc.pid}-") for h in held)
+        (os.killpg if group else os.kill)(proc.pid, sig)
+        proc.wait(timeout=PATIENCE)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    deadline = time.monotonic() + PATIENCE
+    while group_members(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)  # workers of a killed parent notice within half a second
+    assert group_members(proc.pid) == []
+    assert memory_still_held(held) == set()
 
 
 def test_where_segments_are_not_files_the_arrays_are_copied_out(serial, monkeypatch, tmp_path):
@@ -172,7 +201,18 @@ def test_where_segments_are_not_files_the_arrays_are_copied_out(serial, monkeypa
     the shared arrays, with the same numbers."""
     from simulator.run import parallel
 
+    monkeypatch.setattr(parallel, "memfd_available", lambda: False)
     monkeypatch.setattr(parallel, "SHM_DIR", str(tmp_path / "missing"))
     run = simulate(load_scenario(BASE), trials=TRIALS, seed=3, chunk_size=CHUNK, workers=2)
     assert run.provenance["workers"] == 2
     assert_same(serial, run)
+
+
+def test_anonymous_memory_files_are_not_limited_by_the_size_of_dev_shm():
+    """Where the arrays are memfd files, /dev/shm's size is not theirs to check: a small one
+    (a Docker default) must not push a run into one process."""
+    from simulator.run import parallel
+
+    if not parallel.memfd_available():
+        pytest.skip("no memfd_create here")
+    assert parallel.shared_memory_free() is None
