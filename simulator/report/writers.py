@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 
 from simulator.analyse.analysis import Analysis
 from simulator.report import plots
+from simulator.report.assumptions import assumptions_table
 from simulator.report.html import write_report
 from simulator.report.verdict import Verdict, build_verdict
 from simulator.results.breakdown import dependence_reasons, inhouse_saving_breakdown
@@ -28,29 +29,69 @@ from simulator.results.container import Results
 from simulator.run.parallel import exit_with_parent
 
 
-def _grid(n: int, *, width: float = 6.0, height: float = 3.8):
+def _figure(rows: int, cols: int, *, panel: tuple[float, float], left: float = 1.0,
+            right: float = 0.3, top: float = 0.8, bottom: float = 0.6, wgap: float = 0.9,
+            hgap: float = 0.9, **subplots) -> tuple[Figure, np.ndarray]:
+    """A figure of ``rows`` x ``cols`` panels of a fixed size, margins and gaps in inches.
+
+    Fixed margins instead of constrained layout: a layout pass measures every text of the
+    figure again and cost more than drawing it (about 0.6 s of a 1 s figure).
+    """
+    w, h = panel
+    width = left + cols * w + (cols - 1) * wgap + right
+    height = top + rows * h + (rows - 1) * hgap + bottom
+    # Figure objects, not pyplot: no GUI backend, no global state, nothing left open
+    fig = Figure(figsize=(width, height))
+    fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height,
+                        top=1 - top / height, wspace=wgap / w, hspace=hgap / h)
+    return fig, fig.subplots(rows, cols, squeeze=False, **subplots)
+
+
+def _per_strategy_figure(results: Results, draw: Callable, path: Path, title: str, *,
+                         legend_right: bool = False) -> None:
+    """One panel per strategy on a shared scale, one legend for all of them."""
+    n = len(results.strategies)
     cols = min(n, 2)
     rows = math.ceil(n / cols)
-    # Figure objects, not pyplot: no GUI backend, no global state, nothing left open
-    fig = Figure(figsize=(width * cols, height * rows), layout="constrained")
-    axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
-    for ax in axes.ravel()[n:]:
+    fig, axes = _figure(rows, cols, panel=(5.2, 2.8), left=1.0, wgap=0.35, hgap=0.55,
+                        top=1.1 if not legend_right else 0.6,
+                        right=2.4 if legend_right else 0.3, bottom=0.55,
+                        sharex=True, sharey=True)
+    flat = axes.ravel()
+    for ax in flat[n:]:
         ax.set_visible(False)
-    return fig, axes.ravel()[:n]
-
-
-def _per_strategy_figure(results: Results, draw: Callable, path: Path, title: str) -> None:
-    fig, axes = _grid(len(results.strategies))
-    for ax, s in zip(axes, results.strategies, strict=True):
+    for k, (ax, s) in enumerate(zip(flat, results.strategies, strict=False)):
         draw(results, strategy=s, ax=ax)
-        ax.yaxis.set_tick_params(labelleft=True)
+        ax.set_title(s, fontsize="medium", pad=3)
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+        if k % cols:
+            ax.set_ylabel("")
+        if k + cols < n:  # a panel below shows the years
+            ax.set_xlabel("")
+            ax.tick_params(axis="x", labelbottom=False)
+        else:
+            ax.tick_params(axis="x", labelbottom=True)
     # the plots fix their bottom at 0, which freezes the shared scale at the first panel's
     # data: make it fit every panel
-    top = max(ax.dataLim.y1 for ax in axes)
+    top = max(ax.dataLim.y1 for ax in flat[:n])
     if np.isfinite(top) and top > 0:  # nothing to fit when nothing was spent
-        axes[0].set_ylim(0, 1.05 * top)
-    fig.suptitle(title)
-    fig.savefig(path, dpi=120)
+        flat[0].set_ylim(0, 1.05 * top)
+    handles, labels = {}, {}
+    for ax in flat[:n]:  # a category may be drawn in some panels only
+        for hd, lb in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(lb, hd)
+            labels.setdefault(lb, lb)
+    height = fig.get_figheight()
+    if handles and legend_right:
+        fig.legend(list(handles.values())[::-1], list(labels)[::-1], loc="upper left",
+                   bbox_to_anchor=(1 - 2.3 / fig.get_figwidth(), 1 - 0.6 / height),
+                   frameon=False, fontsize="small")
+    elif handles:
+        fig.legend(list(handles.values()), list(labels), loc="upper center", ncol=len(labels),
+                   bbox_to_anchor=(0.5, 1 - 0.5 / height), frameon=False, fontsize="small")
+    fig.suptitle(title, y=1 - 0.12 / height, va="top")
+    fig.savefig(path, dpi=110)
 
 
 def write_tables(analysis: Analysis, folder: Path) -> list[Path]:
@@ -92,56 +133,75 @@ def write_tables(analysis: Analysis, folder: Path) -> list[Path]:
 
 def _fig_fan_chart(analysis: Analysis, path: Path) -> None:
     _per_strategy_figure(analysis.results, plots.fan_chart, path,
-                         f"{analysis.results.scenario.name}: annual spend, all categories")
+                         f"{analysis.results.scenario.name}: annual spend, all categories "
+                         "[USD, nominal]")
 
 
 def _fig_spend_by_category(analysis: Analysis, path: Path) -> None:
     _per_strategy_figure(analysis.results, plots.category_breakdown, path,
-                         f"{analysis.results.scenario.name}: mean annual spend by category")
+                         f"{analysis.results.scenario.name}: mean annual spend by category "
+                         "[USD, nominal]", legend_right=True)
 
 
 def _fig_strategies(analysis: Analysis, path: Path) -> None:
     results = analysis.results
-    fig = Figure(figsize=(14, 9), layout="constrained")
-    axes = fig.subplots(2, 2)
+    fig, axes = _figure(2, 2, panel=(5.6, 3.4), left=1.0, right=1.3, top=1.0, bottom=0.7,
+                        wgap=2.5, hgap=1.45)
     plots.strategy_distributions(results, ax=axes[0, 0])
     plots.paired_difference(results, ax=axes[0, 1])
     plots.cumulative_paths(results, ax=axes[1, 0])
     plots.dependence_over_time(results, ax=axes[1, 1])
     fig.suptitle(f"{results.scenario.name}: sourcing strategies on the same "
-                 f"{results.n_trials:,} draws")
+                 f"{results.trials_total:,} draws", y=1 - 0.1 / fig.get_figheight(), va="top")
     fig.savefig(path, dpi=110)
 
 
 def _fig_s_curve(analysis: Analysis, path: Path) -> None:
     claims = analysis.results.scenario.claims
-    fig = Figure(figsize=(9, 4.5 * len(claims)), layout="constrained")
-    axes = fig.subplots(len(claims), 1, squeeze=False)
+    fig, axes = _figure(len(claims), 1, panel=(6.4, 2.9), left=0.9, right=2.7, top=0.55,
+                        bottom=0.6, hgap=1.15)
     for ax, claim in zip(axes[:, 0], claims, strict=True):
         plots.s_curve(analysis.results, claim, ax=ax)
     fig.savefig(path, dpi=110)
 
 
 def _fig_funding(analysis: Analysis, path: Path) -> None:
-    fig = Figure(figsize=(10, 5.5), layout="constrained")
-    plots.funding_chart(analysis.results, ax=fig.subplots())
+    fig, axes = _figure(1, 1, panel=(7.5, 4.0), left=1.0, right=1.7, top=0.75, bottom=0.6)
+    plots.funding_chart(analysis.results, ax=axes[0, 0])
     fig.savefig(path, dpi=110)
 
 
 TOP_INPUTS = 12
 
 
+def _units(analysis: Analysis) -> dict[str, str]:
+    table = assumptions_table(analysis.results.scenario)
+    return dict(zip(table["input"], table["unit"], strict=True))
+
+
+def _sensitivity_output(analysis: Analysis) -> str:
+    metric, year = analysis.sensitivity_metric
+    if year is None:
+        return metric.replace("_", " ")
+    return f"{metric.replace('_', ' ')} {'through' if metric == 'cumulative_spend' else 'in'} {year}"
+
+
 def _fig_tornado(analysis: Analysis, path: Path) -> None:
-    fig = Figure(figsize=(10, 0.42 * TOP_INPUTS + 1.8), layout="constrained")
+    rows = min(TOP_INPUTS, analysis.sensitivity["input"].nunique())
+    fig, axes = _figure(1, 1, panel=(6.4, 0.5 * rows), left=3.4, right=0.4, top=0.75,
+                        bottom=0.6)
     plots.tornado_chart(analysis.sensitivity, strategy=analysis.results.scenario.baseline_strategy,
-                        top=TOP_INPUTS, ax=fig.subplots())
+                        top=TOP_INPUTS, units=_units(analysis), ax=axes[0, 0])
     fig.savefig(path, dpi=110)
 
 
 def _fig_sobol(analysis: Analysis, path: Path) -> None:
-    fig = Figure(figsize=(10, 0.42 * TOP_INPUTS + 1.8), layout="constrained")
+    rows = min(TOP_INPUTS, analysis.sobol["input"].nunique())
+    fig, axes = _figure(1, 1, panel=(5.8, 0.5 * rows), left=3.4, right=2.6, top=0.45,
+                        bottom=0.85)
     plots.sobol_bars(analysis.sobol, strategy=analysis.results.scenario.baseline_strategy,
-                     top=TOP_INPUTS, ax=fig.subplots())
+                     top=TOP_INPUTS, output=_sensitivity_output(analysis),
+                     units=_units(analysis), ax=axes[0, 0])
     fig.savefig(path, dpi=110)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import platform
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from typing import Any, ClassVar
@@ -40,6 +41,20 @@ def _versions() -> tuple[tuple[str, str | None], ...]:
         except metadata.PackageNotFoundError:
             out.append((pkg, None))
     return tuple(out)
+
+
+def _once(method: Callable) -> Callable:
+    """Compute a summary table once per Results (per arguments): the CSV tables, the terminal
+    summary, the report and the figures all read the same tables. Callers get a copy, so
+    changing one cannot change what the others read."""
+    @functools.wraps(method)
+    def cached(self, *args, **kwargs):
+        key = (method.__name__, args, tuple(sorted(kwargs.items())))
+        if key not in self._summaries:
+            self._summaries[key] = method(self, *args, **kwargs)
+        return self._summaries[key].copy()
+
+    return cached
 
 
 def provenance(scenario: Scenario, *, seed: int | None, trials: int, chunk_size: int, design: str,
@@ -168,6 +183,8 @@ class Results:
     inputs: dict[str, np.ndarray] = field(repr=False)
     provenance: dict[str, Any] = field(repr=False)
     spend: np.ndarray | None = field(default=None, repr=False)
+    #: Summary tables already computed (see ``_once``); a fresh one for every new Results.
+    _summaries: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     #: Per-trial array fields and the position of their trial axis (``spend`` and ``inputs``
     #: aside: optional, and a mapping).
@@ -265,6 +282,7 @@ class Results:
             out["inhouse_breaks_even"] = ("probability", breaks_even)
         return out
 
+    @_once
     def summary(self) -> pd.DataFrame:
         """Distribution of each headline metric (:meth:`metrics`) per strategy.
 
@@ -307,6 +325,7 @@ class Results:
                              **{f"p{p}_se": q_se[k] for k, p in enumerate(PERCENTILES)}})
         return pd.DataFrame(rows)
 
+    @_once
     def comparison(self, baseline: str | None = None) -> pd.DataFrame:
         """Paired differences of each strategy against the baseline, on the same trials.
 
@@ -351,6 +370,7 @@ class Results:
                 rows.append(row)
         return pd.DataFrame(rows)
 
+    @_once
     def indicators(self) -> pd.DataFrame:
         """Yearly non-money indicators per strategy.
 
@@ -388,6 +408,7 @@ class Results:
                                  **{f"p{p}": q[k, t] for k, p in enumerate(PERCENTILES)}})
         return pd.DataFrame(rows)
 
+    @_once
     def yearly(self) -> pd.DataFrame:
         """Spend per strategy, year and category, plus a ``total`` category.
 
@@ -421,6 +442,31 @@ class Results:
         data.update({f"p{p}": values[k].ravel() for k, p in enumerate(PERCENTILES)})
         data.update({f"p{p}_se": errors[k].ravel() for k, p in enumerate(PERCENTILES)})
         return pd.DataFrame(data)
+
+    @_once
+    def paths(self) -> pd.DataFrame:
+        """Percentiles by year of the cumulative quantities the figures draw.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``strategy, quantity, year, p5, p25, p50, p75, p95`` [USD, nominal], over
+            the kept trials: ``cumulative_spend`` per strategy and, with ``revenue``,
+            ``cash_need`` (:meth:`cash_need`) per strategy and ``funding`` (cumulative committed
+            funding, the same for every strategy: strategy ``""``).
+        """
+        series = [("cumulative_spend", s, np.cumsum(self.annual[i], axis=1, dtype=np.float64))
+                  for i, s in enumerate(self.strategies)]
+        if self.scenario.revenue is not None:
+            series += [("cash_need", s, self.cash_need(i)) for i, s in enumerate(self.strategies)]
+            series.append(("funding", "", self.funding))
+        rows = []
+        for quantity, strategy, values in series:
+            q = np.percentile(values, PERCENTILES, axis=0)  # (P, T)
+            rows.append(pd.DataFrame({"strategy": strategy, "quantity": quantity,
+                                      "year": self.years,
+                                      **{f"p{p}": q[k] for k, p in enumerate(PERCENTILES)}}))
+        return pd.concat(rows, ignore_index=True)
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy per-trial data: one row per strategy, trial and year.
@@ -492,6 +538,7 @@ class Results:
                  for i in range(len(self.strategies))]
         return np.stack([p[0] for p in parts]), np.stack([p[1] for p in parts])
 
+    @_once
     def funding_table(self) -> pd.DataFrame:
         """Per strategy: what must be raised and how likely committed money suffices.
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.special import ndtri
-from scipy.stats import qmc
 
 from simulator.spec.scenario import DESIGNS, Scenario
 from simulator.stats.correlation import induce_rank_correlation
@@ -118,12 +117,16 @@ def design_uniforms(scenario: Scenario, n_trials: int, *, rng: np.random.Generat
         for j, path in enumerate(paths):
             u[:, j] = stream(rng, path).random(n_trials)
     elif design == "lhs":
+        from scipy.stats import qmc  # only here: importing scipy.stats takes half a second
+
         u = qmc.LatinHypercube(d, rng=stream(rng, "~design.lhs")).random(n_trials) if d else \
             np.empty((n_trials, 0))
     elif design == "sobol":
         if d == 0:
             u = np.empty((n_trials, 0))
         else:
+            from scipy.stats import qmc
+
             engine = qmc.Sobol(d, scramble=True, rng=stream(rng, "~design.sobol"))
             with warnings.catch_warnings():
                 # a partial last chunk is not a power of two: still low-discrepancy, less balanced
