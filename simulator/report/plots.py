@@ -21,7 +21,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
+from matplotlib.collections import PolyCollection
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator, PercentFormatter
 
 from simulator.results.container import Results
 from simulator.spec.quantities import format_usd
@@ -92,11 +94,12 @@ def plain_number(x: float, _pos=None) -> str:
 
 def log_axis(axis: Axis, *, money: bool) -> None:
     """Log scale labelled at 1, 2 and 5 of each decade ($500B, $1T, $2T, $5T, ...), money as
-    USD and other quantities as plain numbers; minor ticks unlabelled."""
+    USD and other quantities as plain numbers; no minor ticks (the labelled ones are dense
+    enough to read a value off)."""
     axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     axis.set_minor_locator(LogLocator(base=10, subs=(3.0, 4.0, 6.0, 7.0, 8.0, 9.0)))
     axis.set_major_formatter(usd_formatter if money else FuncFormatter(plain_number))
-    axis.set_minor_formatter(NullFormatter())
+    axis.set_minor_locator(NullLocator())
 
 
 def label_line_ends(ax: Axes, ends: Sequence[tuple[float, float, str, str]], *,
@@ -228,17 +231,25 @@ def category_breakdown(results: Results, *, strategy: str | None = None,
     for j, cat in enumerate(results.categories):
         if not mean[:, j].any():
             continue
-        ax.bar(results.years, mean[:, j], bottom=bottom, color=colours[cat],
-               label=_category_label(cat), width=0.8, edgecolor="white", linewidth=0.5)
-        bottom += mean[:, j]
+        # one collection of rectangles per category: a bar artist per year and category
+        # costs a third of the figure's drawing time
+        top = bottom + mean[:, j]
+        verts = [[(x - 0.4, b), (x - 0.4, t), (x + 0.4, t), (x + 0.4, b)]
+                 for x, b, t in zip(results.years, bottom, top, strict=True)]
+        ax.add_collection(PolyCollection(verts, facecolors=colours[cat], edgecolors="white",
+                                         linewidths=0.5, label=_category_label(cat)))
+        bottom = top
+    ax.autoscale_view()
+    ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(usd_formatter)
     ax.set_xlabel("year")
     ax.set_ylabel("mean spend per year [USD, nominal]")
     ax.set_title(f"Spend by category (mean): {results.strategies[i]}")
     ax.grid(axis="y", alpha=0.3)
-    handles, labels = ax.get_legend_handles_labels()
+    handles = [Patch(facecolor=c.get_facecolor()[0], label=c.get_label())
+               for c in ax.collections]
     if handles:  # nothing drawn when nothing was spent
-        _legend_outside(ax, handles=handles[::-1], labels=labels[::-1])
+        _legend_outside(ax, handles=handles[::-1])
     return ax
 
 

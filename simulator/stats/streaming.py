@@ -169,7 +169,14 @@ class LogHistogram:
         cum = np.cumsum(self.counts, axis=-1, dtype=np.int64)  # (*cells, B + 2)
         rank = np.floor(q * (self.n - 1)).astype(np.int64)     # 0-based order statistic
         values = np.concatenate([[0.0], MIDDLES, [HIGH]])
-        return np.stack([values[np.argmax(cum > r, axis=-1)] for r in rank])
+        # the first bin whose running count exceeds the rank, for every cell and rank in one
+        # search: offsetting each cell's running counts by (n + 1) x its index makes them one
+        # sorted sequence
+        cells, bins = cum.shape[:-1], cum.shape[-1]
+        offset = np.arange(cum[..., 0].size, dtype=np.int64) * (self.n + 1)
+        flat = (cum.reshape(-1, bins) + offset[:, None]).ravel()
+        at = np.searchsorted(flat, rank[:, None] + offset[None, :], side="right")
+        return values[at - (np.arange(offset.size) * bins)[None, :]].reshape(len(rank), *cells)
 
 
 @dataclass
