@@ -232,9 +232,25 @@ def _receive(analysis: Analysis) -> None:
     exit_with_parent()
 
 
-def _draw_in_worker(job: tuple[Callable[[Analysis, Path], None], Path]) -> None:
-    draw, path = job
-    draw(_worker_analysis, path)
+def _draw_in_worker(jobs: list[tuple[Callable[[Analysis, Path], None], Path]]) -> None:
+    for draw, path in jobs:
+        draw(_worker_analysis, path)
+
+
+#: Rough cost of each figure in panels drawn, to share them out evenly between processes.
+_PANELS = {"fan_chart.png": 5, "spend_by_category.png": 5, "strategies.png": 4,
+           "s_curve.png": 4, "funding.png": 1, "tornado.png": 1.5, "sobol.png": 1.5}
+
+
+def _share_out(jobs: list, weights: list[float], n: int) -> list[list]:
+    """Jobs in ``n`` groups of about equal weight (largest first, each to the lightest group)."""
+    groups: list[list] = [[] for _ in range(n)]
+    loads = [0.0] * n
+    for k in sorted(range(len(jobs)), key=lambda k: -weights[k]):
+        g = loads.index(min(loads))
+        groups[g].append(jobs[k])
+        loads[g] += weights[k]
+    return groups
 
 
 def write_figures(analysis: Analysis, folder: Path, *, workers: int | None = None) -> list[Path]:
@@ -243,17 +259,26 @@ def write_figures(analysis: Analysis, folder: Path, *, workers: int | None = Non
     ``s_curve.png`` (per claim, stacked), ``funding.png`` (with revenue), ``tornado.png`` and
     ``sobol.png`` (when computed).
 
-    Drawing takes most of a default run's time and the figures are independent, so they are
-    drawn on ``workers`` processes (default: one per core, at most two; 1 draws here).
+    The figures are independent, so with ``workers`` > 1 (default: one per core, at most two)
+    they are shared out between this process and ``workers - 1`` others. The summary tables
+    they draw from are best computed before (as :func:`write_run` does): a worker started by
+    forking inherits them.
     """
     folder = Path(folder)
-    jobs = [(draw, folder / name) for name, draw in _figures(analysis)]
+    figures = _figures(analysis)
+    jobs = [(draw, folder / name) for name, draw in figures]
     workers = min(os.cpu_count() or 1, 2) if workers is None else workers
-    if workers > 1 and len(jobs) > 2:
-        # the analysis (tens of MB with its histograms) goes to each worker once, not per figure
-        with ProcessPoolExecutor(max_workers=workers, initializer=_receive,
+    if workers > 1 and len(jobs) > 1:
+        mine, *theirs = _share_out(jobs, [_PANELS.get(name, 1.0) for name, _ in figures],
+                                   min(workers, len(jobs)))
+        # the analysis goes to each worker once (inherited, where processes fork)
+        with ProcessPoolExecutor(max_workers=len(theirs), initializer=_receive,
                                  initargs=(analysis,)) as pool:
-            list(pool.map(_draw_in_worker, jobs))
+            pending = [pool.submit(_draw_in_worker, group) for group in theirs]
+            for draw, path in mine:
+                draw(analysis, path)
+            for future in pending:
+                future.result()
     else:
         for draw, path in jobs:
             draw(analysis, path)
@@ -327,7 +352,9 @@ def write_run(analysis: Analysis, out: str | Path, *, parquet: bool = False,
     verdict = build_verdict(analysis) if verdict is None else verdict
 
     def write(folder: Path) -> list[Path]:
-        files = write_tables(analysis, folder) + write_figures(analysis, folder)
+        files = write_tables(analysis, folder)
+        analysis.results.paths()  # drawn by two figures: computed once, before workers fork
+        files += write_figures(analysis, folder)
         files += write_parquet(analysis.results, folder) if parquet else []
         (folder / "verdict.json").write_text(json.dumps(verdict.to_dict(), indent=2,
                                                         default=_plain) + "\n")
