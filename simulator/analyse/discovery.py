@@ -24,6 +24,7 @@ from simulator.results.container import Results
 from simulator.results.metrics import claim_metric
 from simulator.run.engine import simulate
 from simulator.spec.claim_spec import ClaimSpec
+from simulator.spec.quantities import format_number
 from simulator.spec.scenario import Scenario
 from simulator.stats.prim import Box, prim_box
 
@@ -262,9 +263,9 @@ def describe_box(box: Box, results: Results, *, digits: int = 4) -> list[str]:
         x = results.inputs[path]
         low_cut, high_cut = lo > x.min(), hi < x.max()
         if low_cut and high_cut:
-            out.append(f"{path} in [{lo:.{digits}g}, {hi:.{digits}g}]")
+            out.append(f"{path} in [{format_number(lo, digits)}, {format_number(hi, digits)}]")
         elif low_cut:
-            out.append(f"{path} >= {lo:.{digits}g}")
+            out.append(f"{path} >= {format_number(lo, digits)}")
         elif high_cut:
-            out.append(f"{path} <= {hi:.{digits}g}")
+            out.append(f"{path} <= {format_number(hi, digits)}")
     return out

@@ -26,7 +26,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator, PercentFormatter
 
 from simulator.results.container import Results
-from simulator.spec.quantities import format_usd
+from simulator.spec.quantities import format_number, format_usd
 
 usd_formatter = FuncFormatter(lambda x, _pos: format_usd(x) if x else "0")
 
@@ -85,11 +85,7 @@ def _style(strategies: Sequence[str], strategy: str):
 def plain_number(x: float, _pos=None) -> str:
     """A count or quantity for an axis or a table, never in scientific notation:
     ``25000 -> '25,000'``, ``0.5 -> '0.5'``, ``1.25e-3 -> '0.00125'``."""
-    if x == 0 or not np.isfinite(x):
-        return "0" if x == 0 else str(x)
-    if abs(x) >= 100:
-        return f"{x:,.0f}"
-    return np.format_float_positional(float(f"{x:.3g}"), trim="-")
+    return format_number(x)
 
 
 def log_axis(axis: Axis, *, money: bool) -> None:
@@ -517,7 +513,7 @@ def input_label(path: str, unit: str = "") -> str:
 
 def _value(x: float, unit: str) -> str:
     """An input's value in its unit, compactly: $12.8k, 68, 0.25, 12%."""
-    if unit.startswith("USD"):
+    if unit.startswith("USD") and unit != "USD/USD":  # a multiple of spend is a ratio
         return format_usd(x)
     a = abs(x)
     if a >= 1e4:

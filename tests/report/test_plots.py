@@ -165,3 +165,24 @@ def test_figures_drawn_in_two_processes_equal_those_drawn_in_one(analysis, tmp_p
     assert [p.name for p in a] == [p.name for p in b]
     for p, q in zip(a, b, strict=True):
         assert p.read_bytes() == q.read_bytes(), p.name
+
+
+def test_terminal_summarises_sobol_indices_and_writes_no_scientific_notation(analysis, sobol):
+    import dataclasses
+    import re
+
+    from simulator.report.text import format_sobol, format_summary
+
+    table = sobol.copy()
+    base = analysis.results.scenario.baseline_strategy
+    table.loc[table.index[table["strategy"] == base][0], "S1"] = -0.01
+    with_sobol = dataclasses.replace(analysis, sobol=table)
+    lines = format_sobol(with_sobol)
+    assert lines[0].startswith("Sobol indices of cumulative spend through 2030")
+    top = table[table["strategy"] == base].nlargest(1, "ST")["input"].iloc[0]
+    assert lines[2].split()[0] == top
+    assert any("below 0 is sampling noise" in line for line in lines)
+    text = format_summary(with_sobol)
+    assert "\n".join(lines) in text
+    assert not re.search(r"\d[eE][+-]\d", text), "scientific notation in the terminal"
+    assert format_sobol(dataclasses.replace(analysis, sobol=None)) == []
