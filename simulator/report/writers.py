@@ -205,7 +205,7 @@ def _fig_sobol(analysis: Analysis, path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
-def _figures(analysis: Analysis) -> list[tuple[str, Callable[[Analysis, Path], None]]]:
+def figures(analysis: Analysis) -> list[tuple[str, Callable[[Analysis, Path], None]]]:
     """The figures this run draws, as (file name, function)."""
     results = analysis.results
     figures = [("fan_chart.png", _fig_fan_chart), ("spend_by_category.png", _fig_spend_by_category)]
@@ -265,11 +265,11 @@ def write_figures(analysis: Analysis, folder: Path, *, workers: int | None = Non
     forking inherits them.
     """
     folder = Path(folder)
-    figures = _figures(analysis)
-    jobs = [(draw, folder / name) for name, draw in figures]
+    drawn = figures(analysis)
+    jobs = [(draw, folder / name) for name, draw in drawn]
     workers = min(os.cpu_count() or 1, 2) if workers is None else workers
     if workers > 1 and len(jobs) > 1:
-        mine, *theirs = _share_out(jobs, [_PANELS.get(name, 1.0) for name, _ in figures],
+        mine, *theirs = _share_out(jobs, [_PANELS.get(name, 1.0) for name, _ in drawn],
                                    min(workers, len(jobs)))
         # the analysis goes to each worker once (inherited, where processes fork)
         with ProcessPoolExecutor(max_workers=len(theirs), initializer=_receive,
