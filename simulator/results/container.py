@@ -1,7 +1,8 @@
 """Results of a simulation: frozen raw per-trial arrays, provenance, and summaries on demand.
 
 Axis order and units are fixed (see :class:`Results`); summaries are computed from the raw
-arrays when asked for, never stored.
+arrays when first asked for and kept with the Results (the tables, the terminal summary, the
+report and the figures read the same ones), never passed in.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from simulator.model.finance import funding_gap
 from simulator.results.fields import TRIAL_FIELDS
 from simulator.results.totals import RunTotals
 from simulator.spec.scenario import Scenario
-from simulator.stats.mc_error import percentiles_with_se
+from simulator.stats.mc_error import percentile, percentiles_with_se
 from simulator.stats.streaming import LogHistogram
 
 #: Percentiles reported in tables [%].
@@ -53,6 +54,23 @@ def _once(method: Callable) -> Callable:
         if key not in self._summaries:
             self._summaries[key] = method(self, *args, **kwargs)
         return self._summaries[key].copy()
+
+    return cached
+
+
+def _once_arrays(method: Callable) -> Callable:
+    """Like ``_once`` for methods returning an array or a tuple of arrays (the claims, the
+    analysis and the tables ask for the same cumulative spend and funding gap several times):
+    computed once per arguments and returned read-only instead of copied."""
+    @functools.wraps(method)
+    def cached(self, *args, **kwargs):
+        key = (method.__name__, args, tuple(sorted(kwargs.items())))
+        if key not in self._summaries:
+            out = method(self, *args, **kwargs)
+            for a in out if isinstance(out, tuple) else (out,):
+                a.flags.writeable = False
+            self._summaries[key] = out
+        return self._summaries[key]
 
     return cached
 
@@ -243,6 +261,7 @@ class Results:
             raise ValueError(f"year {year} is outside the horizon {self.years[0]}-{self.years[-1]}")
         return int(year - self.years[0])
 
+    @_once_arrays
     def cumulative(self, through: int | None = None) -> np.ndarray:
         """Cumulative spend from the start year through ``through`` (default: the last year).
 
@@ -308,7 +327,7 @@ class Results:
                 v = v[~np.isnan(v)]  # shares are undefined without purchases
                 if metric == "inhouse_breakeven_year":
                     # inf = not by the horizon's end: no mean, percentiles are observed years
-                    q = np.percentile(v, PERCENTILES, method="inverted_cdf")
+                    q = percentile(v, PERCENTILES, method="inverted_cdf")
                     q_se = np.full(len(PERCENTILES), np.nan)
                     mean = se = np.nan
                 else:
@@ -353,7 +372,7 @@ class Results:
                 diff = values[i] - values[b]
                 ok = ~np.isnan(diff)
                 diff = diff[ok]
-                q = np.percentile(diff, [5, 50, 95]) if diff.size else [np.nan] * 3
+                q = percentile(diff, [5, 50, 95]) if diff.size else [np.nan] * 3
                 row = {"strategy": s, "baseline": base, "metric": metric, "unit": unit,
                        "diff_mean": diff.mean() if diff.size else np.nan,
                        "diff_mean_se": diff.std(ddof=1) / np.sqrt(diff.size) if diff.size > 1
@@ -396,7 +415,7 @@ class Results:
                 a = np.asarray(arr[i], dtype=np.float64)
                 has = ~np.isnan(a)
                 if has.all():
-                    q, mean = np.percentile(a, PERCENTILES, axis=0), a.mean(axis=0)
+                    q, mean = percentile(a, PERCENTILES, axis=0), a.mean(axis=0)
                 else:  # shares are undefined in years without purchases (NaN when never)
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore", RuntimeWarning)
@@ -462,7 +481,7 @@ class Results:
             series.append(("funding", "", self.funding))
         rows = []
         for quantity, strategy, values in series:
-            q = np.percentile(values, PERCENTILES, axis=0)  # (P, T)
+            q = percentile(values, PERCENTILES, axis=0)  # (P, T)
             rows.append(pd.DataFrame({"strategy": strategy, "quantity": quantity,
                                       "year": self.years,
                                       **{f"p{p}": q[k] for k, p in enumerate(PERCENTILES)}}))
@@ -516,6 +535,7 @@ class Results:
         yearly = annual.astype(np.float64) + (self.interest - self.operating_cash_flow)
         return np.cumsum(yearly, axis=-1)
 
+    @_once_arrays
     def funding_gap(self, through: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The most that must be raised beyond committed funding, through a year.
 
@@ -568,10 +588,10 @@ class Results:
             for i, s in enumerate(self.strategies):
                 v = values[i]
                 if metric == "gap_year":
-                    q = np.percentile(v, [5, 50, 95], method="inverted_cdf")
+                    q = percentile(v, [5, 50, 95], method="inverted_cdf")
                     mean = np.nan
                 else:
-                    q, mean = np.percentile(v, [5, 50, 95]), v.mean()
+                    q, mean = percentile(v, [5, 50, 95]), v.mean()
                 rows.append({"strategy": s, "metric": metric, "unit": unit, "mean": mean,
                              "p5": q[0], "p50": q[1], "p95": q[2]})
         return pd.DataFrame(rows)
