@@ -419,8 +419,13 @@ class Results:
                 else:  # shares are undefined in years without purchases (NaN when never)
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore", RuntimeWarning)
-                        q = np.nanpercentile(a, PERCENTILES, axis=0)
                         mean = np.nanmean(a, axis=0)
+                    # year by year over the trials with purchases, as nanpercentile does
+                    q = np.full((len(PERCENTILES), a.shape[1]), np.nan)
+                    for t in range(a.shape[1]):
+                        column = a[has[:, t], t]
+                        if column.size:
+                            q[:, t] = percentile(column, PERCENTILES)
                 for t, year in enumerate(self.years):
                     rows.append({"strategy": s, "year": int(year), "indicator": name,
                                  "unit": unit, "mean": mean[t],
