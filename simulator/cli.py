@@ -270,7 +270,7 @@ def _simulate(args: argparse.Namespace, argv: list[str]) -> int:
     from simulator.analyse.convergence import simulate_to_precision
     from simulator.report.text import format_summary
     from simulator.report.verdict import build_verdict
-    from simulator.report.writers import write_run
+    from simulator.report.writers import start_figures, write_run
     from simulator.run import engine, plan
 
     try:
@@ -292,10 +292,17 @@ def _simulate(args: argparse.Namespace, argv: list[str]) -> int:
         # the exact options, so that a rerun reproduces the run (same seed, same numbers)
         results = replace(results, provenance={**results.provenance, "command": {
             "argv": argv, "rerun": shlex.join(["simulate", *argv]), "overrides": overrides}})
-        analysis = analyse(results, sobol_n=args.sobol, batches=batches, workers=args.workers,
-                           progress=not args.quiet)
-        verdict = build_verdict(analysis)  # once, for the terminal and the report
-        files = write_run(analysis, out, parquet=args.parquet, verdict=verdict)
+        # the figures that need only the results are drawn while the results are analysed
+        early = start_figures(results)
+        try:
+            analysis = analyse(results, sobol_n=args.sobol, batches=batches,
+                               workers=args.workers, progress=not args.quiet)
+            verdict = build_verdict(analysis)  # once, for the terminal and the report
+        except BaseException:
+            if early is not None:
+                early.close()
+            raise
+        files = write_run(analysis, out, parquet=args.parquet, verdict=verdict, early=early)
     except KeyboardInterrupt:
         print(f"\ninterrupted: nothing was written; {out} is unchanged", file=sys.stderr)
         return 130

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing as mp
 import os
 import shutil
 import tempfile
@@ -17,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 
 from simulator.analyse.analysis import Analysis
@@ -253,7 +255,78 @@ def _share_out(jobs: list, weights: list[float], n: int) -> list[list]:
     return groups
 
 
-def write_figures(analysis: Analysis, folder: Path, *, workers: int | None = None) -> list[Path]:
+#: Figures drawn from the results alone (not from the analysis): they can be drawn while the
+#: analysis runs (:func:`start_figures`).
+RESULTS_FIGURES = ("fan_chart.png", "spend_by_category.png", "strategies.png", "s_curve.png",
+                   "funding.png")
+
+
+def _draw_early(analysis: Analysis, jobs: list) -> None:
+    exit_with_parent()
+    for draw, path in jobs:
+        draw(analysis, path)
+
+
+class EarlyFigures:
+    """Figures being drawn in a forked process from a run's results while the caller
+    analyses them (:func:`start_figures`); :func:`write_figures` collects them.
+
+    Attributes
+    ----------
+    names : tuple of str
+        The figures being drawn.
+    """
+
+    def __init__(self, results: Results) -> None:
+        stub = Analysis(results=results, claims=pd.DataFrame(), sensitivity=pd.DataFrame(),
+                        sensitivity_metric=("cumulative_spend", None))
+        drawn = [(name, draw) for name, draw in figures(stub) if name in RESULTS_FIGURES]
+        self.names = tuple(name for name, _ in drawn)
+        self._folder = Path(tempfile.mkdtemp(prefix="simulate-figures-"))
+        # forked: the child reads the parent's results in place, nothing is copied or sent
+        self._process = mp.get_context("fork").Process(
+            target=_draw_early, args=(stub, [(draw, self._folder / name) for name, draw in drawn]),
+            daemon=True)
+        self._process.start()
+
+    def collect(self, analysis: Analysis, folder: Path) -> list[Path]:
+        """Wait for the figures and move them into ``folder``; any the process did not write
+        (it failed) are drawn here."""
+        self._process.join()
+        out = []
+        for name, draw in figures(analysis):
+            if name in self.names:
+                if (self._folder / name).exists():
+                    shutil.move(self._folder / name, folder / name)
+                else:
+                    draw(analysis, folder / name)
+                out.append(folder / name)
+        self.close()
+        return out
+
+    def close(self) -> None:
+        """Stop the process if it still runs and remove its temporary folder."""
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+
+def start_figures(results: Results) -> EarlyFigures | None:
+    """Start drawing the figures that need only the results (``RESULTS_FIGURES``) in another
+    process, so that they are drawn while the run is analysed (sensitivity, what must be true)
+    instead of after: pass the handle to :func:`write_run`, or ``close()`` it.
+
+    Returns None (nothing started) on a single core, or where processes are not forked (a
+    spawned process would need the per-trial arrays sent to it).
+    """
+    if (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
+        return None
+    return EarlyFigures(results)
+
+
+def write_figures(analysis: Analysis, folder: Path, *, workers: int | None = None,
+                  early: EarlyFigures | None = None) -> list[Path]:
     """Write the PNG figures into an existing folder: ``fan_chart.png``,
     ``spend_by_category.png``, ``strategies.png`` (with more than one strategy),
     ``s_curve.png`` (per claim, stacked), ``funding.png`` (with revenue), ``tornado.png`` and
@@ -262,13 +335,16 @@ def write_figures(analysis: Analysis, folder: Path, *, workers: int | None = Non
     The figures are independent, so with ``workers`` > 1 (default: one per core, at most two)
     they are shared out between this process and ``workers - 1`` others. The summary tables
     they draw from are best computed before (as :func:`write_run` does): a worker started by
-    forking inherits them.
+    forking inherits them. Figures already being drawn (``early``, from :func:`start_figures`)
+    are collected instead of drawn again.
     """
     folder = Path(folder)
-    drawn = figures(analysis)
+    order = [name for name, _ in figures(analysis)]
+    drawn = [(name, draw) for name, draw in figures(analysis)
+             if early is None or name not in early.names]
     jobs = [(draw, folder / name) for name, draw in drawn]
     workers = min(os.cpu_count() or 1, 2) if workers is None else workers
-    if workers > 1 and len(jobs) > 1:
+    if workers > 1 and len(jobs) > 1 and early is None:
         mine, *theirs = _share_out(jobs, [_PANELS.get(name, 1.0) for name, _ in drawn],
                                    min(workers, len(jobs)))
         # the analysis goes to each worker once (inherited, where processes fork)
@@ -282,7 +358,10 @@ def write_figures(analysis: Analysis, folder: Path, *, workers: int | None = Non
     else:
         for draw, path in jobs:
             draw(analysis, path)
-    return [path for _, path in jobs]
+    done = {path.name: path for _, path in jobs}
+    if early is not None:
+        done.update({path.name: path for path in early.collect(analysis, folder)})
+    return [done[name] for name in order]
 
 
 def write_parquet(results: Results, folder: Path) -> list[Path]:
@@ -328,7 +407,7 @@ def write_parquet(results: Results, folder: Path) -> list[Path]:
 
 
 def write_run(analysis: Analysis, out: str | Path, *, parquet: bool = False,
-              verdict: Verdict | None = None) -> list[Path]:
+              verdict: Verdict | None = None, early: EarlyFigures | None = None) -> list[Path]:
     """Write every output of a run into ``out``, atomically.
 
     Parameters
@@ -343,6 +422,9 @@ def write_run(analysis: Analysis, out: str | Path, *, parquet: bool = False,
         The run's verdict, when already built (default:
         :func:`simulator.report.verdict.build_verdict`); written as ``verdict.json`` and at
         the top of ``report.html``.
+    early : EarlyFigures, optional
+        Figures started by :func:`start_figures` before the analysis; collected here (and
+        closed, whatever happens).
 
     Returns
     -------
@@ -354,7 +436,7 @@ def write_run(analysis: Analysis, out: str | Path, *, parquet: bool = False,
     def write(folder: Path) -> list[Path]:
         files = write_tables(analysis, folder)
         analysis.results.paths()  # drawn by two figures: computed once, before workers fork
-        files += write_figures(analysis, folder)
+        files += write_figures(analysis, folder, early=early)
         files += write_parquet(analysis.results, folder) if parquet else []
         (folder / "verdict.json").write_text(json.dumps(verdict.to_dict(), indent=2,
                                                         default=_plain) + "\n")
@@ -363,7 +445,11 @@ def write_run(analysis: Analysis, out: str | Path, *, parquet: bool = False,
         return [*files, write_report(analysis, folder, [f for f in files if f.suffix == ".png"],
                                      verdict=verdict)]
 
-    return _write_atomically(out, write)
+    try:
+        return _write_atomically(out, write)
+    finally:
+        if early is not None:
+            early.close()
 
 
 def write_sweep(table, out: str | Path, *, path: str, quantities: list[str]) -> list[Path]:

@@ -186,3 +186,32 @@ def test_terminal_summarises_sobol_indices_and_writes_no_scientific_notation(ana
     assert "\n".join(lines) in text
     assert not re.search(r"\d[eE][+-]\d", text), "scientific notation in the terminal"
     assert format_sobol(dataclasses.replace(analysis, sobol=None)) == []
+
+
+def test_figures_started_before_the_analysis_equal_those_drawn_after(analysis, tmp_path):
+    from simulator.report.writers import RESULTS_FIGURES, start_figures
+
+    after, early_dir = tmp_path / "after", tmp_path / "early"
+    after.mkdir()
+    early_dir.mkdir()
+    expected = write_figures(analysis, after, workers=1)
+    early = start_figures(analysis.results)
+    if early is None:
+        pytest.skip("figures are drawn early only where processes fork, on two cores or more")
+    assert set(early.names) == set(RESULTS_FIGURES) & {p.name for p in expected}
+    got = write_figures(analysis, early_dir, early=early)
+    assert [p.name for p in got] == [p.name for p in expected]
+    for p, q in zip(expected, got, strict=True):
+        assert p.read_bytes() == q.read_bytes(), p.name
+    assert not early._folder.exists()
+
+
+def test_closing_early_figures_stops_their_process_and_leaves_nothing(analysis):
+    from simulator.report.writers import start_figures
+
+    early = start_figures(analysis.results)
+    if early is None:
+        pytest.skip("figures are drawn early only where processes fork, on two cores or more")
+    early.close()
+    assert not early._process.is_alive()
+    assert not early._folder.exists()
