@@ -10,7 +10,7 @@ Run from the repository root (on demand, not in CI)::
 demand noise. :func:`floor_chunk` computes what a run of it computes, vectorised over trials
 (trial axis last, float32 like the engine, chunks of 16,384 trials like the engine) and
 without any project code: the draws (three uniforms, their inverse CDFs), demand, fleet
-purchases with retirement, chip prices and power by vintage, servers, data-centre build,
+purchases with retirement, chip prices and power by vintage, servers per compute unit, data-centre build,
 energy and operations, annual spend, NPV, installed GW, and the run's summaries (category
 means and per-trial totals kept). It is the least a NumPy engine could spend on this scenario.
 
@@ -50,7 +50,7 @@ DECAY = (0.06, 0.16)       # uniform
 PRICE = (15e3, 25e3)       # lognormal P5, P95 [USD/unit]
 PRICE_GAIN, KW, KW_GAIN = 0.3, 1.0, 0.3
 LIFETIME = 5
-MULTIPLE = 0.8
+SERVERS, SERVERS_GAIN = 12e3, 0.3  # per compute unit [USD/unit], its yearly fall
 COST_PER_MW, ENERGY_PER_MW_YEAR, OM_PER_MW_YEAR = 10e6, 0.0, 0.0
 DISCOUNT = 0.08
 Z95 = 1.6448536269514722
@@ -95,7 +95,8 @@ def floor_model(g1: np.ndarray, decay: np.ndarray, p0: np.ndarray) -> dict[str, 
     power[LIFETIME:] -= power[:-LIFETIME]
     capacity = np.maximum.accumulate(power, axis=0)
     build = np.diff(capacity, axis=0, prepend=0) * F32(COST_PER_MW)
-    spend = np.stack([chips, MULTIPLE * chips, build, power * F32(ENERGY_PER_MW_YEAR),
+    servers = bought * (F32(SERVERS) / F32(1 + SERVERS_GAIN) ** t)
+    spend = np.stack([chips, servers, build, power * F32(ENERGY_PER_MW_YEAR),
                       power * F32(OM_PER_MW_YEAR)])
     annual = spend.sum(axis=0)
     discount = (1 + DISCOUNT) ** -np.arange(YEARS)
