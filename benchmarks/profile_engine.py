@@ -3,17 +3,18 @@
 Run from the repository root::
 
     python benchmarks/profile_engine.py [--trials 200000] [--scenario scenarios/base.yaml]
-    python benchmarks/profile_engine.py --stages [--trials 393216]
+    python benchmarks/profile_engine.py --stages [--trials 1000000] [--repeat 3]
 
 Without ``--stages``: cProfile of one single-process run, top functions by own time.
 
-With ``--stages``: CPU time of each stage of every chunk, measured chunk by chunk in this
-process (one BLAS thread, as in a run), so that all stages see the same machine load: drawing
-the inputs (``RunPlan.draws``), the cost model (``run_chunk`` and its finiteness check),
-keeping per-trial arrays (``_store``, for the first half of the trials, as a run beyond
-``keep_trials`` does), category histograms, and the streamed totals (means, paired
-comparisons, claims). Prints the mean per chunk, each stage's share and the ratio of the
-whole to the draws.
+With ``--stages``: wall time of every stage of a one-process run, done the way ``simulate()``
+does it (one BLAS thread, the run's ``keep_trials``), so that the stages add up to a run: setup
+(the plan, the accumulator and its per-trial arrays), then per chunk the draws
+(``RunPlan.draws``), the cost model (``run_chunk``), the finiteness check, keeping per-trial
+arrays (``Accumulator._store``), streamed totals (means, paired comparisons, claims) and the
+category histograms, and once at the end merging the chunks' sums and totals into ``Results``.
+``simulate()`` is then timed on the same trials in the same process; the last line says what
+share of its wall time the stages account for. Medians of ``--repeat`` runs.
 """
 
 from __future__ import annotations
@@ -30,46 +31,67 @@ from threadpoolctl import threadpool_limits
 
 from simulator import load_scenario, simulate
 from simulator.model.chunk import run_chunk
+from simulator.results.container import provenance
 from simulator.results.totals import RunTotals
 from simulator.run.accumulator import Accumulator
+from simulator.run.engine import KEEP_TRIALS
 from simulator.run.guard import check_finite
 from simulator.run.plan import CHUNK_SIZE, RunPlan
 
-STAGES = ("draws", "cost model", "keeping per-trial arrays", "category histograms",
-          "streamed totals")
+STAGES = ("setup (plan, accumulator, arrays)", "draws", "cost model (run_chunk)",
+          "finiteness check", "keeping per-trial arrays", "streamed totals",
+          "category histograms", "merging chunks and building Results")
+#: Stages run once per run rather than per chunk.
+ONCE = (STAGES[0], STAGES[-1])
 
 
-def stages(scenario_path: str, trials: int) -> dict[str, list[float]]:
-    """CPU seconds of each stage, one entry per chunk."""
+def stages(scenario_path: str, trials: int, keep_trials: int | None = KEEP_TRIALS
+           ) -> tuple[dict[str, list[float]], float]:
+    """Wall seconds of each stage of a one-process run, done as :func:`simulate` does it (one
+    entry per chunk, or one for the stages run once), and the wall time of ``simulate()``
+    itself on the same trials, measured right after."""
     scenario = load_scenario(scenario_path)
-    plan = RunPlan(scenario=scenario, trials=trials, seed=1, design=None,
-                   chunk_size=CHUNK_SIZE, keep_spend=False, keep_trials=trials // 2)
-    acc = Accumulator(scenario, trials, keep_spend=False, keep_trials=plan.keep_trials)
-    clock = time.process_time
+    clock = time.perf_counter
     times: dict[str, list[float]] = {s: [] for s in STAGES}
-    n_chunks = -(-trials // CHUNK_SIZE)
     with threadpool_limits(limits=1, user_api="blas"):
-        for k in range(n_chunks):
+        t = clock()
+        plan = RunPlan(scenario=scenario, trials=trials, seed=1, design=None,
+                       chunk_size=CHUNK_SIZE, keep_spend=False, keep_trials=keep_trials)
+        acc = Accumulator(scenario, trials, keep_spend=False, keep_trials=plan.keep_trials)
+        times[STAGES[0]].append(clock() - t)
+        for k in range(plan.n_chunks):
             lo, hi = plan.chunk_bounds(k)
             t0 = clock()
             draws = plan.draws(k)
             t1 = clock()
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 out = run_chunk(scenario, draws)
-            check_finite(scenario, draws, out, first_trial=lo)
             t2 = clock()
+            check_finite(scenario, draws, out, first_trial=lo)
+            t3 = clock()
+            # Accumulator.add, stage by stage
             m = max(0, min(hi - lo, acc.n_kept - lo))
             if m:
                 acc._store(lo, m, draws, out)
-            t3 = clock()
-            acc.histogram.add(out.spend, axis=3)
             t4 = clock()
-            RunTotals().add(acc.chunk_results(draws, out))  # as Accumulator.add does
+            totals = RunTotals()
+            totals.add(acc.chunk_results(draws, out))
+            acc.chunk_totals[k] = totals
             t5 = clock()
-            for stage, dt in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4),
-                                 strict=True):
+            acc.chunk_sums[k] = acc.histogram.add(out.spend, axis=3)
+            t6 = clock()
+            for stage, dt in zip(STAGES[1:-1], (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4,
+                                                t6 - t5), strict=True):
                 times[stage].append(dt)
-    return times
+        t = clock()
+        prov = provenance(scenario, seed=1, trials=trials, chunk_size=CHUNK_SIZE,
+                          design=scenario.sampling.design, wall_seconds=0.0)
+        acc.results(prov)
+        times[STAGES[-1]].append(clock() - t)
+    del acc, out, draws
+    t = clock()
+    simulate(scenario, trials=trials, seed=1, workers=1, keep_trials=keep_trials)
+    return times, clock() - t
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -77,18 +99,28 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--trials", type=int, default=200_000)
     p.add_argument("--scenario", default="scenarios/base.yaml")
     p.add_argument("--top", type=int, default=18)
-    p.add_argument("--stages", action="store_true", help="CPU time per stage of each chunk")
+    p.add_argument("--stages", action="store_true",
+                   help="wall time of every stage of a run, against simulate()'s")
+    p.add_argument("--repeat", type=int, default=3, help="runs of --stages (median)")
     a = p.parse_args(argv)
     if a.stages:
-        times = stages(a.scenario, a.trials)
-        # mean over chunks after the first (warm-up): only the first half keep their trials
-        med = {s: statistics.fmean(v[1:] or v) * 1e3 for s, v in times.items()}
+        simulate(load_scenario(a.scenario), trials=1000, workers=1)  # warm-up
+        runs = [stages(a.scenario, a.trials) for _ in range(a.repeat)]
+        # per stage, the median over runs of its total over the run
+        med = {s: statistics.median(sum(r[0][s]) for r in runs) for s in STAGES}
+        wall = statistics.median(r[1] for r in runs)
         total = sum(med.values())
-        print(f"{a.trials:,} trials, chunks of {CHUNK_SIZE:,}: mean CPU ms per chunk\n")
-        print("| stage | ms per chunk | share |\n|---|---:|---:|")
+        n_chunks = len(runs[0][0]["draws"])
+        print(f"{a.scenario}: {a.trials:,} trials in {n_chunks} chunks of {CHUNK_SIZE:,}, one "
+              f"process; wall seconds, medians of {a.repeat} runs\n")
+        print("| stage | s per run | ms per chunk | share |\n|---|---:|---:|---:|")
         for s in STAGES:
-            print(f"| {s} | {med[s]:.1f} | {med[s] / total:.0%} |")
-        print(f"| whole | {total:.1f} | {total / med['draws']:.2f}x the draws |")
+            per_chunk = "" if s in ONCE else f"{med[s] / n_chunks * 1e3:.1f}"
+            print(f"| {s} | {med[s]:.3f} | {per_chunk} | {med[s] / total:.0%} |")
+        print(f"| sum of the stages | {total:.3f} | {total / n_chunks * 1e3:.1f} | "
+              f"{total / med['draws']:.2f}x the draws |")
+        print(f"| simulate(), measured after | {wall:.3f} | | stages account for "
+              f"{total / wall:.0%} |")
         return
     scenario = load_scenario(a.scenario)
     simulate(scenario, trials=100, workers=1)  # warm-up: imports and first calls

@@ -329,7 +329,7 @@ def _run(args: argparse.Namespace, argv: list[str], scenario: Scenario, override
     from simulator.analyse.convergence import simulate_to_precision
     from simulator.report.text import format_summary
     from simulator.report.verdict import build_verdict
-    from simulator.report.writers import write_run
+    from simulator.report.writers import start_figures, write_run
     from simulator.run import engine, plan
 
     out = folder.path
@@ -352,10 +352,17 @@ def _run(args: argparse.Namespace, argv: list[str], scenario: Scenario, override
         # the exact options, so that a rerun reproduces the run (same seed, same numbers)
         results = replace(results, provenance={**results.provenance, "command": {
             "argv": argv, "rerun": shlex.join(["simulate", *argv]), "overrides": overrides}})
-        analysis = analyse(results, sobol_n=args.sobol, batches=batches, workers=args.workers,
-                           progress=not args.quiet)
-        verdict = build_verdict(analysis)  # once, for the terminal and the report
-        files = write_run(analysis, folder, parquet=args.parquet, verdict=verdict)
+        # the figures that need only the results are drawn while the results are analysed
+        early = start_figures(results)
+        try:
+            analysis = analyse(results, sobol_n=args.sobol, batches=batches,
+                               workers=args.workers, progress=not args.quiet)
+            verdict = build_verdict(analysis)  # once, for the terminal and the report
+        except BaseException:
+            if early is not None:
+                early.close()
+            raise
+        files = write_run(analysis, folder, parquet=args.parquet, verdict=verdict, early=early)
     except BrokenProcessPool:
         if interrupts.received is not None:  # the signal reached the workers first
             raise interrupts.Interrupted(interrupts.received) from None

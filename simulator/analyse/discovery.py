@@ -12,11 +12,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import ks_2samp
 
 from simulator.analyse.claims import as_claim
 from simulator.io.loading import override
@@ -24,6 +24,7 @@ from simulator.results.container import Results
 from simulator.results.metrics import claim_metric
 from simulator.run.engine import simulate
 from simulator.spec.claim_spec import ClaimSpec
+from simulator.spec.quantities import format_number
 from simulator.spec.scenario import Scenario
 from simulator.stats.prim import Box, prim_box
 
@@ -45,6 +46,39 @@ def claim_holds(results: Results, claim: ClaimSpec | str, strategy: str | None =
     return claim.holds(values)
 
 
+def ks_distance(a: np.ndarray, b: np.ndarray, *, presorted: bool = False) -> float:
+    """Two-sample Kolmogorov-Smirnov statistic: the largest distance between the samples'
+    empirical CDFs (0 = same distribution, 1 = fully separated).
+
+    The same number as ``scipy.stats.ks_2samp(a, b).statistic`` (which, for samples of at
+    most 10,000, rounds it to a multiple of ``1 / lcm(n_a, n_b)``), without its p-value: an
+    exact p-value costs more than the statistic, and importing ``scipy.stats`` costs half a
+    second.
+
+    Parameters
+    ----------
+    a, b : ndarray, shape (n_a,), (n_b,)
+        Non-empty samples.
+    presorted : bool
+        Both are sorted already.
+
+    Returns
+    -------
+    float
+    """
+    if not presorted:
+        a, b = np.sort(a), np.sort(b)
+    n_a, n_b = a.size, b.size
+    both = np.concatenate([a, b])
+    diff = (np.searchsorted(a, both, side="right") / n_a
+            - np.searchsorted(b, both, side="right") / n_b)
+    d = float(max(np.clip(-diff.min(), 0, 1), diff.max()))
+    if max(n_a, n_b) <= 10_000:
+        lcm = (n_a // math.gcd(n_a, n_b)) * n_b
+        d = int(np.round(d * lcm)) * 1.0 / lcm
+    return d
+
+
 def conditional_inputs(results: Results, claim: ClaimSpec | str, *,
                        strategy: str | None = None) -> pd.DataFrame:
     """Inputs where the claim holds versus where it does not.
@@ -62,14 +96,17 @@ def conditional_inputs(results: Results, claim: ClaimSpec | str, *,
     rows = []
     if holds.any() and not holds.all():
         for path, x in results.inputs.items():
-            t, f = x[holds], x[~holds]
+            # sorted once: the percentiles and the KS distance then cost little more than
+            # reading them off
+            t, f = np.sort(x[holds]), np.sort(x[~holds])
+            # one call per percentile: a scalar keeps a float32 input's arithmetic in float32
+            t10, t90 = np.percentile(t, 10), np.percentile(t, 90)
+            f10, f90 = np.percentile(f, 10), np.percentile(f, 90)
             rows.append({"input": path, "median_if_true": float(np.median(t)),
                          "median_if_false": float(np.median(f)),
-                         "p10_if_true": float(np.percentile(t, 10)),
-                         "p90_if_true": float(np.percentile(t, 90)),
-                         "p10_if_false": float(np.percentile(f, 10)),
-                         "p90_if_false": float(np.percentile(f, 90)),
-                         "ks": float(ks_2samp(t, f).statistic)})
+                         "p10_if_true": float(t10), "p90_if_true": float(t90),
+                         "p10_if_false": float(f10), "p90_if_false": float(f90),
+                         "ks": ks_distance(t, f, presorted=True)})
     table = pd.DataFrame(rows)
     return table.sort_values("ks", ascending=False, ignore_index=True) if rows else table
 
@@ -226,9 +263,9 @@ def describe_box(box: Box, results: Results, *, digits: int = 4) -> list[str]:
         x = results.inputs[path]
         low_cut, high_cut = lo > x.min(), hi < x.max()
         if low_cut and high_cut:
-            out.append(f"{path} in [{lo:.{digits}g}, {hi:.{digits}g}]")
+            out.append(f"{path} in [{format_number(lo, digits)}, {format_number(hi, digits)}]")
         elif low_cut:
-            out.append(f"{path} >= {lo:.{digits}g}")
+            out.append(f"{path} >= {format_number(lo, digits)}")
         elif high_cut:
-            out.append(f"{path} <= {hi:.{digits}g}")
+            out.append(f"{path} <= {format_number(hi, digits)}")
     return out

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from simulator.analyse.sobol import saltelli_matrices, sobol_indices, stacked_rows
 from simulator.results.container import Results
@@ -27,6 +26,7 @@ from simulator.run.engine import evaluate_design
 from simulator.sample.draws import draws_from_uniforms
 from simulator.spec.claim_spec import ClaimSpec
 from simulator.spec.scenario import Scenario
+from simulator.stats.correlation import average_ranks
 
 
 def _metric_spec(metric: str, year: int | None) -> ClaimSpec:
@@ -105,13 +105,13 @@ def rank_correlations(results: Results, *, metric: str = "cumulative_spend",
     paths = list(results.inputs)
     if not paths:
         return pd.DataFrame(columns=["strategy", "input", "spearman"])
-    ranks = np.stack([rankdata(results.inputs[p]) for p in paths])  # (d, n)
+    ranks = np.stack([average_ranks(results.inputs[p]) for p in paths])  # (d, n)
     ranks -= ranks.mean(axis=1, keepdims=True)
     norms = np.sqrt((ranks**2).sum(axis=1))
     rows = []
     for i, strategy in enumerate(results.strategies):
         ok = ~np.isnan(values[i])
-        r_y = rankdata(values[i][ok])
+        r_y = average_ranks(values[i][ok])
         r_y -= r_y.mean()
         r_x = ranks[:, ok] - ranks[:, ok].mean(axis=1, keepdims=True) if not ok.all() else ranks
         n_x = np.sqrt((r_x**2).sum(axis=1)) if not ok.all() else norms

@@ -28,9 +28,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from scipy.special import ndtri
-from scipy.stats import qmc
 
 #: Bootstrap resamples go to SciPy a few at a time: about this many output values per pass.
 _CHUNK_ELEMENTS = 2**22
@@ -75,6 +73,8 @@ def saltelli_matrices(
     if int(d) != d or d < 1:
         raise ValueError(f"d must be a positive integer, got {d}")
     n, d = int(n), int(d)
+    from scipy.stats import qmc  # only here: importing scipy.stats takes half a second
+
     sampler = qmc.Sobol(2 * d, scramble=scramble, rng=rng)
     base = sampler.random(n)
     return base[:, :d].copy(), base[:, d:].copy()
@@ -218,6 +218,8 @@ def sobol_indices(
 def _scipy_indices(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray]:
     """S1 and ST, each shape (s, d), for s outputs: f_a, f_b (s, n), f_ab (d, s, n)."""
+    from scipy import stats  # only here: importing scipy.stats takes half a second
+
     res = stats.sobol_indices(func={"f_A": f_a, "f_B": f_b, "f_AB": f_ab}, n=f_a.shape[1])
     # SciPy returns (s, d) for several outputs and (d,) for one
     return np.atleast_2d(res.first_order), np.atleast_2d(res.total_order)

@@ -9,7 +9,7 @@ from simulator.analyse.discovery import describe_box
 from simulator.report.plots import format_probability
 from simulator.report.verdict import Verdict, build_verdict
 from simulator.results.breakdown import dependence_reasons
-from simulator.spec.quantities import format_usd
+from simulator.spec.quantities import format_number, format_usd
 
 
 def format_summary(analysis: Analysis, *, verdict: Verdict | None = None) -> str:
@@ -45,6 +45,7 @@ def format_summary(analysis: Analysis, *, verdict: Verdict | None = None) -> str
     if not analysis.claims.empty:
         lines += _format_claims(analysis, width)
     lines += _format_drivers(analysis)
+    lines += format_sobol(analysis)
     lines += _format_assumption_flags(analysis)
     return "\n".join(lines)
 
@@ -97,8 +98,8 @@ def _format_drivers(analysis: Analysis) -> list[str]:
     if top.empty:
         return ["Every input is fixed: no sensitivity to report.", ""]
     what = str(top["metric"].iloc[0]).replace("_", " ")
-    money = metric in ("cumulative_spend", "spend", "npv")
-    fmt = format_usd if money else (lambda x: f"{x:.3g}")
+    money = metric in ("cumulative_spend", "spend", "npv", "funding_gap")
+    fmt = format_usd if money else format_number
     lines = [f"What moves {what} most ({base}; tornado, each input P10 -> P90, others at medians)"]
     for _, r in top.iterrows():
         lines.append(f"  {r['input']:<44} {fmt(r['at_low']):>9} -> {fmt(r['at_high']):<9}"
@@ -109,6 +110,37 @@ def _format_drivers(analysis: Analysis) -> list[str]:
             lines.append(f"  '{label}' holds in {box.density:.0%} of trials where "
                          + " and ".join(ranges[:3]) + f" ({box.support:.0%} of all trials, "
                          f"{box.coverage:.0%} of those where it holds)")
+    return [*lines, ""]
+
+
+def format_sobol(analysis: Analysis, top: int = 5) -> list[str]:
+    """The inputs with the largest total Sobol index for the baseline strategy (with
+    ``--sobol``): first-order and total indices as shares of the output's variance, with their
+    95% intervals. Empty without a Sobol analysis."""
+    sobol = analysis.sobol
+    if sobol is None or sobol.empty:
+        return []
+    base = analysis.results.scenario.baseline_strategy
+    rows = sobol[sobol["strategy"] == base].nlargest(top, "ST")
+    metric, year = analysis.sensitivity_metric
+    what = metric.replace("_", " ") + ("" if year is None else
+                                       f" {'through' if metric == 'cumulative_spend' else 'in'} "
+                                       f"{year}")
+
+    def cell(value: float, conf: float) -> str:
+        return f"{value:.1%}" + ("" if conf != conf else f" +/- {conf:.1%}")
+
+    lines = [f"Sobol indices of {what} ({base}): share of its variance, with 95% intervals",
+             f"  {'input':<44}{'first order (alone)':>22}{'total (with interactions)':>28}"]
+    for r in rows.itertuples():
+        lines.append(f"  {r.input:<44}{cell(r.S1, r.S1_conf):>22}{cell(r.ST, r.ST_conf):>28}")
+    first = sobol.loc[sobol["strategy"] == base, "S1"].clip(lower=0).sum()
+    lines.append(f"  first-order indices of all inputs sum to {first:.0%}: "
+                 + (f"the other {1 - first:.0%} of the variance comes from interactions"
+                    if first <= 1 else "above 100% by sampling noise, so interactions are small"))
+    if (sobol.loc[sobol["strategy"] == base, ["S1", "ST"]] < 0).to_numpy().any():
+        lines.append("  an estimate below 0 is sampling noise around 0 (an index cannot be "
+                     "negative); a larger --sobol narrows the intervals")
     return [*lines, ""]
 
 
@@ -182,7 +214,8 @@ def format_sweep(table, path: str, quantities: list[str]) -> str:
                     cells.append(f"{format_usd(r['p50'])} ({format_usd(r['p5'])}-"
                                  f"{format_usd(r['p95'])})")
                 else:
-                    cells.append(f"{r['p50']:.3g} ({r['p5']:.3g}-{r['p95']:.3g})")
+                    cells.append(f"{format_number(r['p50'])} ({format_number(r['p5'])}-"
+                                 f"{format_number(r['p95'])})")
             lines.append(f"  {value!s:>12}  " + "".join(f"{c:>{max(width, 24)}}" for c in cells))
         lines.append("")
     return "\n".join(lines)

@@ -1,7 +1,8 @@
 """Results of a simulation: frozen raw per-trial arrays, provenance, and summaries on demand.
 
 Axis order and units are fixed (see :class:`Results`); summaries are computed from the raw
-arrays when asked for, never stored.
+arrays when first asked for and kept with the Results (the tables, the terminal summary, the
+report and the figures read the same ones), never passed in.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import functools
 import platform
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from typing import Any, ClassVar
@@ -20,7 +22,7 @@ from simulator.model.finance import funding_gap
 from simulator.results.fields import TRIAL_FIELDS
 from simulator.results.totals import RunTotals
 from simulator.spec.scenario import Scenario
-from simulator.stats.mc_error import percentiles_with_se
+from simulator.stats.mc_error import percentile, percentiles_with_se
 from simulator.stats.streaming import LogHistogram
 
 #: Percentiles reported in tables [%].
@@ -40,6 +42,37 @@ def _versions() -> tuple[tuple[str, str | None], ...]:
         except metadata.PackageNotFoundError:
             out.append((pkg, None))
     return tuple(out)
+
+
+def _once(method: Callable) -> Callable:
+    """Compute a summary table once per Results (per arguments): the CSV tables, the terminal
+    summary, the report and the figures all read the same tables. Callers get a copy, so
+    changing one cannot change what the others read."""
+    @functools.wraps(method)
+    def cached(self, *args, **kwargs):
+        key = (method.__name__, args, tuple(sorted(kwargs.items())))
+        if key not in self._summaries:
+            self._summaries[key] = method(self, *args, **kwargs)
+        return self._summaries[key].copy()
+
+    return cached
+
+
+def _once_arrays(method: Callable) -> Callable:
+    """Like ``_once`` for methods returning an array or a tuple of arrays (the claims, the
+    analysis and the tables ask for the same cumulative spend and funding gap several times):
+    computed once per arguments and returned read-only instead of copied."""
+    @functools.wraps(method)
+    def cached(self, *args, **kwargs):
+        key = (method.__name__, args, tuple(sorted(kwargs.items())))
+        if key not in self._summaries:
+            out = method(self, *args, **kwargs)
+            for a in out if isinstance(out, tuple) else (out,):
+                a.flags.writeable = False
+            self._summaries[key] = out
+        return self._summaries[key]
+
+    return cached
 
 
 def provenance(scenario: Scenario, *, seed: int | None, trials: int, chunk_size: int, design: str,
@@ -168,6 +201,8 @@ class Results:
     inputs: dict[str, np.ndarray] = field(repr=False)
     provenance: dict[str, Any] = field(repr=False)
     spend: np.ndarray | None = field(default=None, repr=False)
+    #: Summary tables already computed (see ``_once``); a fresh one for every new Results.
+    _summaries: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     #: Per-trial array fields and the position of their trial axis (``spend`` and ``inputs``
     #: aside: optional, and a mapping).
@@ -226,6 +261,7 @@ class Results:
             raise ValueError(f"year {year} is outside the horizon {self.years[0]}-{self.years[-1]}")
         return int(year - self.years[0])
 
+    @_once_arrays
     def cumulative(self, through: int | None = None) -> np.ndarray:
         """Cumulative spend from the start year through ``through`` (default: the last year).
 
@@ -265,6 +301,7 @@ class Results:
             out["inhouse_breaks_even"] = ("probability", breaks_even)
         return out
 
+    @_once
     def summary(self) -> pd.DataFrame:
         """Distribution of each headline metric (:meth:`metrics`) per strategy.
 
@@ -290,7 +327,7 @@ class Results:
                 v = v[~np.isnan(v)]  # shares are undefined without purchases
                 if metric == "inhouse_breakeven_year":
                     # inf = not by the horizon's end: no mean, percentiles are observed years
-                    q = np.percentile(v, PERCENTILES, method="inverted_cdf")
+                    q = percentile(v, PERCENTILES, method="inverted_cdf")
                     q_se = np.full(len(PERCENTILES), np.nan)
                     mean = se = np.nan
                 else:
@@ -307,6 +344,7 @@ class Results:
                              **{f"p{p}_se": q_se[k] for k, p in enumerate(PERCENTILES)}})
         return pd.DataFrame(rows)
 
+    @_once
     def comparison(self, baseline: str | None = None) -> pd.DataFrame:
         """Paired differences of each strategy against the baseline, on the same trials.
 
@@ -334,7 +372,7 @@ class Results:
                 diff = values[i] - values[b]
                 ok = ~np.isnan(diff)
                 diff = diff[ok]
-                q = np.percentile(diff, [5, 50, 95]) if diff.size else [np.nan] * 3
+                q = percentile(diff, [5, 50, 95]) if diff.size else [np.nan] * 3
                 row = {"strategy": s, "baseline": base, "metric": metric, "unit": unit,
                        "diff_mean": diff.mean() if diff.size else np.nan,
                        "diff_mean_se": diff.std(ddof=1) / np.sqrt(diff.size) if diff.size > 1
@@ -351,6 +389,7 @@ class Results:
                 rows.append(row)
         return pd.DataFrame(rows)
 
+    @_once
     def indicators(self) -> pd.DataFrame:
         """Yearly non-money indicators per strategy.
 
@@ -376,18 +415,24 @@ class Results:
                 a = np.asarray(arr[i], dtype=np.float64)
                 has = ~np.isnan(a)
                 if has.all():
-                    q, mean = np.percentile(a, PERCENTILES, axis=0), a.mean(axis=0)
+                    q, mean = percentile(a, PERCENTILES, axis=0), a.mean(axis=0)
                 else:  # shares are undefined in years without purchases (NaN when never)
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore", RuntimeWarning)
-                        q = np.nanpercentile(a, PERCENTILES, axis=0)
                         mean = np.nanmean(a, axis=0)
+                    # year by year over the trials with purchases, as nanpercentile does
+                    q = np.full((len(PERCENTILES), a.shape[1]), np.nan)
+                    for t in range(a.shape[1]):
+                        column = a[has[:, t], t]
+                        if column.size:
+                            q[:, t] = percentile(column, PERCENTILES)
                 for t, year in enumerate(self.years):
                     rows.append({"strategy": s, "year": int(year), "indicator": name,
                                  "unit": unit, "mean": mean[t],
                                  **{f"p{p}": q[k, t] for k, p in enumerate(PERCENTILES)}})
         return pd.DataFrame(rows)
 
+    @_once
     def yearly(self) -> pd.DataFrame:
         """Spend per strategy, year and category, plus a ``total`` category.
 
@@ -421,6 +466,31 @@ class Results:
         data.update({f"p{p}": values[k].ravel() for k, p in enumerate(PERCENTILES)})
         data.update({f"p{p}_se": errors[k].ravel() for k, p in enumerate(PERCENTILES)})
         return pd.DataFrame(data)
+
+    @_once
+    def paths(self) -> pd.DataFrame:
+        """Percentiles by year of the cumulative quantities the figures draw.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``strategy, quantity, year, p5, p25, p50, p75, p95`` [USD, nominal], over
+            the kept trials: ``cumulative_spend`` per strategy and, with ``revenue``,
+            ``cash_need`` (:meth:`cash_need`) per strategy and ``funding`` (cumulative committed
+            funding, the same for every strategy: strategy ``""``).
+        """
+        series = [("cumulative_spend", s, np.cumsum(self.annual[i], axis=1, dtype=np.float64))
+                  for i, s in enumerate(self.strategies)]
+        if self.scenario.revenue is not None:
+            series += [("cash_need", s, self.cash_need(i)) for i, s in enumerate(self.strategies)]
+            series.append(("funding", "", self.funding))
+        rows = []
+        for quantity, strategy, values in series:
+            q = percentile(values, PERCENTILES, axis=0)  # (P, T)
+            rows.append(pd.DataFrame({"strategy": strategy, "quantity": quantity,
+                                      "year": self.years,
+                                      **{f"p{p}": q[k] for k, p in enumerate(PERCENTILES)}}))
+        return pd.concat(rows, ignore_index=True)
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy per-trial data: one row per strategy, trial and year.
@@ -470,6 +540,7 @@ class Results:
         yearly = annual.astype(np.float64) + (self.interest - self.operating_cash_flow)
         return np.cumsum(yearly, axis=-1)
 
+    @_once_arrays
     def funding_gap(self, through: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The most that must be raised beyond committed funding, through a year.
 
@@ -492,6 +563,7 @@ class Results:
                  for i in range(len(self.strategies))]
         return np.stack([p[0] for p in parts]), np.stack([p[1] for p in parts])
 
+    @_once
     def funding_table(self) -> pd.DataFrame:
         """Per strategy: what must be raised and how likely committed money suffices.
 
@@ -521,10 +593,10 @@ class Results:
             for i, s in enumerate(self.strategies):
                 v = values[i]
                 if metric == "gap_year":
-                    q = np.percentile(v, [5, 50, 95], method="inverted_cdf")
+                    q = percentile(v, [5, 50, 95], method="inverted_cdf")
                     mean = np.nan
                 else:
-                    q, mean = np.percentile(v, [5, 50, 95]), v.mean()
+                    q, mean = percentile(v, [5, 50, 95]), v.mean()
                 rows.append({"strategy": s, "metric": metric, "unit": unit, "mean": mean,
                              "p5": q[0], "p50": q[1], "p95": q[2]})
         return pd.DataFrame(rows)

@@ -20,6 +20,16 @@ _MUST_BE_FINITE = ("annual", "npv", "installed_gw", "unmet_units", "economic_cos
 
 
 
+def _in_range(value: np.ndarray, as_float32: bool) -> bool:
+    """Whether every value is finite (and, if stored as float32, within its range): the
+    extremes decide it, and a NaN anywhere makes them NaN."""
+    if not value.size:
+        return True
+    low, high = float(value.min()), float(value.max())
+    limit = FLOAT32_MAX if as_float32 else np.inf
+    return -limit <= low and high <= limit and np.isfinite(low) and np.isfinite(high)
+
+
 def check_finite(scenario: Scenario, draws: Draws, out: ChunkOutput, *, first_trial: int = 0
                  ) -> None:
     """Refuse to let NaN or infinity reach an output.
@@ -33,6 +43,8 @@ def check_finite(scenario: Scenario, draws: Draws, out: ChunkOutput, *, first_tr
     """
     for name in ("demand_units", *_MUST_BE_FINITE):
         value = getattr(out, name)
+        if _in_range(value, TRIAL_FIELDS.get(name, (None,))[0] == np.float32):
+            continue  # the common case, in two passes without temporaries
         bad = ~np.isfinite(value)
         if TRIAL_FIELDS.get(name, (None,))[0] == np.float32:
             bad |= np.abs(value) > FLOAT32_MAX  # would become inf when stored

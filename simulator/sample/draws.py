@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.special import ndtri
-from scipy.stats import qmc
 
 from simulator.spec.scenario import DESIGNS, Scenario
 from simulator.stats.correlation import induce_rank_correlation
@@ -59,9 +58,11 @@ class Draws:
     ----------
     values : dict of str to ndarray, each shape (trial,), float64
         One value per trial for every numeric input, keyed by key path
-        (e.g. ``"suppliers.nvidia.price_per_unit"``), in the input's own unit.
+        (e.g. ``"suppliers.nvidia.price_per_unit"``), in the input's own unit. A fixed input
+        is its value broadcast to every trial (a read-only view, no memory per trial).
     demand_noise : ndarray, shape (trial, year), float64
         Standard-normal innovations of the demand path; column 0 (the start year) is unused.
+        Zeros (a read-only view) when the noise's standard deviation is fixed at 0.
     shock_starts : dict of str to ndarray, each shape (trial, year), bool
         Per shock: whether an event starts in that year (only inside the shock's window).
     generation_fails : dict of str to ndarray, each shape (trial, generation), bool
@@ -84,9 +85,21 @@ class Draws:
         return self.values[key]
 
     def astype(self, dtype: type) -> Draws:
-        """The same draws with input values and demand noise in ``dtype`` (events unchanged)."""
-        return replace(self, values={k: v.astype(dtype, copy=False) for k, v in self.values.items()},
-                       demand_noise=self.demand_noise.astype(dtype, copy=False))
+        """The same draws with input values and demand noise in ``dtype`` (events unchanged;
+        a broadcast value stays a broadcast)."""
+        return replace(self, values={k: _astype(v, dtype) for k, v in self.values.items()},
+                       demand_noise=_astype(self.demand_noise, dtype))
+
+
+def _astype(a: np.ndarray, dtype: type) -> np.ndarray:
+    if a.size and not any(a.strides):  # one value broadcast: convert the value only
+        return np.broadcast_to(a.flat[0].astype(dtype), a.shape)
+    return a.astype(dtype, copy=False)
+
+
+def _fixed(value: float, n_trials: int) -> np.ndarray:
+    """A fixed input for every trial: one number, broadcast (what every trial reads)."""
+    return np.broadcast_to(np.float64(value), (n_trials,))
 
 
 def design_uniforms(scenario: Scenario, n_trials: int, *, rng: np.random.Generator,
@@ -118,12 +131,16 @@ def design_uniforms(scenario: Scenario, n_trials: int, *, rng: np.random.Generat
         for j, path in enumerate(paths):
             u[:, j] = stream(rng, path).random(n_trials)
     elif design == "lhs":
+        from scipy.stats import qmc  # only here: importing scipy.stats takes half a second
+
         u = qmc.LatinHypercube(d, rng=stream(rng, "~design.lhs")).random(n_trials) if d else \
             np.empty((n_trials, 0))
     elif design == "sobol":
         if d == 0:
             u = np.empty((n_trials, 0))
         else:
+            from scipy.stats import qmc
+
             engine = qmc.Sobol(d, scramble=True, rng=stream(rng, "~design.sobol"))
             with warnings.catch_warnings():
                 # a partial last chunk is not a power of two: still low-discrepancy, less balanced
@@ -166,14 +183,21 @@ def draws_from_uniforms(scenario: Scenario, u: np.ndarray, *, rng: np.random.Gen
     values = {}
     uncertain = iter(range(u.shape[1]))
     for path, dist in scenario.uncertain_inputs():
-        values[path] = np.full(n_trials, dist.value) if dist.is_fixed else dist.ppf(u[:, next(uncertain)])
+        values[path] = _fixed(dist.value, n_trials) if dist.is_fixed else \
+            dist.ppf(u[:, next(uncertain)])
     if central:
         return _central(scenario, values, n_trials)
     n_years = len(scenario.years)
     years = scenario.years
-    z = stream(rng, DEMAND_NOISE).random((n_trials, n_years))
-    # random() can return exactly 0.0, where ndtri is -inf; nudge by half an ulp of the grid.
-    noise = ndtri(np.maximum(z, 2.0**-54))
+    sd = scenario.demand.growth.noise_sd
+    if sd.is_fixed and sd.value == 0:
+        # no yearly noise: nothing to draw (the stream is the noise's own, so skipping it
+        # leaves every other draw unchanged, and 0 x z = 0 leaves the demand path unchanged)
+        noise = np.broadcast_to(np.float64(0.0), (n_trials, n_years))
+    else:
+        z = stream(rng, DEMAND_NOISE).random((n_trials, n_years))
+        # random() can return exactly 0.0, where ndtri is -inf; nudge by half an ulp
+        noise = ndtri(np.maximum(z, 2.0**-54))
 
     starts = {}
     for name, shock in scenario.shocks.items():

@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal, Union, get_args
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-from scipy import special, stats
+from scipy import special
 from scipy.special import ndtri
 
 from simulator.spec.quantities import parse_quantity
@@ -155,6 +155,8 @@ class Normal(_Continuous):
     sd: Quantity = Field(gt=0)
 
     def scipy(self) -> Any:
+        from scipy import stats  # only here: importing it takes half a second
+
         return stats.norm(loc=self.mean, scale=self.sd)
 
     def _ppf(self, u: np.ndarray) -> np.ndarray:
@@ -208,6 +210,8 @@ class Lognormal(_Continuous):
         return float(np.log(self.median)), float(self.sigma)
 
     def scipy(self) -> Any:
+        from scipy import stats  # only here: importing it takes half a second
+
         mu, sigma = self.mu_sigma
         return stats.lognorm(s=sigma, scale=np.exp(mu))
 
@@ -231,6 +235,8 @@ class Uniform(_Continuous):
     _ordered = model_validator(mode="after")(lambda self: _low_below_high(self))
 
     def scipy(self) -> Any:
+        from scipy import stats  # only here: importing it takes half a second
+
         return stats.uniform(loc=self.low, scale=self.high - self.low)
 
     def _ppf(self, u: np.ndarray) -> np.ndarray:
@@ -259,6 +265,8 @@ class Triangular(_ThreePoint):
     dist: Literal["triangular"]
 
     def scipy(self) -> Any:
+        from scipy import stats  # only here: importing it takes half a second
+
         width = self.high - self.low
         return stats.triang(c=(self.mode - self.low) / width, loc=self.low, scale=width)
 
@@ -286,6 +294,8 @@ class Pert(_ThreePoint):
                 1 + self.lam * (self.high - self.mode) / width)
 
     def scipy(self) -> Any:
+        from scipy import stats  # only here: importing it takes half a second
+
         a, b = self._shape()
         return stats.beta(a, b, loc=self.low, scale=self.high - self.low)
 
@@ -308,6 +318,8 @@ class Beta(_Continuous):
     _ordered = model_validator(mode="after")(lambda self: _low_below_high(self))
 
     def scipy(self) -> Any:
+        from scipy import stats  # only here: importing it takes half a second
+
         return stats.beta(self.a, self.b, loc=self.low, scale=self.high - self.low)
 
     def _ppf(self, u: np.ndarray) -> np.ndarray:

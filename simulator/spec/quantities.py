@@ -64,6 +64,21 @@ def parse_quantity(value: object) -> float:
     return out
 
 
+def format_number(x: float, digits: int = 3) -> str:
+    """A quantity or count for people, never in scientific notation: ``digits`` significant
+    digits below 100, whole numbers with thousands separators from 100 up
+    (``21950.3 -> '21,950'``, ``0.0012345 -> '0.00123'``)."""
+    if not math.isfinite(x):
+        return str(x)
+    if x == 0:
+        return "0"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    rounded = float(f"{x:.{digits}g}")
+    text = f"{rounded:.{max(digits - 1 - math.floor(math.log10(abs(rounded))), 0)}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def format_usd(x: float) -> str:
     """Format an amount in USD compactly: ``1.23e12 -> '$1.23T'``."""
     if not math.isfinite(x):

@@ -164,10 +164,11 @@ def _peel(x: np.ndarray, y: np.ndarray, peel_alpha: float, min_count: float
         best = None
         for j in range(d):
             for side, keep in enumerate(_peels(xb[:, j], peel_alpha)):
-                count = keep.sum()
+                # counts without building the kept subsets (the same integers)
+                count = np.count_nonzero(keep)
                 if count < min_count or count == xb.shape[0]:
                     continue
-                candidate = yb[keep].sum() / count
+                candidate = np.count_nonzero(yb & keep) / count
                 if best is None or candidate > best[0]:
                     best = (candidate, j, side, keep)
         if best is None or best[0] <= density:

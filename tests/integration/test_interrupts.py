@@ -47,7 +47,7 @@ def test_ctrl_c_while_simulating_keeps_previous_results(previous_run, tmp_path):
 def test_interrupt_while_writing_keeps_previous_results(previous_run, monkeypatch):
     out, before = previous_run
 
-    def write_then_stop(analysis, folder):
+    def write_then_stop(analysis, folder, **_options):
         (folder / "fan_chart.png").write_bytes(b"half a picture")
         raise KeyboardInterrupt
 

@@ -223,3 +223,24 @@ def test_every_column_stays_a_permutation_of_itself(u, rho, seed):
         assert "collinear" in str(err)
         return
     np.testing.assert_array_equal(np.sort(out, axis=0), np.sort(u, axis=0))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_average_ranks_equal_scipy_rankdata_with_ties(seed):
+    from scipy.stats import rankdata
+
+    from simulator.stats.correlation import average_ranks
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=int(rng.integers(1, 3000))).astype(np.float32)
+    if seed % 2:
+        x = np.round(x * 2)  # many ties, as a discrete input gives
+    got = average_ranks(x)
+    assert got.dtype == np.float64
+    assert np.array_equal(got, rankdata(x))
+
+
+def test_average_ranks_of_a_sample_with_nan_are_nan():
+    from simulator.stats.correlation import average_ranks
+
+    assert np.isnan(average_ranks(np.array([1.0, np.nan, 2.0]))).all()

@@ -63,3 +63,22 @@ def test_moments_merge_blocks_exactly():
     np.testing.assert_array_equal(m.count, [10_000, 10_000 - 1429, 10_000])
 
 
+
+
+def test_histogram_quantiles_equal_the_first_bin_whose_running_count_exceeds_the_rank():
+    """The search over occupied bins gives the bins a running count over every bin gives."""
+    from simulator.stats.streaming import HIGH, MIDDLES, LogHistogram
+
+    rng = np.random.default_rng(5)
+    h = LogHistogram((2, 3, 4))
+    x = rng.lognormal(20, 4, size=(2, 700, 3, 4)) * (rng.random((2, 700, 3, 4)) > 0.4)
+    x[0, :, 0, 0] = 0.0       # a cell of zeros only
+    x[1, :5, 2, 3] = 1e17     # overflow
+    h.add(x.astype(np.float32), axis=1)
+    q = np.array([0.0, 0.003, 0.05, 0.5, 0.95, 0.999, 1.0])
+    cum = np.cumsum(h.counts, axis=-1, dtype=np.int64)
+    rank = np.floor(q * (h.n - 1)).astype(np.int64)
+    values = np.concatenate([[0.0], MIDDLES, [HIGH]])
+    expected = np.stack([values[np.argmax(cum > r, axis=-1)] for r in rank])
+    assert np.array_equal(h.quantiles(q), expected)
+    assert (h.quantiles(q)[:, 0, 0, 0] == 0).all()
