@@ -368,6 +368,7 @@ def write_figures(analysis: Analysis, folder: Path, *, workers: int | None = Non
         finally:
             pool.shutdown(wait=True)
     else:
+        checkpoint("figures")
         for draw, path in jobs:
             draw(analysis, path)
     done = {path.name: path for _, path in jobs}
