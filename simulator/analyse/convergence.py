@@ -49,10 +49,17 @@ def meets(table: pd.DataFrame, target: float) -> bool:
 
 
 def trials_needed(table: pd.DataFrame, target: float, n: int) -> int:
-    """Trials for every SE to reach ``target``, from SE ~ 1/sqrt(n)."""
+    """Trials for every SE to reach ``target``, from SE ~ 1/sqrt(n); at most
+    :data:`MAX_NEEDED` (a target such as 1e-300 asks for more trials than a float can count)."""
     worst = max(table["relative_se"].fillna(0).max(),
                 table.loc[table["relative_se"].isna(), "se"].fillna(0).max(), 1e-300)
-    return math.ceil(n * (worst / target) ** 2)
+    with np.errstate(over="ignore"):
+        need = n * (np.float64(worst) / target) ** 2
+    return math.ceil(need) if need < MAX_NEEDED else MAX_NEEDED
+
+
+#: Upper bound of :func:`trials_needed`, far beyond any trial limit.
+MAX_NEEDED = 2**62
 
 
 def simulate_to_precision(simulate_fn: Callable[[int], Results], *, target: float,

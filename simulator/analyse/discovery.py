@@ -147,6 +147,11 @@ def claim_box(results: Results, claim: ClaimSpec | str, *, strategy: str | None 
         inputs = list(conditional_inputs(results, claim, strategy=strategy)["input"]
                       [:MAX_BOX_INPUTS])
     x = np.column_stack([results.inputs[p] for p in inputs]).astype(np.float64)
+    # an input beyond the stored precision (float32, above 3.4e38) reads as infinite; it cannot
+    # bound a box, and peeling needs finite quantiles
+    finite = np.isfinite(x).all(axis=0)
+    if not finite.all() and finite.any():
+        x, inputs = x[:, finite], [p for p, ok in zip(inputs, finite, strict=True) if ok]
     return prim_box(x, holds, names=inputs, min_support=min_support, threshold=threshold)
 
 

@@ -227,9 +227,12 @@ def scenario_from_dict(data: Any, *, source: str = "<scenario>",
     ScenarioError
         Naming ``source``, the line where known, the key path and the problem.
     """
+    if data is None:  # a document of only '---' or '~'
+        raise ScenarioError(source, [Issue("", "the file holds no keys (an empty document)", 1,
+                                           "start from scenarios/base.yaml")])
     if not isinstance(data, dict):
         raise ScenarioError(source, [Issue("", f"the top level must be a mapping of keys, got "
-                                           f"{type(data).__name__}", 1,
+                                           f"{_describe(data)}", 1,
                                            "start from scenarios/base.yaml")])
     name_issues = _name_issues(data, lines or {}, source)
     try:
@@ -272,6 +275,11 @@ def load_scenario(path: str | Path) -> Scenario:
 EXTENDS = "extends"
 
 
+#: Longest chain of ``extends:`` parents. A real variant extends one or two files; the limit
+#: keeps a runaway chain far from Python's recursion limit.
+MAX_EXTENDS = 16
+
+
 def _read_with_parents(path: Path, *, chain: tuple[Path, ...]
                        ) -> tuple[dict, dict[str, tuple[str, int]]]:
     """Data of a file merged on top of its parents', and (file, line) of every key path."""
@@ -280,22 +288,44 @@ def _read_with_parents(path: Path, *, chain: tuple[Path, ...]
     if not isinstance(data, dict) or EXTENDS not in data:
         return data, where
     parent_ref = data.pop(EXTENDS)
+    line = lines.get(EXTENDS)
+
+    def refuse(problem: str, hint: str | None = None) -> ScenarioError:
+        return ScenarioError(str(path), [Issue(EXTENDS, problem, line, hint)])
+
     if not isinstance(parent_ref, str) or not parent_ref.strip():
-        raise ScenarioError(str(path), [Issue(EXTENDS, "must be the path of a parent scenario "
-                                              "file", lines.get(EXTENDS))])
-    parent = (path.parent / parent_ref).resolve()
-    here = path.resolve()
+        raise refuse("must be the path of a parent scenario file")
+    if any(ord(c) < 32 or ord(c) == 127 for c in parent_ref):
+        raise refuse(f"the parent's path {parent_ref!r} contains a control character (such as "
+                     "a NUL byte)", "write the file name as plain text, e.g. base.yaml")
+    if len(chain) >= MAX_EXTENDS:
+        raise refuse(f"the chain of parents is more than {MAX_EXTENDS} files long "
+                     f"({chain[0].name} -> ... -> {path.name} -> {parent_ref})",
+                     "a variant usually extends one or two files; extend the base directly")
+    try:
+        parent = (path.parent / parent_ref).resolve()
+        here = path.resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop (RuntimeError < 3.13)
+        why = "a symbolic link that points back to itself" if "loop" in str(exc).lower() \
+            else str(getattr(exc, "strerror", None) or exc)
+        raise refuse(f"cannot resolve the parent's path {parent_ref!r}: {why}",
+                     "point extends: at a real scenario file") from None
     if parent in (*chain, here):
         cycle = " -> ".join(str(p) for p in (*chain, here, parent))
-        raise ScenarioError(str(path), [Issue(EXTENDS, f"inheritance cycle: {cycle}",
-                                              lines.get(EXTENDS))])
+        raise refuse(f"inheritance cycle: {cycle}")
+    if not parent.exists():
+        raise refuse(f"parent scenario {parent_ref!r} not found (looked for {parent})",
+                     "paths are relative to the file that extends")
+    if parent.is_dir():
+        raise refuse(f"parent {parent_ref!r} is a folder, not a scenario file ({parent})",
+                     "give the .yaml file to extend, e.g. base.yaml")
     if not parent.is_file():
-        raise ScenarioError(str(path), [Issue(EXTENDS, f"parent scenario {parent_ref!r} not "
-                                              f"found (looked for {parent})", lines.get(EXTENDS),
-                                              "paths are relative to the file that extends")])
+        raise refuse(f"parent {parent_ref!r} is not a regular file (a pipe or a device?)",
+                     "give the .yaml file to extend, e.g. base.yaml")
     base, base_where = _read_with_parents(parent, chain=(*chain, here))
     if not isinstance(base, dict):
-        return data, where  # the parent's own problem is reported when it is loaded alone
+        raise refuse(f"parent scenario {parent_ref!r} holds {_describe(base)}, not a mapping of "
+                     "keys", "a parent is a scenario file like scenarios/base.yaml")
     base_where.update(where)
     return merge(base, data), base_where
 

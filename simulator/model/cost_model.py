@@ -88,6 +88,8 @@ def powers(x: np.ndarray, n_years: int) -> np.ndarray:
     if x.dtype.kind != "f":
         x = x.astype(float)
     out = np.empty((n_years, *x.shape), dtype=x.dtype)
+    if n_years == 0:  # a one-year horizon has no projected year to grow into
+        return out
     out[0] = 1.0
     for t in range(1, n_years):
         np.multiply(out[t - 1], x, out=out[t])

@@ -445,7 +445,10 @@ def s_curve(results: Results, claim, *, ax: Axes | None = None) -> Axes:
     finite = values[np.isfinite(values)]
     for i, s in enumerate(results.strategies):
         v = values[i][np.isfinite(values[i])]
-        if not v.size:
+        if not v.size:  # undefined in every trial (a share of spend in a year without any)
+            ax.plot([], [], color=_colour(results.strategies, s),
+                    ls=_style(results.strategies, s), lw=2,
+                    label=f"{s}\n  undefined in every trial")
             continue
         levels = np.linspace(0, 1, min(v.size, 1001))
         row = table.loc[s]
@@ -456,9 +459,13 @@ def s_curve(results: Results, claim, *, ax: Axes | None = None) -> Axes:
                       f"{format_probability(row['ci_high'])}]")
     # show the bulk and the threshold, not the one extreme trial in a million
     lo, hi = np.percentile(finite, [0.5, 99.5]) if finite.size else (0.0, 1.0)
-    lo, hi = min(lo, claim.threshold), max(hi, claim.threshold)
+    # a threshold near the float limit (1e308) would take the axis and its ticks past it
+    on_axis = abs(claim.threshold) < AXIS_LIMIT
+    if on_axis:
+        lo, hi = min(lo, claim.threshold), max(hi, claim.threshold)
     # a log scale cannot show zero (a funding gap that never opens); then the scale is linear
-    log = lo > 0 and not share and (money or hi / lo > 20)
+    with np.errstate(over="ignore", invalid="ignore"):
+        log = bool(lo > 0 and not share and (money or hi / lo > 20))
     if log:
         ax.set_xscale("log")
         log_axis(ax.xaxis, money=money)
@@ -472,13 +479,19 @@ def s_curve(results: Results, claim, *, ax: Axes | None = None) -> Axes:
             ax.xaxis.set_major_formatter(PercentFormatter(1.0))
         else:
             ax.xaxis.set_major_formatter(FuncFormatter(plain_number))
-    ax.axvline(claim.threshold, color="#D55E00", lw=1.5, ls="--")
     shown = (format_usd(claim.threshold) if money else f"{claim.threshold:.0%}" if share
              else plain_number(claim.threshold))
-    ax.annotate(text_safe(f"claim: {claim.op} {shown}"), (claim.threshold, 1.0),
-                xycoords=("data", "axes fraction"), xytext=(0, 3), textcoords="offset points",
-                color="#D55E00", fontsize="small", ha="center", va="bottom",
-                annotation_clip=False)
+    if on_axis:
+        ax.axvline(claim.threshold, color="#D55E00", lw=1.5, ls="--")
+        ax.annotate(text_safe(f"claim: {claim.op} {shown}"), (claim.threshold, 1.0),
+                    xycoords=("data", "axes fraction"), xytext=(0, 3),
+                    textcoords="offset points", color="#D55E00", fontsize="small", ha="center",
+                    va="bottom", annotation_clip=False)
+    else:
+        ax.annotate(text_safe(f"claim: {claim.op} {shown} (beyond the axis)"), (1.0, 1.0),
+                    xycoords="axes fraction", xytext=(0, 3), textcoords="offset points",
+                    color="#D55E00", fontsize="small", ha="right", va="bottom",
+                    annotation_clip=False)
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylabel("share of trials at or below")
@@ -519,6 +532,12 @@ def _value(x: float, unit: str) -> str:
     if a >= 1e4:
         return format_usd(x).replace("$", "")
     return plain_number(x)
+
+
+#: Largest magnitude of a claim threshold drawn on an S-curve's axis (model outputs, float32,
+#: stay below 3.4e38): tick locators step beyond the limits, by many decades on a wide log axis,
+#: which overflows near the float limit (1.8e308).
+AXIS_LIMIT = 1e100
 
 
 def tornado_chart(table, *, strategy: str | None = None, top: int = 12,

@@ -192,7 +192,9 @@ def induce_rank_correlation(
     ----------
     u : array_like, shape (n, d)
         Sampled values, one column per input (uniforms or values in the inputs' own units:
-        only their order within each column matters). Needs ``n > d``.
+        only their order within each column matters). With ``n <= d`` rows (a short last
+        chunk, a run of a few trials) the scores' own sample correlation is singular and is
+        not removed: the target then holds in expectation rather than exactly in the scores.
     target : array_like, shape (d, d)
         Target Spearman correlation matrix; it and its normal-scores conversion must pass
         :func:`check_correlation` (repair it first with :func:`nearest_correlation` if needed).
@@ -215,15 +217,13 @@ def induce_rank_correlation(
     Raises
     ------
     ValueError
-        If ``u`` is not a finite 2-D array with more rows than columns, ``target`` does not
-        match its columns or is not a valid correlation matrix.
+        If ``u`` is not a finite 2-D array, ``target`` does not match its columns or is not a
+        valid correlation matrix.
     """
     u = np.asarray(u, dtype=float)
     if u.ndim != 2:
         raise ValueError(f"u must be a 2-D array (n, d), got shape {u.shape}")
     n, d = u.shape
-    if n <= d:
-        raise ValueError(f"u needs more rows than columns to induce correlation, got shape {u.shape}")
     if not np.all(np.isfinite(u)):
         raise ValueError("u has non-finite entries")
     target = np.asarray(target, dtype=float)
@@ -240,12 +240,16 @@ def induce_rank_correlation(
 
     grid = ndtri(np.arange(1, n + 1) / (n + 1))
     scores = rng.permuted(np.broadcast_to(grid[:, None], (n, d)), axis=0)
-    own = np.atleast_2d(np.corrcoef(scores, rowvar=False))
-    try:
-        q = linalg.cholesky(own, lower=True)
-    except linalg.LinAlgError as err:
-        raise ValueError("the permuted scores are collinear; use more rows") from err
-    transform = linalg.solve_triangular(q, _factor(scores_target).T, lower=True, trans="T").T
+    transform = _factor(scores_target)
+    if n > d:
+        own = np.atleast_2d(np.corrcoef(scores, rowvar=False))
+        try:
+            q = linalg.cholesky(own, lower=True)
+            transform = linalg.solve_triangular(q, transform.T, lower=True, trans="T").T
+        except linalg.LinAlgError:
+            # the permuted scores happen to be collinear (only in tiny samples): their own
+            # correlation cannot be removed, so the target is induced in expectation only
+            pass
     adjusted = scores @ transform.T
     # the k-th smallest value of each column goes where the k-th smallest score is; columns
     # are sorted as contiguous rows of the transposes

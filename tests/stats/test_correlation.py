@@ -126,8 +126,29 @@ def test_invalid_target_is_rejected_with_its_problems():
         induce_rank_correlation(u, INCONSISTENT, rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match=r"shape \(3, 3\)"):
         induce_rank_correlation(u, TARGET, rng=np.random.default_rng(0))
-    with pytest.raises(ValueError, match="more rows than columns"):
-        induce_rank_correlation(u[:3], np.eye(3), rng=np.random.default_rng(0))
+
+
+def test_fewer_rows_than_columns_still_induce_the_correlation_on_average():
+    """A chunk with no more trials than correlated inputs (``--trials 2`` with five of them)
+    cannot cancel its scores' own correlation; it still reorders each column (marginals
+    unchanged), and across many such chunks the target holds on average."""
+    target = np.array([[1.0, 0.8, 0.0], [0.8, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    rng = np.random.default_rng(3)
+    blocks = []
+    for _ in range(4000):
+        u = rng.random((3, 3))
+        out = induce_rank_correlation(u, target, rng=rng)
+        np.testing.assert_array_equal(np.sort(out, axis=0), np.sort(u, axis=0))
+        blocks.append(out)
+    # within a block, the largest values of two independent columns share a row with
+    # probability 1/3 exactly; correlated columns share it more often (SE ~ 0.0075)
+    same = np.array([[np.argmax(b[:, 0]) == np.argmax(b[:, j]) for j in (1, 2)]
+                     for b in blocks]).mean(axis=0)
+    se = np.sqrt(1 / 3 * 2 / 3 / len(blocks))
+    assert same[0] > 1 / 3 + 10 * se
+    assert abs(same[1] - 1 / 3) < 4 * se
+    one = induce_rank_correlation(np.array([[0.3, 0.6, 0.9]]), target, rng=rng)
+    np.testing.assert_array_equal(one, [[0.3, 0.6, 0.9]])
 
 
 def test_nearest_correlation_repairs_an_inconsistent_matrix():
@@ -205,7 +226,7 @@ def test_spearman_matches_known_values():
 @settings(max_examples=60, deadline=None)
 @given(
     u=st.integers(2, 4).flatmap(
-        lambda d: arrays(np.float64, st.tuples(st.integers(d + 1, 40), st.just(d)),
+        lambda d: arrays(np.float64, st.tuples(st.integers(1, 40), st.just(d)),
                          elements=st.floats(-1e6, 1e6, allow_nan=False))
     ),
     rho=st.floats(-0.95, 0.95),
@@ -216,12 +237,8 @@ def test_every_column_stays_a_permutation_of_itself(u, rho, seed):
     target = np.full((d, d), rho / (d - 1) if rho < 0 else rho)  # equicorrelation >= -1/(d-1)
     np.fill_diagonal(target, 1.0)
     rng = np.random.default_rng(seed)
-    try:
-        out = induce_rank_correlation(u, target, rng=rng)
-    except ValueError as err:
-        # Tiny samples can draw collinear scores; that is the only acceptable refusal.
-        assert "collinear" in str(err)
-        return
+    # no refusal, even with as few rows as columns (a short last chunk) or collinear scores
+    out = induce_rank_correlation(u, target, rng=rng)
     np.testing.assert_array_equal(np.sort(out, axis=0), np.sort(u, axis=0))
 
 
