@@ -134,11 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "and every claim's probability)")
     parser.add_argument("--workers", type=_workers, help="local processes (default: one per "
                         "core); results do not depend on it")
-    parser.add_argument("--backend", choices=("local", "dask"), default="local",
-                        help="where chunks run: local processes, or a Dask cluster "
-                        "(pip install '.[dask]')")
+    parser.add_argument("--backend", choices=("local", "dask"),
+                        help="where chunks run: local processes (default), or a Dask cluster "
+                        "(pip install '.[dask]'); with dask, --workers sizes the local cluster")
     parser.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. "
-                        "tcp://127.0.0.1:8786 (default with --backend dask: a local cluster)")
+                        "tcp://127.0.0.1:8786; implies --backend dask (default with --backend "
+                        "dask: a local cluster)")
     parser.add_argument("--parquet", action="store_true", help="also write per-trial outputs "
                         "as trials.parquet and inputs.parquet (pip install '.[parquet]')")
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
@@ -296,7 +297,28 @@ def _interrupted(folder: OutputFolder) -> str:
     return f"\ninterrupted: nothing was written; {folder.path} {state}"
 
 
+def _backend_problem(args: argparse.Namespace) -> str | None:
+    """Resolve --backend from --scheduler (an address implies Dask); why the combination
+    of --backend, --scheduler and --workers cannot run, or None."""
+    if args.scheduler is None:
+        args.backend = args.backend or "local"
+        return None
+    if args.backend == "local":
+        return "--scheduler is a Dask scheduler's address: use it with --backend dask, or drop it"
+    args.backend = "dask"
+    if args.workers is not None:
+        return ("--workers sizes local processes or a local Dask cluster; a scheduler at "
+                "--scheduler has its own workers (start more with 'dask worker ADDRESS')")
+    from simulator.run.parallel import scheduler_address_problem
+
+    problem = scheduler_address_problem(args.scheduler)
+    return None if problem is None else f"--scheduler: {problem}"
+
+
 def _simulate(args: argparse.Namespace, argv: list[str]) -> int:
+    if (problem := _backend_problem(args)) is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     try:
         scenario = _load(args.scenario, args.set, args.claim)
         sweep_spec = _sweep_values(args.sweep) if args.sweep else None
@@ -419,7 +441,8 @@ def _sweep(args: argparse.Namespace, scenario: Scenario, key: str, values: list,
         [f"P({c.label})" for c in scenario.claims]
     try:
         table = sweep(scenario, key, values, trials=args.trials, seed=args.seed,
-                      design=args.sampler)
+                      design=args.sampler, workers=args.workers, backend=args.backend,
+                      scheduler=args.scheduler)
         unknown = sorted(set(quantities) - set(table["quantity"]))
         if unknown:
             print(f"error: unknown --sweep-metric {', '.join(unknown)}; choose from "
@@ -438,6 +461,9 @@ def _sweep(args: argparse.Namespace, scenario: Scenario, key: str, values: list,
     except OSError as exc:
         print(f"error: cannot write outputs to {folder.path}: {exc.strerror or exc}",
               file=sys.stderr)
+        return 1
+    except RuntimeError as exc:  # a missing extra, an unreachable or lost Dask cluster
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     if not args.quiet:
         if overrides:

@@ -18,7 +18,8 @@ from simulator.stats.mc_error import wilson_interval
 
 
 def sweep(scenario: Scenario, path: str, values: list[Any], *, trials: int | None = None,
-          seed: int | None = None, design: str | None = None) -> pd.DataFrame:
+          seed: int | None = None, design: str | None = None, workers: int | None = None,
+          backend: str = "local", scheduler: str | None = None) -> pd.DataFrame:
     """Simulate the scenario with ``path`` set to each value in turn.
 
     Parameters
@@ -30,6 +31,9 @@ def sweep(scenario: Scenario, path: str, values: list[Any], *, trials: int | Non
         Values in YAML forms (numbers, money strings, distribution mappings).
     trials, seed, design : optional
         As for :func:`simulator.simulate`; the same for every run.
+    workers, backend, scheduler : optional
+        Where the runs' chunks run, as for :func:`simulator.simulate` (results do not depend
+        on it).
 
     Returns
     -------
@@ -46,7 +50,8 @@ def sweep(scenario: Scenario, path: str, values: list[Any], *, trials: int | Non
     variants = [(value, override(scenario, {path: value})) for value in values]
     frames = []
     for value, variant in variants:
-        results = simulate(variant, trials=trials, seed=seed, design=design)
+        results = simulate(variant, trials=trials, seed=seed, design=design, workers=workers,
+                           backend=backend, scheduler=scheduler)
         summary = results.summary().rename(columns={"metric": "quantity"})
         rows = summary[["strategy", "quantity", "unit", "mean", "p5", "p50", "p95"]].copy()
         # a probability's band is its 95% interval, not the 0/1 percentiles of its indicator

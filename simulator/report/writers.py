@@ -99,6 +99,42 @@ def _per_strategy_figure(results: Results, draw: Callable, path: Path, title: st
     fig.savefig(path, dpi=110)
 
 
+#: First characters that make a spreadsheet read a text cell as a formula (OWASP, "CSV
+#: injection"): a claim named ``=HYPERLINK(...)`` would otherwise run when claims.csv is opened.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A text value that starts like a formula, prefixed with ``'`` so that spreadsheet tools
+    show it as text; anything else (numbers included) unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(table: pd.DataFrame, path: Path) -> Path:
+    """Write a table as CSV (no index), every text cell and column name made
+    :func:`spreadsheet_safe`. Every CSV the package writes goes through here.
+
+    Parameters
+    ----------
+    table : DataFrame
+    path : Path
+
+    Returns
+    -------
+    Path
+    """
+    safe = table.copy()
+    for column in safe.columns:
+        if not (pd.api.types.is_numeric_dtype(safe[column])
+                or pd.api.types.is_bool_dtype(safe[column])):
+            safe[column] = safe[column].map(spreadsheet_safe)
+    safe.columns = [spreadsheet_safe(c) for c in safe.columns]
+    safe.to_csv(path, index=False)
+    return path
+
+
 def write_tables(analysis: Analysis, folder: Path) -> list[Path]:
     """Write the CSV tables and ``manifest.json`` into an existing folder: ``summary.csv``,
     ``yearly.csv``, ``indicators.csv``, ``comparison.csv`` (with more than one strategy),
@@ -126,7 +162,7 @@ def write_tables(analysis: Analysis, folder: Path) -> list[Path]:
     tables["sensitivity.csv"] = analysis.sensitivity
     files = []
     for name, table in tables.items():
-        table.to_csv(folder / name, index=False)
+        write_csv(table, folder / name)
         files.append(folder / name)
     manifest = folder / "manifest.json"
     meta = dict(results.provenance)
@@ -488,7 +524,7 @@ def write_sweep(table, out: str | Path | OutputFolder, *, path: str,
     list of Path
     """
     def write(folder: Path) -> list[Path]:
-        table.to_csv(folder / "sweep.csv", index=False)
+        write_csv(table, folder / "sweep.csv")
         fig = Figure(figsize=(8, 3.6 * len(quantities)), layout="constrained")
         axes = fig.subplots(len(quantities), 1, squeeze=False)[:, 0]
         for ax, quantity in zip(axes, quantities, strict=True):

@@ -57,9 +57,11 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
         Local processes (default: one per core for runs of ``PARALLEL_MIN_CHUNKS`` chunks or
         more, else one). Results do not depend on it: chunk k always draws from stream k.
     backend : {"local", "dask"}
-        ``dask`` sends blocks of chunks to a Dask cluster (``pip install ".[dask]"``).
+        ``dask`` sends blocks of chunks to a Dask cluster (``pip install ".[dask]"``); with
+        it, ``workers`` sizes the local cluster.
     scheduler : str, optional
         Address of a Dask scheduler (e.g. ``tcp://10.0.0.5:8786``); default: a local cluster.
+        Only with ``backend="dask"``.
     progress : bool
         Show a progress bar on stderr (only when it is a terminal).
     streaming : bool
@@ -83,6 +85,10 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
     if not streaming and keep_trials is not None and keep_trials < n:
         raise ValueError("streaming=False needs every trial kept (keep_trials >= trials): "
                          "without streamed totals, statistics come from the kept trials")
+    if backend not in ("local", "dask"):
+        raise ValueError(f"backend must be 'local' or 'dask', got {backend!r}")
+    if scheduler is not None and backend != "dask":
+        raise ValueError("a scheduler address needs backend='dask'")
     t0 = time.perf_counter()
     plan = RunPlan(scenario=scenario, trials=n, seed=seed, design=design,
                    chunk_size=chunk_size, keep_spend=keep_spend, keep_trials=keep_trials,
@@ -106,7 +112,7 @@ def _execute(plan: RunPlan, *, workers: int | None, backend: str, scheduler: str
     if backend == "dask":
         from simulator.run.parallel import run_dask
 
-        return run_dask(plan, scheduler=scheduler, progress=progress), None
+        return run_dask(plan, scheduler=scheduler, workers=workers, progress=progress), None
     if workers is None:  # small runs are faster in this process than on a pool
         workers_used = 1 if n_chunks < PARALLEL_MIN_CHUNKS else min(os.cpu_count() or 1, n_chunks)
     else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -254,8 +255,91 @@ def _run_shared_block(plan: RunPlan, chunks: range, names: dict[str, str],
             seg.close()
 
 
-def run_dask(plan: RunPlan, *, scheduler: str | None = None, progress: bool = False
-             ) -> Accumulator:
+#: Seconds to reach a Dask scheduler and complete its handshake before giving up.
+CONNECT_TIMEOUT = 20.0
+
+#: Address schemes of Dask's own protocol (``inproc`` is for in-process test clusters).
+DASK_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+
+_ADDRESS = re.compile(r"^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?"
+                      r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::(?P<port>[0-9]{1,5}))?/?$")
+
+
+def scheduler_address_problem(address: str) -> str | None:
+    """Why ``address`` cannot be a Dask scheduler's address, or None.
+
+    Parameters
+    ----------
+    address : str
+        E.g. ``tcp://10.0.0.5:8786`` or ``10.0.0.5:8786`` (tcp assumed).
+
+    Returns
+    -------
+    str or None
+        The problem in words, with the expected form.
+    """
+    form = "expected tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786 ('dask scheduler' prints it)"
+    m = _ADDRESS.match(address.strip())
+    if m is None:
+        return f"{address!r} is not a Dask scheduler address; {form}"
+    scheme = (m.group("scheme") or "tcp").lower()
+    if scheme in ("http", "https"):
+        return (f"{address!r} is a web address: a Dask scheduler speaks its own protocol, "
+                f"{form} (port 8787 over http is its dashboard, not the scheduler)")
+    if scheme not in DASK_SCHEMES:
+        return f"unknown address scheme {scheme!r} in {address!r}; {form}"
+    if scheme == "inproc":
+        return None
+    port = m.group("port")
+    if port is None:
+        return f"{address!r} has no port; {form}"
+    if not 0 < int(port) < 65536:
+        return f"port {port} in {address!r} is not a TCP port (1-65535); {form}"
+    return None
+
+
+def _connect(client_cls: type, address: str, timeout: float):
+    """A Dask client connected to ``address``, within ``timeout`` seconds overall.
+
+    Dask bounds the TCP connection but not every handshake: a server that accepts the
+    connection and never answers as Dask would (a web server) kept the client waiting for ever,
+    and one that answers with other bytes made it read a frame length of exabytes. The client is
+    therefore built in a helper thread that is abandoned when the time is up, and every
+    failure becomes a RuntimeError naming the address and the cause.
+    """
+    import dask
+
+    box: dict[str, object] = {}
+
+    def connect() -> None:
+        try:
+            with dask.config.set({"distributed.comm.timeouts.connect": f"{timeout}s"}):
+                box["client"] = client_cls(address, timeout=timeout)
+        except BaseException as exc:  # reported to the caller below, whatever it is
+            box["error"] = exc
+
+    thread = threading.Thread(target=connect, name="dask-connect", daemon=True)
+    thread.start()
+    thread.join(timeout + 5)
+    if "client" in box:
+        return box["client"]
+    if thread.is_alive():
+        cause = (f"no answer within {timeout + 5:.0f} s; the address accepts connections "
+                 "but does not speak Dask's protocol (a web server? the dashboard port?)")
+    else:
+        exc = box.get("error")
+        if isinstance(exc, MemoryError):
+            cause = ("it answered with something that is not Dask's protocol (a web server? "
+                     "the dashboard port?)")
+        elif isinstance(exc, TimeoutError | OSError):
+            cause = (f"{exc}; is 'dask scheduler' running there, and is the port open?")
+        else:
+            cause = f"{type(exc).__name__}: {exc}"
+    raise RuntimeError(f"cannot use the Dask scheduler at {address}: {cause}")
+
+
+def run_dask(plan: RunPlan, *, scheduler: str | None = None, workers: int | None = None,
+             progress: bool = False) -> Accumulator:
     """Run the plan's chunks on a Dask cluster.
 
     Parameters
@@ -264,20 +348,42 @@ def run_dask(plan: RunPlan, *, scheduler: str | None = None, progress: bool = Fa
     scheduler : str, optional
         Address of a running scheduler (``dask scheduler`` prints it); default: a
         ``distributed.LocalCluster`` on this machine.
+    workers : int, optional
+        Worker processes of the local cluster (default: Dask's choice); a running scheduler
+        has its own workers, so it cannot be combined with ``scheduler``.
     progress : bool
 
     Returns
     -------
     Accumulator
+
+    Raises
+    ------
+    ValueError
+        For an address that cannot be a scheduler's, or ``workers`` with ``scheduler``.
+    RuntimeError
+        When dask.distributed is missing, or the scheduler cannot be reached or is not Dask,
+        naming the address and the cause.
     """
+    if scheduler is not None and (problem := scheduler_address_problem(scheduler)):
+        raise ValueError(problem)
+    if scheduler is not None and workers is not None:
+        raise ValueError("the number of workers is the cluster's own when a scheduler address "
+                         "is given; leave workers out")
     try:
         from dask.distributed import Client, LocalCluster
         from dask.distributed import as_completed as dask_completed
     except ImportError as exc:  # an optional extra
         raise RuntimeError("the Dask backend needs dask.distributed: pip install "
                            "'ai-infra-simulator[dask]'") from exc
-    cluster = None if scheduler else LocalCluster(processes=True, dashboard_address=None)
-    client = Client(scheduler or cluster)
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(processes=True, dashboard_address=None,
+                               **({} if workers is None else {"n_workers": workers,
+                                                              "threads_per_worker": 1}))
+        client = Client(cluster)
+    else:
+        client = _connect(Client, scheduler, CONNECT_TIMEOUT)
     try:
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
         blocks = _blocks(plan.n_chunks, n_workers * BLOCKS_PER_WORKER)
@@ -298,6 +404,9 @@ def run_dask(plan: RunPlan, *, scheduler: str | None = None, progress: bool = Fa
             future.release()
         bar.close()
         return acc
+    except OSError as exc:  # the cluster went away mid-run: not a problem with the outputs
+        where = scheduler or "the local Dask cluster"
+        raise RuntimeError(f"lost the Dask cluster at {where} during the run: {exc}") from exc
     finally:
         client.close()
         if cluster is not None:
