@@ -41,7 +41,13 @@ from simulator.errors import Issue, NumericalError, ScenarioError
 from simulator.io.loading import load_scenario, override, subject_inherited, subject_notice
 from simulator.io.yaml_source import parse_yaml
 from simulator.report.run_folder import OutputFolder, OutputFolderError
-from simulator.spec.scenario import DESIGNS, MAX_TRIALS, CorrelationRepairWarning, Scenario
+from simulator.spec.scenario import (
+    DESIGNS,
+    MAX_TRIALS,
+    CorrelationRepairWarning,
+    Scenario,
+    UnusualValueWarning,
+)
 
 
 def _positive_int(text: str) -> int:
@@ -167,6 +173,7 @@ def _load(path: Path, overrides: list[str], extra_claims: list[str]) -> Scenario
     """Load a scenario, apply ``--set`` overrides and ``--claim`` additions; warnings to stderr."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CorrelationRepairWarning)
+        warnings.simplefilter("always", UnusualValueWarning)
         scenario = load_scenario(path)
         changes = dict(_parse_assignment(text, "--set") for text in overrides)
         if extra_claims:
@@ -175,7 +182,9 @@ def _load(path: Path, overrides: list[str], extra_claims: list[str]) -> Scenario
         if changes:
             scenario = override(scenario, changes, source=f"{path} with --set/--claim")
     for w in caught:
-        print(f"warning: {path}: {w.message}", file=sys.stderr)
+        # an unusual value's warning names its own file and line
+        where = "" if issubclass(w.category, UnusualValueWarning) else f"{path}: "
+        print(f"warning: {where}{w.message}", file=sys.stderr)
     return scenario
 
 
@@ -315,10 +324,35 @@ def _backend_problem(args: argparse.Namespace) -> str | None:
     return None if problem is None else f"--scheduler: {problem}"
 
 
+#: Optional features: (module they need, the extra that installs it, as README.md writes it).
+EXTRAS = {"--parquet": ("pyarrow", 'pip install ".[parquet]"'),
+          "--backend dask": ("distributed", 'pip install ".[dask]"')}
+
+
+def _missing_extras(args: argparse.Namespace) -> list[str]:
+    """What the chosen options need but is not installed, checked before anything runs (a
+    missing pyarrow used to fail after a whole run)."""
+    import importlib.util
+
+    wanted = [opt for opt, on in (("--parquet", args.parquet),
+                                  ("--backend dask", args.backend == "dask")) if on]
+    out = []
+    for opt in wanted:
+        module, command = EXTRAS[opt]
+        if importlib.util.find_spec(module) is None:
+            out.append(f"{opt} needs the {module} package, which is not installed; from the "
+                       f"project's folder: {command}")
+    return out
+
+
 def _simulate(args: argparse.Namespace, argv: list[str]) -> int:
     if (problem := _backend_problem(args)) is not None:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    if missing := _missing_extras(args):
+        for problem in missing:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
     try:
         scenario = _load(args.scenario, args.set, args.claim)
         sweep_spec = _sweep_values(args.sweep) if args.sweep else None

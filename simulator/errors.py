@@ -73,7 +73,7 @@ class NumericalError(ValueError):
     """The model produced a non-finite number (overflow or an invalid operation).
 
     Raised instead of letting NaN or infinity reach an output; the message names the trial,
-    the output and the inputs of that trial furthest in their distributions' tails, which are
+    the output and the inputs of that trial furthest outside their fields' usual ranges, which are
     usually the cause (e.g. a growth rate that compounds past 1e308).
     """
 

@@ -25,8 +25,11 @@ def _allow_readable_numbers(node: Any) -> Any:
             rest = {k: v for k, v in node.items() if k not in ("type", "ge", "le", "gt", "lt")}
             return {"anyOf": [{"type": "number"}, _READABLE_NUMBER], **rest}
         if node.get("discriminator", {}).get("propertyName") == "dist":
-            # a distribution may also be written as a plain (readable) number
-            return {"anyOf": [{"type": "number"}, _READABLE_NUMBER, node]}
+            # a distribution may also be written as a plain (readable) number; the field's
+            # description, unit and ranges (x-unit, x-usual-range, x-physical-range) stay on
+            # the field, where editors show them
+            shown = {k: v for k, v in node.items() if k == "description" or k.startswith("x-")}
+            return {**shown, "anyOf": [{"type": "number"}, _READABLE_NUMBER, node]}
         return node
     if isinstance(node, list):
         return [_allow_readable_numbers(v) for v in node]

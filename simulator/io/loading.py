@@ -22,6 +22,8 @@ import os
 import re
 import types
 import typing
+import warnings
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -31,7 +33,7 @@ from pydantic import BaseModel, ValidationError
 from simulator.errors import Issue, ScenarioError, join_path
 from simulator.io.yaml_source import read_yaml_file
 from simulator.spec.distributions import FAMILIES
-from simulator.spec.scenario import SUPPLIER_KINDS, Scenario
+from simulator.spec.scenario import SUPPLIER_KINDS, Scenario, UnusualValueWarning, unusual_values
 
 
 def _loc_to_path(loc: tuple[Any, ...]) -> str:
@@ -147,6 +149,8 @@ def _issues_from(exc: ValidationError, lines: dict[str, int | tuple[str, int]],
             msg = f"expected {what}, got {_describe(err.get('input'))}"
         elif err["type"] in ("int_parsing", "int_from_float", "int_type"):
             hint = "write a whole number, e.g. 20000"
+        if not loc:  # a check of the whole scenario names the key path in its message
+            path, msg = _path_in_message(msg)
         if hint is None and err["type"] != "missing":
             hint = _field_description(loc)  # what the key means and its unit
         probe = path
@@ -156,6 +160,23 @@ def _issues_from(exc: ValidationError, lines: dict[str, int | tuple[str, int]],
         file, line = at if isinstance(at, tuple) else (source, at)
         issues.append(Issue(path, msg, line, hint, None if file == source else file))
     return issues
+
+
+_MESSAGE_PATH = re.compile(r"^(?P<path>[A-Za-z_]\w*(?:\.[\w-]+|\[\d+\])*)(?P<sep>: | )(?P<rest>.+)$",
+                           re.DOTALL)
+
+
+def _path_in_message(message: str) -> tuple[str, str]:
+    """(key path, problem) from a whole-scenario check's message such as
+    ``"strategies.hybrid.shares.2030.inhuose: unknown supplier ..."`` or ``"baseline 'x' is
+    not a strategy"``, so that the error points at the line of that key; ("", message) when the
+    message does not start with a key of the scenario."""
+    m = _MESSAGE_PATH.match(message)
+    if m is None or re.split(r"[.\[]", m.group("path"))[0] not in Scenario.model_fields:
+        return "", message
+    if m.group("sep") == ": ":
+        return m.group("path"), m.group("rest")
+    return m.group("path").split(".")[0], message
 
 
 #: Pydantic error types of a value of the wrong kind: what was expected, and a hint.
@@ -216,11 +237,13 @@ def _name_issues(data: dict, lines: dict[str, int | tuple[str, int]], source: st
 
 
 def scenario_from_dict(data: Any, *, source: str = "<scenario>",
-                       lines: dict[str, int | tuple[str, int]] | None = None) -> Scenario:
+                       lines: dict[str, int | tuple[str, int]] | None = None,
+                       check: Collection[str] | None = None) -> Scenario:
     """Validate plain data (as read from YAML) into a :class:`Scenario`.
 
     ``lines`` maps key paths to a line of ``source``, or to (file, line) for keys that come
-    from another file (a parent scenario).
+    from another file (a parent scenario). Inputs far outside their usual range (all of them,
+    or those under the key paths in ``check``) raise an :class:`UnusualValueWarning`.
 
     Raises
     ------
@@ -242,7 +265,51 @@ def scenario_from_dict(data: Any, *, source: str = "<scenario>",
             from None
     if name_issues:
         raise ScenarioError(source, name_issues)
+    warn_unusual(scenario, source=source, lines=lines or {}, paths=check)
     return scenario
+
+
+def warn_unusual(scenario: Scenario, *, source: str, lines: dict[str, int | tuple[str, int]],
+                 paths: Collection[str] | None = None) -> None:
+    """Warn (:class:`UnusualValueWarning`) about each input far outside its usual range, with
+    the file and line where it is written.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    source : str
+        The file (or ``"<override>"``) the lines refer to.
+    lines : dict
+        Key path -> line of ``source``, or (file, line) for keys from a parent file.
+    paths : collection of str, optional
+        Check only these key paths (an override's); default: every input.
+    """
+    texts: dict[str, list[str]] = {}
+
+    def at(path: str) -> tuple[str, int | None]:
+        probe = path
+        while probe and probe not in lines:
+            probe = probe.rsplit(".", 1)[0] if "." in probe else ""
+        where = lines.get(probe)
+        return where if isinstance(where, tuple) else (source, where)
+
+    def written(path: str) -> str | None:
+        file, line = at(path)
+        if line is None:
+            return None
+        if file not in texts:
+            try:
+                texts[file] = Path(file).read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError, ValueError):
+                texts[file] = []
+        rows = texts[file]
+        # a distribution written as a block: its parameters follow on the next lines
+        return " ".join(rows[line - 1: line + 8]) if line <= len(rows) else None
+
+    for path, problem, hint in unusual_values(scenario, paths=paths, written=written):
+        file, line = at(path)
+        issue = Issue(path, problem, line, hint, None if file == source else file)
+        warnings.warn(UnusualValueWarning(issue.format(source)), stacklevel=3)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -569,7 +636,8 @@ def apply_overrides(data: dict, changes: dict[str, Any], *, source: str = "<over
         _set_path(data, path, value)
     _drop_correlations_of_fixed(data, changes)
     try:
-        return scenario_from_dict(data, source=source)
+        return scenario_from_dict(data, source=source,
+                                  check=[re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", p) for p in changes])
     except ScenarioError as exc:
         for k, issue in enumerate(exc.issues):
             if issue.problem.startswith("unknown key"):

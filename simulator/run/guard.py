@@ -8,7 +8,7 @@ from simulator.errors import NumericalError
 from simulator.model.chunk import ChunkOutput
 from simulator.results.fields import TRIAL_FIELDS
 from simulator.sample.draws import Draws
-from simulator.spec.scenario import Scenario
+from simulator.spec.scenario import Scenario, input_ranges
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -18,6 +18,30 @@ _MUST_BE_FINITE = ("annual", "npv", "installed_gw", "unmet_units", "economic_cos
                    "committed_lease", "operating_cash_flow", "funding", "interest",
                    "work_in_progress")
 
+
+#: Growth of required compute over the horizon beyond which an overflow is blamed on the demand
+#: inputs: a million-fold is far beyond any scenario (base.yaml's P95 is about 50-fold).
+DEMAND_RUNAWAY = 1e6
+
+
+def _suspects(scenario: Scenario, draws: Draws, trial: int, paths: list[str], n: int = 3
+              ) -> list[str]:
+    """The inputs of one trial most likely to have caused an overflow: furthest outside their
+    field's usual range (in decades), then largest in magnitude."""
+    ranges = input_ranges(scenario)
+
+    def oddness(path: str) -> tuple[float, float]:
+        x = abs(float(draws.values[path][trial]))
+        p = ranges.get(path)
+        if p is None or not np.isfinite(x):
+            return (np.inf if not np.isfinite(x) else 0.0, x)
+        lo, hi = p.usual
+        with np.errstate(all="ignore"):
+            decades = max(np.log10(x / hi) if hi > 0 and x > hi else 0.0,
+                          np.log10(lo / x) if lo > 0 and 0 < x < lo else 0.0)
+        return (float(decades), x)
+
+    return sorted(paths, key=oddness, reverse=True)[:n]
 
 
 def _in_range(value: np.ndarray, as_float32: bool) -> bool:
@@ -38,8 +62,8 @@ def check_finite(scenario: Scenario, draws: Draws, out: ChunkOutput, *, first_tr
     ------
     NumericalError
         Naming the first bad trial, the output, and the inputs that most likely caused it: the
-        demand inputs when the demand path itself overflowed, else that trial's inputs of
-        largest magnitude.
+        demand inputs when demand itself ran away (grew over ``DEMAND_RUNAWAY``-fold), else
+        that trial's inputs furthest outside their usual ranges, then largest in magnitude.
     """
     for name in ("demand_units", *_MUST_BE_FINITE):
         value = getattr(out, name)
@@ -52,10 +76,15 @@ def check_finite(scenario: Scenario, draws: Draws, out: ChunkOutput, *, first_tr
             continue
         trial = int(np.argmax(bad.reshape(-1, value.shape[-1]).any(axis=0)))
         paths = list(draws.values)  # fixed inputs too: a fixed 1e306 overflows as well
-        if name == "demand_units":
-            suspects = [p for p in paths if p.startswith("demand.")] or paths
+        demand = np.asarray(out.demand_units, dtype=np.float64)[:, trial]
+        with np.errstate(all="ignore"):
+            runaway = not np.isfinite(demand).all() or demand.max() > DEMAND_RUNAWAY * max(
+                float(demand[0]), 1e-300)
+        if name == "demand_units" or runaway:  # compounding growth, not a price, overflowed
+            demand_paths = [p for p in paths if p.startswith("demand.")] or paths
+            suspects = _suspects(scenario, draws, trial, demand_paths)
         else:
-            suspects = sorted(paths, key=lambda p: -abs(float(draws.values[p][trial])))[:3]
+            suspects = _suspects(scenario, draws, trial, paths)
         values = ", ".join(f"{p} = {float(draws.values[p][trial]):.4g}" for p in suspects)
         raise NumericalError(
             f"the model produced a non-finite or out-of-range {name.replace('_', ' ')} in trial "

@@ -12,8 +12,10 @@ import difflib
 import hashlib
 import json
 import math
+import typing
 import warnings
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -32,7 +34,7 @@ from simulator.errors import join_path
 from simulator.spec.claim_spec import ClaimInput
 from simulator.spec.distributions import FAMILIES, Discrete, Distribution, DistributionBase, Fixed
 from simulator.spec.levers import Levers, check_lever_references
-from simulator.spec.quantities import parse_quantity
+from simulator.spec.quantities import format_usd, parse_quantity
 from simulator.stats.correlation import (
     check_correlation,
     nearest_correlation,
@@ -60,9 +62,119 @@ def _as_distribution(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Plausible:
+    """Where a field's values make sense, in the field's unit: the one home of its ranges.
+
+    A value outside ``limits`` has no physical meaning (a chip that serves 1e300 years, a PUE of
+    1e6) and is refused; a value outside ``usual`` is possible but most often a slip of units
+    or magnitude (a GPU at $18, a growth of 150), and gets a warning naming the field, the
+    value, the usual range and the likely slip. Both appear in ``simulate schema``
+    (``x-unit``, ``x-usual-range``, ``x-physical-range``) and ``simulate describe``.
+
+    Parameters
+    ----------
+    unit : str
+        The field's unit, e.g. ``"USD/unit"``, ``"yr"``, ``"1/yr"``, ``"-"``.
+    usual : tuple of float
+        Low and high end of the values found in practice [unit].
+    limits : tuple of float or None
+        Physical range [unit]; None where the field's own range (e.g. positive) is the limit.
+    slip : {"thousands", "rate", "fraction"} or None
+        The likely slip beyond the usual range: an amount in thousands (``18.000`` read as
+        18), a percentage written as a rate (``150`` for 150%), or a share written in percent.
+    """
+
+    unit: str
+    usual: tuple[float, float]
+    limits: tuple[float | None, float | None] = (None, None)
+    slip: Literal["thousands", "rate", "fraction"] | None = None
+
+    def json_schema(self) -> dict[str, Any]:
+        """The ranges as JSON Schema annotations (unknown keywords editors ignore)."""
+        out: dict[str, Any] = {"x-unit": self.unit, "x-usual-range": list(self.usual)}
+        if self.limits != (None, None):
+            out["x-physical-range"] = list(self.limits)
+        return out
+
+    @property
+    def money(self) -> bool:
+        """Whether values are amounts of money (USD, USD per something, not USD per USD)."""
+        return self.unit.startswith("USD") and self.unit != "USD/USD"
+
+    def text(self, lo: float, hi: float) -> str:
+        """``'2 to 10 yr'``, ``'$1k to $200k per unit'``: a range in the field's unit."""
+        if self.money:
+            per = self.unit.removeprefix("USD").removeprefix("/")
+            return f"{format_usd(lo)} to {format_usd(hi)}" + (f" per {per}" if per else "")
+        unit = "" if self.unit == "-" else f" {self.unit}"
+        return f"{_num(lo)} to {_num(hi)}{unit}"
+
+    def value_text(self, x: float) -> str:
+        """A value in the field's unit, e.g. ``'$18 per unit'`` or ``'12 yr'``."""
+        if self.money:
+            per = self.unit.removeprefix("USD").removeprefix("/")
+            return format_usd(x) + (f" per {per}" if per else "")
+        return _num(x) + ("" if self.unit == "-" else f" {self.unit}")
+
+
+def _num(x: float) -> str:
+    """A number as a reader writes it: 18, 0.35, 1.5k, 2M, 1e+300."""
+    a = abs(x)
+    if a >= 1e15 or (0 < a < 1e-4):
+        return f"{x:.3g}"
+    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if a >= div:
+            return f"{x / div:.4g}{suffix}"
+    return f"{x:.4g}"
+
+
+def _plausible_in(annotation: Any) -> Plausible | None:
+    """The :class:`Plausible` metadata inside a field's annotation (through Optional and
+    Annotated), or None."""
+    if isinstance(annotation, Plausible):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _plausible_in(arg)
+        if found is not None:
+            return found
+    for item in getattr(annotation, "__metadata__", ()):
+        if isinstance(item, Plausible):
+            return item
+    return None
+
+
+def field_plausible(model: type[BaseModel], name: str) -> Plausible | None:
+    """The ranges declared for field ``name`` of a schema model, or None."""
+    field = model.model_fields.get(name)
+    if field is None:
+        return None
+    for item in field.metadata:
+        if isinstance(item, Plausible):
+            return item
+    return _plausible_in(field.annotation)
+
+
+def _slip_hint(p: Plausible, x: float, *, written: str | None = None) -> str | None:
+    """What a value outside the usual range most likely meant, or None."""
+    lo, hi = p.usual
+    if p.slip == "thousands" and x < lo and lo <= x * 1000 <= hi:
+        if written is not None:
+            return (f"'{written}' reads as {_num(x)}: in YAML the point is a decimal point; for "
+                    f"{x * 1000:,.0f} write {x * 1000:.0f} or {_num(x * 1000)}")
+        return f"is it in thousands? for {x * 1000:,.0f} write {_num(x * 1000)}"
+    if p.slip == "rate" and x > hi and x >= 5:
+        return (f"a growth rate is a fraction per year (1.0 = doubling): {_num(x)} means "
+                f"{_num(x + 1)}x a year; for {_num(x)}% write {_num(x / 100)} or '{_num(x)}%'")
+    if p.slip == "fraction" and 1 < x <= 100:
+        return f"a share is a fraction: for {_num(x)}% write '{_num(x)}%' or {_num(x / 100)}"
+    return None
+
+
 def _within(lo: float | None = None, hi: float | None = None, *, lo_open: bool = False,
-            hi_open: bool = False, unit: str = "") -> AfterValidator:
+            hi_open: bool = False, plausible: Plausible | None = None) -> AfterValidator:
     """Check that every value a distribution can produce lies in the field's allowed range."""
+    unit = "" if plausible is None or plausible.unit == "-" else f" {plausible.unit}"
 
     def check(d: DistributionBase) -> DistributionBase:
         s_lo, s_hi = d.support()
@@ -80,24 +192,72 @@ def _within(lo: float | None = None, hi: float | None = None, *, lo_open: bool =
             what = "value" if d.is_fixed else "distribution"
             got = f"{s_lo:g}" if d.is_fixed else f"values in [{s_lo:.4g}, {s_hi:.4g}]"
             hint = "" if d.is_fixed else " (add min/max bounds or choose a family with that support)"
-            raise ValueError(f"{what} must lie in {rng}{unit}; got {got}{hint}")
+            # a field whose domain ends at 1 is a share, whatever its declared ranges
+            ranges = plausible or (Plausible("-", (0, 1), slip="fraction") if hi == 1 else None)
+            slip = None if ranges is None else _slip_hint(ranges, s_hi if bad_hi else s_lo)
+            raise ValueError(f"{what} must lie in {rng}{unit}; got {got}{hint}"
+                             + (f"; {slip}" if slip else ""))
         return d
 
     return AfterValidator(check)
 
 
+#: Tail quantiles of a continuous distribution held to a field's physical range: the whole
+#: support of an unbounded family (a lognormal lifetime) would always cross it.
+PHYSICAL_TAIL = 0.001
+
+
+def _physical(p: Plausible) -> AfterValidator:
+    """Refuse values outside the field's physical range (fixed and discrete: every value;
+    continuous: the P0.1 to P99.9 range)."""
+    lo, hi = p.limits
+
+    def check(d: DistributionBase) -> DistributionBase:
+        if d.is_fixed or isinstance(d, Discrete):
+            s_lo, s_hi = d.support()
+        else:
+            s_lo, s_hi = d.quantile(PHYSICAL_TAIL), d.quantile(1 - PHYSICAL_TAIL)
+        bad_lo, bad_hi = lo is not None and s_lo < lo, hi is not None and s_hi > hi
+        if not (bad_lo or bad_hi):
+            return d
+        x = s_hi if bad_hi else s_lo
+        rng = p.text(-np.inf if lo is None else lo, np.inf if hi is None else hi) \
+            if lo is not None and hi is not None else \
+            (f"at most {p.value_text(hi)}" if lo is None else f"at least {p.value_text(lo)}")
+        got = p.value_text(x) if d.is_fixed or isinstance(d, Discrete) else \
+            f"a distribution reaching {p.value_text(x)} (P{'99.9' if bad_hi else '0.1'})"
+        slip = _slip_hint(p, x)
+        raise ValueError(f"{got} is outside any physical meaning: the range is {rng} (usual: "
+                         f"{p.text(*p.usual)})" + (f"; {slip}" if slip else ""))
+
+    return AfterValidator(check)
+
+
 def Uncertain(lo: float | None = None, hi: float | None = None, *, lo_open: bool = False,  # noqa: N802
-              hi_open: bool = False, description: str = "") -> Any:
-    """Type of an uncertain input: a fixed number or a distribution, restricted to a range."""
-    return Annotated[Distribution, BeforeValidator(_as_distribution),
-                     _within(lo, hi, lo_open=lo_open, hi_open=hi_open),
-                     Field(description=description)]
+              hi_open: bool = False, plausible: Plausible | None = None,
+              description: str = "") -> Any:
+    """Type of an uncertain input: a fixed number or a distribution, restricted to a range
+    (``lo``, ``hi``: the field's domain) and, with ``plausible``, to its physical range, with a
+    usual range for warnings (:func:`unusual_values`)."""
+    checks: list[Any] = [_within(lo, hi, lo_open=lo_open, hi_open=hi_open, plausible=plausible)]
+    if plausible is not None:
+        if plausible.limits != (None, None):
+            checks.append(_physical(plausible))
+        checks.append(plausible)
+    extra = None if plausible is None else plausible.json_schema()
+    return Annotated[Distribution, BeforeValidator(_as_distribution), *checks,
+                     Field(description=description, json_schema_extra=extra)]
 
 
 Positive = Uncertain(0, None, lo_open=True)
 NonNegative = Uncertain(0, None)
-Fraction = Uncertain(0, 1)
-GrowthRate = Uncertain(-1, None, lo_open=True)
+Fraction = Uncertain(0, 1, plausible=Plausible("-", (0, 1), slip="fraction"))
+GrowthRate = Uncertain(-1, None, lo_open=True,
+                       plausible=Plausible("1/yr", (-0.5, 3), slip="rate"))
+#: Ranges shared by several fields (one declaration each).
+KW_PER_UNIT = Plausible("kW/unit", (0.05, 5), limits=(1e-3, 1e3))
+GAIN = Plausible("1/yr", (0, 1), limits=(0, 10), slip="rate")
+CHIP_PRICE = Plausible("USD/unit", (1e3, 2e5), slip="thousands")
 
 
 class _Model(BaseModel):
@@ -158,7 +318,8 @@ class Growth(_Model):
                                 "projected year (1.0 = doubling).")
     decay: Fraction = Field(default_factory=lambda: Fixed(value=0.0),
                             description="[-] fraction of the growth rate lost each year.")
-    noise_sd: NonNegative = Field(default_factory=lambda: Fixed(value=0.0),
+    noise_sd: Uncertain(0, None, plausible=Plausible("-", (0, 0.5))) = Field(  # type: ignore[valid-type]
+        default_factory=lambda: Fixed(value=0.0),
                                   description="[-] sd of the yearly log-noise on demand growth.")
 
 
@@ -171,7 +332,8 @@ class Demand(_Model):
     """
 
     unit: str = Field("H100e", description="Name of the compute unit (e.g. H100-equivalents).")
-    kw_per_unit: Positive | None = Field(None, description="[kW/unit] IT power per compute unit "
+    kw_per_unit: Uncertain(0, None, lo_open=True, plausible=KW_PER_UNIT) | None = Field(  # type: ignore[valid-type]
+                                         None, description="[kW/unit] IT power per compute unit "
                                          "of the fleet in service before the start year; needed "
                                          "when before_start is given in GW.")
     start: Level = Field(description="Required installed compute in the start year.")
@@ -195,7 +357,9 @@ MAX_LEAD_YEARS = 5
 
 
 class Fleet(_Model):
-    lifetime_years: Positive = Field(description="[yr] service life of an accelerator; a chip "
+    lifetime_years: Uncertain(0, None, lo_open=True,  # type: ignore[valid-type]
+                              plausible=Plausible("yr", (2, 10), limits=(0, 30))) = Field(
+        description="[yr] service life of an accelerator; a chip "
                                      "bought in year v serves while age < lifetime.")
     order_lead_years: Uncertain(0, MAX_LEAD_YEARS) = Field(  # type: ignore[valid-type]
         default_factory=lambda: Fixed(value=0.0),
@@ -207,12 +371,13 @@ class _SupplierBase(_Model):
     """What every supplier has: a price-performance trend and power per unit of compute."""
 
     description: str | None = None
-    price_performance_gain: Uncertain(0, None) = Field(  # type: ignore[valid-type]
+    price_performance_gain: Uncertain(0, None, plausible=GAIN) = Field(  # type: ignore[valid-type]
         default_factory=lambda: Fixed(value=0.0),
         description="[1/yr] yearly gain in compute per dollar: price(v) = p0 / (1+g)^(v-start).")
-    kw_per_unit: Positive = Field(description="[kW/unit] IT power per compute unit of the start "
+    kw_per_unit: Uncertain(0, None, lo_open=True, plausible=KW_PER_UNIT) = Field(  # type: ignore[valid-type]
+        description="[kW/unit] IT power per compute unit of the start "
                                   "year's chips, including host and network.")
-    power_efficiency_gain: Uncertain(0, None) = Field(  # type: ignore[valid-type]
+    power_efficiency_gain: Uncertain(0, None, plausible=GAIN) = Field(  # type: ignore[valid-type]
         default_factory=lambda: Fixed(value=0.0),
         description="[1/yr] yearly gain in compute per watt: kw(v) = kw0 / (1+g)^(v-start).")
 
@@ -225,13 +390,16 @@ class Merchant(_SupplierBase):
     """
 
     kind: Literal["merchant"] = "merchant"
-    price_per_unit: Positive | None = Field(None, description="[USD/unit] list price per compute "
+    price_per_unit: Uncertain(0, None, lo_open=True, plausible=CHIP_PRICE) | None = Field(  # type: ignore[valid-type]
+        None, description="[USD/unit] list price per compute "
                                             "unit in the start year, the vendor's margin included.")
-    cost_per_unit: Positive | None = Field(None, description="[USD/unit] the vendor's own cost; "
+    cost_per_unit: Uncertain(0, None, lo_open=True, plausible=CHIP_PRICE) | None = Field(  # type: ignore[valid-type]
+        None, description="[USD/unit] the vendor's own cost; "
                                            "with gross_margin, an alternative to price_per_unit.")
     gross_margin: Uncertain(0, 1, hi_open=True) | None = Field(  # type: ignore[valid-type]
         None, description="[-] vendor gross margin: price = cost / (1 - margin).")
-    shortage_premium: Uncertain(0, None, lo_open=True) = Field(  # type: ignore[valid-type]
+    shortage_premium: Uncertain(0, None, lo_open=True,  # type: ignore[valid-type]
+                                plausible=Plausible("-", (1, 2), limits=(0.5, 10))) = Field(  # type: ignore[valid-type]
         default_factory=lambda: Fixed(value=1.0),
         description="[-] multiplier on the price while supply is tight (1 = list price).")
     capacity: Capacity | None = Field(None, description="Foundry allocation capping deliveries "
@@ -257,13 +425,16 @@ class Program(_Model):
 
     start_year: int = Field(ge=1990, le=2200, description="First year of program spending.")
     first_volume_year: int = Field(ge=1990, le=2200, description="Planned first year of volume.")
-    delay_years: NonNegative = Field(default_factory=lambda: Fixed(value=0.0),
+    delay_years: Uncertain(0, None, plausible=Plausible("yr", (0, 5), limits=(0, 60))) = Field(  # type: ignore[valid-type]
+        default_factory=lambda: Fixed(value=0.0),
                                      description="[yr] slip of every generation's volume start.")
     generation_years: int = Field(2, ge=1, le=10, description="[yr] cadence of chip generations.")
     failure_probability: Fraction = Field(default_factory=lambda: Fixed(value=0.0),
                                           description="[-] chance that a generation fails.")
-    nre_per_generation: NonNegative = Field(description="[USD] design cost (NRE) per generation.")
-    team_cost_per_year: NonNegative = Field(default_factory=lambda: Fixed(value=0.0),
+    nre_per_generation: Uncertain(0, None, plausible=Plausible("USD", (0, 2e10))) = Field(  # type: ignore[valid-type]
+        description="[USD] design cost (NRE) per generation.")
+    team_cost_per_year: Uncertain(0, None, plausible=Plausible("USD/yr", (0, 2e10))) = Field(  # type: ignore[valid-type]
+       default_factory=lambda: Fixed(value=0.0),
                                             description="[USD/yr] team and tools, every year.")
     cancel_after_failures: int | None = Field(
         None, ge=1, le=20, description="Cancel the program when this many generations have "
@@ -292,13 +463,13 @@ class Capacity(_Model):
     allocation yields more compute every year."""
 
     first_year: Positive = Field(description="[chips/yr] allocation in the first year.")
-    growth: Uncertain(0, None) = Field(  # type: ignore[valid-type]
+    growth: Uncertain(0, None, plausible=Plausible("1/yr", (0, 5), slip="rate")) = Field(  # type: ignore[valid-type]
         default_factory=lambda: Fixed(value=0.0), description="[1/yr] yearly allocation growth.")
     max: Positive | None = Field(None, description="[chips/yr] ceiling on the yearly allocation.")
     compute_per_chip: Positive = Field(default_factory=lambda: Fixed(value=1.0),
                                        description="[units/chip] compute units per chip in the "
                                        "start year (1: capacity stated in compute units).")
-    compute_per_chip_growth: Uncertain(0, None) = Field(  # type: ignore[valid-type]
+    compute_per_chip_growth: Uncertain(0, None, plausible=GAIN) = Field(  # type: ignore[valid-type]
         default_factory=lambda: Fixed(value=0.0),
         description="[1/yr] yearly growth of compute per chip (newer generations).")
 
@@ -315,12 +486,13 @@ class InHouse(_SupplierBase):
     """
 
     kind: Literal["inhouse"]
-    unit_cost: Positive = Field(description="[USD/unit] cost per nominal compute unit in the "
+    unit_cost: Uncertain(0, None, lo_open=True, plausible=CHIP_PRICE) = Field(  # type: ignore[valid-type]
+        description="[USD/unit] cost per nominal compute unit in the "
                                 "start year (foundry, memory, packaging; no vendor margin).")
     performance_penalty: Uncertain(0, 1, hi_open=True) = Field(  # type: ignore[valid-type]
         default_factory=lambda: Fixed(value=0.0),
         description="[-] share of nominal compute lost to software and performance gaps.")
-    learning_rate: Uncertain(0, 1, lo_open=True) = Field(  # type: ignore[valid-type]
+    learning_rate: Uncertain(0, 1, lo_open=True, plausible=Plausible("-", (0.6, 1))) = Field(  # type: ignore[valid-type]
         default_factory=lambda: Fixed(value=1.0),
         description="[-] Wright's-law progress ratio: cost x rate per doubling of volume.")
     program: Program
@@ -389,7 +561,15 @@ def _share_value(value: Any) -> float:
     return parse_quantity(value)
 
 
-ShareRow = dict[str, Annotated[float, BeforeValidator(_share_value), Field(ge=0, le=1)]]
+def _share_in_range(value: float) -> float:
+    if not 0 <= value <= 1:
+        slip = _slip_hint(Plausible("-", (0, 1), slip="fraction"), value)
+        raise ValueError(f"share {value:g} is outside [0, 1]" + (f"; {slip}" if slip else ""))
+    return value
+
+
+ShareRow = dict[str, Annotated[float, BeforeValidator(_share_value),
+                               AfterValidator(_share_in_range)]]
 
 
 class Strategy(_Model):
@@ -414,7 +594,9 @@ class Strategy(_Model):
         _check_year_keys(rows, "lease shares")
         for value in rows.values():
             if not 0 <= value <= 1:
-                raise ValueError(f"lease share {value:g} is outside [0, 1]")
+                slip = _slip_hint(Plausible("-", (0, 1), slip="fraction"), value)
+                raise ValueError(f"lease share {value:g} is outside [0, 1]"
+                                 + (f"; {slip}" if slip else ""))
         return rows
 
     def lease_path(self, years: np.ndarray) -> np.ndarray:
@@ -474,10 +656,13 @@ class Shock(_Model):
 
     description: str | None = None
     annual_probability: Fraction = Field(description="[1/yr] chance the event starts in a year.")
-    duration_years: Uncertain(0, None, lo_open=True) = Field(  # type: ignore[valid-type]
+    duration_years: Uncertain(0, None, lo_open=True,  # type: ignore[valid-type]
+                              plausible=Plausible("yr", (0.1, 10), limits=(0, 60))) = Field(  # type: ignore[valid-type]
         default_factory=lambda: Fixed(value=1.0), description="[yr] how long it lasts.")
     suppliers: list[str] = Field(min_length=1, description="Suppliers affected.")
-    price_multiplier: Positive = Field(default_factory=lambda: Fixed(value=1.0),
+    price_multiplier: Uncertain(0, None, lo_open=True,  # type: ignore[valid-type]
+                                plausible=Plausible("-", (1, 5), limits=(0.1, 100))) = Field(
+                                       default_factory=lambda: Fixed(value=1.0),
                                        description="[-] price multiplier while active.")
     supply_fraction: Fraction = Field(default_factory=lambda: Fixed(value=1.0),
                                       description="[-] share of orders delivered while active.")
@@ -490,16 +675,21 @@ class ServersNetworking(_Model):
     """Servers, memory and networking around the accelerators: costed per compute unit with a
     trend of their own, so that they carry no chip vendor's margin."""
 
-    cost_per_unit: NonNegative = Field(description="[USD/unit] servers, CPUs, networking and "
-                                       "other IT per compute unit bought in the start year.")
-    price_performance_gain: Uncertain(0, None) = Field(  # type: ignore[valid-type]
+    cost_per_unit: Uncertain(0, None, plausible=CHIP_PRICE) = Field(  # type: ignore[valid-type]
+        description="[USD/unit] servers, CPUs, networking and other IT per compute unit bought "
+        "in the start year.")
+    price_performance_gain: Uncertain(0, None, plausible=GAIN) = Field(  # type: ignore[valid-type]
         default_factory=lambda: Fixed(value=0.0),
         description="[1/yr] yearly fall of that cost per compute unit: c(v) = c0 / (1+g)^v.")
 
 
 class Datacentre(_Model):
-    cost_per_mw: Positive = Field(description="[USD/MW] construction cost per MW of IT capacity.")
-    life_years: Positive = Field(default_factory=lambda: Fixed(value=20.0),
+    cost_per_mw: Uncertain(0, None, lo_open=True,  # type: ignore[valid-type]
+                           plausible=Plausible("USD/MW", (1e6, 1e8), slip="thousands")) = Field(
+        description="[USD/MW] construction cost per MW of IT capacity.")
+    life_years: Uncertain(0, None, lo_open=True,  # type: ignore[valid-type]
+                          plausible=Plausible("yr", (10, 40), limits=(0, 100))) = Field(
+                                 default_factory=lambda: Fixed(value=20.0),
                                  description="[yr] service life of a building, for economic "
                                  "cost (straight-line depreciation).")
     lead_years: Uncertain(0, MAX_LEAD_YEARS) = Field(  # type: ignore[valid-type]
@@ -516,7 +706,8 @@ class Leasing(_Model):
     operations; the contract runs ``contract_years`` and the rented units serve for that long.
     """
 
-    provider_margin: Uncertain(-0.5, None) = Field(  # type: ignore[valid-type]
+    provider_margin: Uncertain(-0.5, None,  # type: ignore[valid-type]
+                               plausible=Plausible("-", (0, 1), limits=(-0.5, 10))) = Field(  # type: ignore[valid-type]
         description="[-] provider's margin over its own cost per compute unit-year.")
     contract_years: int = Field(5, ge=1, le=30, description="[yr] length of lease contracts.")
     source: str | None = None
@@ -564,14 +755,18 @@ class Funding(_Model):
 
 
 class Energy(_Model):
-    price_per_mwh: NonNegative = Field(description="[USD/MWh] electricity price.")
-    pue: Uncertain(1, None) = Field(description="[-] power usage effectiveness.")  # type: ignore[valid-type]
+    price_per_mwh: Uncertain(0, None, plausible=Plausible("USD/MWh", (10, 500))) = Field(  # type: ignore[valid-type]
+        description="[USD/MWh] electricity price.")
+    pue: Uncertain(1, None, plausible=Plausible("-", (1.03, 2), limits=(1, 10))) = Field(  # type: ignore[valid-type]
+        description="[-] power usage effectiveness: facility power / IT power.")
     utilisation: Uncertain(0, 1, lo_open=True) = Field(  # type: ignore[valid-type]
         description="[-] average IT load as a fraction of installed IT power.")
 
 
 class Operations(_Model):
-    cost_per_mw_year: NonNegative = Field(description="[USD/(MW yr)] operations and maintenance "
+    cost_per_mw_year: Uncertain(0, None,  # type: ignore[valid-type]
+                                plausible=Plausible("USD/(MW yr)", (1e4, 5e6), slip="thousands")) = Field(
+        description="[USD/(MW yr)] operations and maintenance "
                                           "per MW of installed IT power.")
 
 
@@ -657,9 +852,10 @@ class Scenario(_Model):
                     if supplier not in known:
                         near = difflib.get_close_matches(supplier, known, n=1)
                         tip = f" (did you mean {near[0]!r}?)" if near else ""
-                        loc = "" if year == "all" else f"[{year}]"
-                        raise ValueError(f"strategies.{name}.shares{loc}: unknown supplier "
-                                         f"{supplier!r}{tip}; suppliers are {sorted(known)}")
+                        row_key = "" if year == "all" else f".{year}"
+                        raise ValueError(f"strategies.{name}.shares{row_key}.{supplier}: unknown "
+                                         f"supplier {supplier!r}{tip}; suppliers are "
+                                         f"{sorted(known)}")
             if strat.fallback is not None:
                 if strat.fallback not in known:
                     raise ValueError(f"strategies.{name}.fallback: unknown supplier "
@@ -849,3 +1045,92 @@ def _walk(obj: Any, path: str) -> Iterator[tuple[str, DistributionBase]]:
     elif isinstance(obj, list):
         for i, v in enumerate(obj):
             yield from _walk(v, join_path(path, i))
+
+
+class UnusualValueWarning(UserWarning):
+    """A value far outside its field's usual range (:class:`Plausible`): possible, but most
+    often a slip of units or magnitude."""
+
+
+def unusual_values(scenario: Scenario, *, paths: Collection[str] | None = None,
+                   written: typing.Callable[[str], str | None] | None = None
+                   ) -> list[tuple[str, str, str | None]]:
+    """Inputs whose value lies outside their field's usual range.
+
+    A fixed value is checked as it is, a discrete distribution by each value, a continuous one
+    by its median.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    paths : collection of str, optional
+        Check only these key paths and the inputs below them (e.g. the keys an override set);
+        default: every input.
+    written : callable, optional
+        ``written(path)`` gives the text of the line where the input is written, so that a
+        number written like ``18.000`` can be recognised as a thousands separator.
+
+    Returns
+    -------
+    list of (key path, problem, hint or None)
+    """
+    out = []
+    for path, dist, p in _walk_ranges(scenario, ""):
+        if p is None or (paths is not None and not any(
+                path == q or path.startswith(q + ".") or q.startswith(path + ".")
+                for q in paths)):
+            continue
+        values = (dist.values if isinstance(dist, Discrete) else
+                  [dist.value] if dist.is_fixed else [dist.quantile(0.5)])
+        lo, hi = p.usual
+        odd = [x for x in values if not lo <= x <= hi]
+        if not odd:
+            continue
+        x = odd[0]
+        what = (f"value {p.value_text(x)}" if dist.is_fixed else
+                f"median {p.value_text(x)}" if not isinstance(dist, Discrete) else
+                f"value {p.value_text(x)} (of {len(values)})")
+        side = "below" if x < lo else "above"
+        problem = f"{what} is far {side} the usual range, {p.text(lo, hi)}"
+        text = written(path) if written is not None else None
+        token = _thousands_token(text, p) if text and p.slip == "thousands" else None
+        if token is not None:
+            x = float(token)
+        hint = _slip_hint(p, x, written=token)
+        out.append((path, problem, hint or "check the unit and the magnitude; if the value is "
+                    "meant, keep it (this is only a warning)"))
+    return out
+
+
+def input_ranges(scenario: Scenario) -> dict[str, Plausible]:
+    """The declared ranges of every numeric input that has them, by key path."""
+    return {path: p for path, _, p in _walk_ranges(scenario, "") if p is not None}
+
+
+def _thousands_token(text: str, p: Plausible) -> str | None:
+    """A number in ``text`` written like a thousands separator (``18.000``), below the usual
+    range as YAML reads it and within it in thousands, or None."""
+    import re
+
+    lo, hi = p.usual
+    for token in re.findall(r"(?<![\d.])\d{1,3}\.\d{3}(?![\d.])", text):
+        if float(token) < lo <= float(token) * 1000 <= hi:
+            return token
+    return None
+
+
+def _walk_ranges(obj: Any, path: str, plausible: Plausible | None = None
+                 ) -> Iterator[tuple[str, DistributionBase, Plausible | None]]:
+    """Every numeric input as (key path, distribution, its field's ranges or None)."""
+    if isinstance(obj, DistributionBase):
+        yield path, obj, plausible
+    elif isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            yield from _walk_ranges(getattr(obj, name), join_path(path, name),
+                                    field_plausible(type(obj), name))
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _walk_ranges(v, join_path(path, k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _walk_ranges(v, join_path(path, i))
