@@ -21,14 +21,15 @@ import pytest
 import yaml
 from matplotlib.figure import Figure
 
-from simulator import load_scenario, plots, simulate
+from simulator import load_scenario, simulate
+from simulator.analyse.convergence import MAX_NEEDED, trials_needed
 from simulator.cli import main
-from simulator.convergence import MAX_NEEDED, trials_needed
 from simulator.errors import NumericalError
-from simulator.json_schema import scenario_json_schema
-from simulator.loading import scenario_from_dict
-from simulator.scenario import UnusualValueWarning, unusual_values
-from simulator.writers import spreadsheet_safe, write_csv
+from simulator.io.json_schema import scenario_json_schema
+from simulator.io.loading import override, scenario_from_dict
+from simulator.report import plots
+from simulator.report.writers import spreadsheet_safe, write_csv
+from simulator.spec.scenario import UnusualValueWarning, unusual_values
 from tests.conftest import BASE, REPO, TINY
 
 
@@ -98,7 +99,7 @@ def test_a_short_last_chunk_keeps_the_correlated_marginals():
     uncorrelated run of that chunk, reordered)."""
     scenario = load_scenario(BASE)
     res = simulate(scenario, trials=18, seed=5, chunk_size=16, workers=1)
-    plain = simulate(scenario.override({"sampling.correlations": []}), trials=18, seed=5,
+    plain = simulate(override(scenario, {"sampling.correlations": []}), trials=18, seed=5,
                      chunk_size=16, workers=1)
     for path in scenario.correlation_target()[0]:
         np.testing.assert_array_equal(np.sort(res.inputs[path][16:]),
@@ -165,7 +166,7 @@ def test_a_discrete_lifetime_of_1e308_is_refused_with_its_unit(tmp_path, capsys)
 # -- sweeps, backends, optional packages ------------------------------------------------------------
 
 def test_a_sweep_that_cannot_write_its_outputs_exits_1(tmp_path, capsys, monkeypatch):
-    import simulator.writers as writers
+    import simulator.report.writers as writers
 
     def full(*_args, **_kwargs):
         raise OSError(errno.EFBIG, "File too large")
@@ -179,7 +180,7 @@ def test_a_sweep_that_cannot_write_its_outputs_exits_1(tmp_path, capsys, monkeyp
 
 
 def test_sweeps_honour_backend_and_workers(tmp_path, capsys, monkeypatch):
-    import simulator.sweeps as sweeps
+    import simulator.analyse.sweeps as sweeps
 
     seen = []
     real = sweeps.simulate
@@ -249,7 +250,7 @@ class _Server:
 ])
 def test_a_scheduler_address_that_is_not_dask(tmp_path, capsys, monkeypatch, reply, expect):
     pytest.importorskip("distributed")
-    import simulator.parallel as parallel
+    import simulator.run.parallel as parallel
 
     monkeypatch.setattr(parallel, "CONNECT_TIMEOUT", 2.0)
     server = _Server(reply)
@@ -266,7 +267,7 @@ def test_a_scheduler_address_that_is_not_dask(tmp_path, capsys, monkeypatch, rep
 
 def test_an_unreachable_scheduler_is_not_an_output_error(tmp_path, capsys, monkeypatch):
     pytest.importorskip("distributed")
-    import simulator.parallel as parallel
+    import simulator.run.parallel as parallel
 
     monkeypatch.setattr(parallel, "CONNECT_TIMEOUT", 1.0)
     free = socket.create_server(("127.0.0.1", 0))
@@ -286,7 +287,7 @@ def test_parquet_without_pyarrow_fails_before_simulating(tmp_path, capsys, monke
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name == "pyarrow" else real(name, *a))
-    import simulator.engine as engine
+    import simulator.run.engine as engine
 
     def never(*_args, **_kwargs):
         raise AssertionError("simulated before checking for pyarrow")
@@ -305,8 +306,8 @@ def test_parquet_without_pyarrow_fails_before_simulating(tmp_path, capsys, monke
 # -- messages ---------------------------------------------------------------------------------------
 
 def test_overflow_from_runaway_growth_is_blamed_on_growth(tmp_path):
-    scenario = load_scenario(BASE).override({"demand.growth.initial": 1000,
-                                             "demand.growth.decay": 0})
+    scenario = override(load_scenario(BASE), {"demand.growth.initial": 1000,
+                                              "demand.growth.decay": 0})
     with pytest.raises(NumericalError, match=r"likely cause: demand\.growth\.initial = 1000,"):
         simulate(scenario, trials=20, workers=1)
 
@@ -441,8 +442,8 @@ def test_an_override_warns_only_about_what_it_changed():
     scenario = scenario_from_dict(uncertain_tiny())  # tiny's own prices are unusual
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UnusualValueWarning)
-        scenario.override({"energy.pue": 1.5})
-        scenario.override({"energy.price_per_mwh": 5000})
+        override(scenario, {"energy.pue": 1.5})
+        override(scenario, {"energy.price_per_mwh": 5000})
     messages = [str(w.message) for w in caught if w.category is UnusualValueWarning]
     assert len(messages) == 1 and "energy.price_per_mwh: value $5k per MWh" in messages[0]
 
