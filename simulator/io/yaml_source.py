@@ -266,6 +266,10 @@ def read_yaml_file(path: str | Path) -> tuple[Any, dict[str, int]]:
     p = Path(path)
     source = str(path)
     if not p.exists():
+        if p.is_symlink():  # exists() follows the link: it points nowhere, or back to itself
+            raise ScenarioError(source, [Issue("", "a symbolic link to a file that does not "
+                                               "exist, or a loop of links",
+                                               hint="point the link at a scenario file")])
         raise ScenarioError(source, [Issue("", "no such file", hint="check the path; it is "
                                            "relative to the current folder")])
     if p.is_dir():

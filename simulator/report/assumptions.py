@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel
 
-from simulator.spec.scenario import Scenario
+from simulator.spec.scenario import Scenario, input_ranges
 
 _UNIT = re.compile(r"^\s*\[([^\]]+)\]")
 
@@ -42,15 +42,18 @@ def assumptions_table(scenario: Scenario) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``input, unit, distribution, p5, p50, p95, source`` (percentiles equal the value for
-        fixed inputs; source is empty when none is given).
+        ``input, unit, distribution, p5, p50, p95, usual, source`` (percentiles equal the
+        value for fixed inputs; ``usual`` is the field's usual range in words, from the schema,
+        empty where it declares none; source is empty when none is given).
     """
     rows = []
+    ranges = input_ranges(scenario)
     for path, dist in scenario.uncertain_inputs():
         m = _UNIT.match(_field_info(scenario, path))
         q = [dist.quantile(p) for p in (0.05, 0.5, 0.95)]
         rows.append({"input": path, "unit": m.group(1) if m else "",
                      "distribution": dist.describe(), "p5": q[0], "p50": q[1], "p95": q[2],
+                     "usual": ranges[path].text(*ranges[path].usual) if path in ranges else "",
                      "source": " ".join((dist.source or "").split())})
     return pd.DataFrame(rows)
 
@@ -81,7 +84,8 @@ def assumptions_text(scenario: Scenario) -> str:
     lines.append(f"{'input':<{width}}{'P5':>9}{'P50':>9}{'P95':>9}  unit / distribution / source")
     for _, r in table.iterrows():
         lines.append(f"{r['input']:<{width}}{_num(r['p5']):>9}{_num(r['p50']):>9}"
-                     f"{_num(r['p95']):>9}  [{r['unit'] or '-'}] {r['distribution']}")
+                     f"{_num(r['p95']):>9}  [{r['unit'] or '-'}] {r['distribution']}"
+                     + (f" (usual: {r['usual']})" if r["usual"] else ""))
         if r["source"]:
             lines += textwrap.wrap(r["source"], 100, initial_indent=" " * (width + 2) + "source: ",
                                    subsequent_indent=" " * (width + 10))

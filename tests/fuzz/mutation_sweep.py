@@ -135,7 +135,7 @@ def _call(argv: list[str]) -> dict:
             result["code"] = main(argv)
     except SystemExit as exc:  # argparse's own refusals
         result["code"] = exc.code if isinstance(exc.code, int) else 2
-    except BaseException as exc:  # noqa: BLE001 - exactly what the sweep looks for
+    except BaseException as exc:
         result["traceback"] = _innermost(exc)
     text = err.getvalue()
     if "Traceback (most recent call last)" in text and "traceback" not in result:

@@ -454,6 +454,20 @@ def test_shipped_scenarios_hold_no_unusual_value(path):
     assert unusual_values(load_scenario(path)) == []
 
 
+def test_a_scenario_that_is_a_symlink_loop(tmp_path, capsys):
+    (tmp_path / "a.yaml").symlink_to("b.yaml")
+    (tmp_path / "b.yaml").symlink_to("a.yaml")
+    code, err = run(capsys, "validate", str(tmp_path / "a.yaml"))
+    assert code == 2 and "a symbolic link to a file that does not exist, or a loop" in err
+
+
+def test_describe_shows_the_usual_ranges(capsys):
+    assert main(["describe", str(BASE)]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("fleet.lifetime_years"))
+    assert row.endswith("[yr] one of [3 (10%), 4 (25%), 5 (35%), 6 (30%)] (usual: 2 to 10 yr)")
+
+
 def test_the_schema_shows_units_and_ranges():
     schema = scenario_json_schema()
     fleet = schema["$defs"]["Fleet"]["properties"]["lifetime_years"]
