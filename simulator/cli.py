@@ -11,9 +11,10 @@
     simulate optimize SCENARIO.yaml [--budget N] [--trials N] [--seed S] [--out DIR]
     simulate explore SCENARIO.yaml [--port N] [--no-browser] [--address 127.0.0.1]
 
-Exit codes: 0 success, 1 cannot write outputs, 2 bad input (scenario or arguments, or an
-output folder holding files the program did not write), 130 interrupted (Ctrl-C), 143 stopped
-by SIGTERM.
+Exit codes: 0 success, 1 the environment (outputs cannot be written, an optional package is
+missing, a Dask scheduler cannot be reached), 2 bad input (scenario or arguments, or an output
+folder holding files the program did not write), 130 interrupted (Ctrl-C), 143 stopped by
+SIGTERM.
 """
 
 from __future__ import annotations

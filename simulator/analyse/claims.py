@@ -31,6 +31,29 @@ def as_claim(claim: ClaimSpec | str | dict) -> ClaimSpec:
     return ClaimSpec.model_validate(claim)
 
 
+#: Trials in which a metric must take one and the same value before a claim about it is called
+#: impossible (or certain) by construction rather than merely rare.
+MIN_CONSTANT_TRIALS = 100
+
+
+def _claim_warning(claim: ClaimSpec, values: np.ndarray, k: int, n: int) -> str:
+    """Why a claim's probability needs a caveat ('' when it does not)."""
+    if n == 0:
+        return (f"{claim.metric} is undefined in every trial (e.g. a share of spend in a year "
+                "without purchases): nothing to test")
+    rare = min(k, n - k)
+    if rare >= MIN_TAIL_TRIALS:
+        return ""
+    if values.size >= MIN_CONSTANT_TRIALS and values.min() == values.max() and rare == 0:
+        value = float(values[0])
+        shown = f"{value:.0%}" if claim.metric.endswith("_share") else f"{value:.6g}"
+        what = "impossible" if k == 0 else "certain"
+        return (f"{what} in this strategy: {claim.metric} is {shown} in every trial, so more "
+                "trials cannot change the answer")
+    return (f"only {rare} {'true' if k < n - k else 'false'} of {n:,}: tail estimate "
+            "unreliable, run more trials")
+
+
 def evaluate_claims(results: Results, claims: Iterable[ClaimSpec | str | dict] | None = None
                     ) -> pd.DataFrame:
     """Probability of each claim per strategy.
@@ -47,7 +70,10 @@ def evaluate_claims(results: Results, claims: Iterable[ClaimSpec | str | dict] |
         Columns ``claim, strategy, probability, ci_low, ci_high, mc_se, trials, trials_true,
         metric_p50, threshold, warning``; ``ci_*`` is the 95% Wilson interval, ``mc_se`` the
         Monte Carlo standard error, ``warning`` non-empty when fewer than
-        ``MIN_TAIL_TRIALS`` trials fall on the rarer side.
+        ``MIN_TAIL_TRIALS`` trials fall on the rarer side: "impossible in this strategy" (or
+        "certain") when the metric takes one value in every trial (e.g. Nvidia's share of a
+        strategy that buys only from Nvidia), so that more trials cannot change the answer;
+        "undefined in every trial" when there is no value to test; else "run more trials".
     """
     specs = [as_claim(c) for c in (results.scenario.claims if claims is None else claims)]
     counted = {c.label: c for c in results.scenario.claims}
@@ -66,10 +92,7 @@ def evaluate_claims(results: Results, claims: Iterable[ClaimSpec | str | dict] |
                 k = int(claim.holds(v).sum())
             p = k / n if n else np.nan
             lo, hi = wilson_interval(k, n) if n else (np.nan, np.nan)
-            rare = min(k, n - k)
-            warning = "" if rare >= MIN_TAIL_TRIALS else (
-                f"only {rare} {'true' if k < n - k else 'false'} of {n:,}: tail estimate "
-                "unreliable, run more trials")
+            warning = _claim_warning(claim, v, k, n)
             rows.append({"claim": claim.label, "strategy": strategy, "probability": p,
                          "ci_low": float(lo), "ci_high": float(hi),
                          "mc_se": float(np.sqrt(p * (1 - p) / n)) if n else np.nan,

@@ -475,3 +475,34 @@ def test_the_schema_shows_units_and_ranges():
     assert fleet["x-physical-range"] == [0, 30]
     text = str(schema["$defs"]["Merchant"]["properties"]["price_per_unit"])
     assert "'x-usual-range': [1000.0, 200000.0]" in text and "'x-unit': 'USD/unit'" in text
+
+
+# -- claims that cannot be true by construction -----------------------------------------------------
+
+def test_a_claim_impossible_by_construction_is_labelled_so():
+    from simulator.analyse.claims import evaluate_claims
+
+    results = simulate(load_scenario(BASE), trials=300, seed=1)
+    table = evaluate_claims(results, ["nvidia_share in 2030 < 0.5",
+                                      "nvidia_share in 2030 >= 0.5"]).set_index(["claim",
+                                                                                 "strategy"])
+    below = table.loc[("nvidia_share in 2030 < 0.5", "nvidia_only")]
+    assert below["probability"] == 0.0
+    assert below["warning"] == ("impossible in this strategy: nvidia_share is 100% in every "
+                                "trial, so more trials cannot change the answer")
+    assert table.loc[("nvidia_share in 2030 >= 0.5", "cloud_lease"), "warning"] \
+        .startswith("certain in this strategy: nvidia_share is 100% in every trial")
+    # a strategy that buys elsewhere too is uncertain: no such label
+    assert "in this strategy" not in table.loc[("nvidia_share in 2030 < 0.5", "hybrid"),
+                                               "warning"]
+
+
+def test_a_claim_on_a_metric_undefined_in_every_trial_does_not_ask_for_more_trials():
+    from simulator.analyse.claims import evaluate_claims
+
+    scenario = scenario_from_dict(uncertain_tiny(**{"demand.growth.initial": 0,
+                                                     "fleet.lifetime_years": 10}))
+    table = evaluate_claims(simulate(scenario, trials=40, seed=1), ["a_share in 2026 < 0.5"])
+    assert (table["warning"] == "a_share is undefined in every trial (e.g. a share of spend in "
+            "a year without purchases): nothing to test").all()
+    assert table["trials"].eq(0).all()
