@@ -320,7 +320,7 @@ class Growth(_Model):
                             description="[-] fraction of the growth rate lost each year.")
     noise_sd: Uncertain(0, None, plausible=Plausible("-", (0, 0.5))) = Field(  # type: ignore[valid-type]
         default_factory=lambda: Fixed(value=0.0),
-                                  description="[-] sd of the yearly log-noise on demand growth.")
+        description="[-] sd of the yearly log-noise on demand growth.")
 
 
 class Demand(_Model):
@@ -333,9 +333,8 @@ class Demand(_Model):
 
     unit: str = Field("H100e", description="Name of the compute unit (e.g. H100-equivalents).")
     kw_per_unit: Uncertain(0, None, lo_open=True, plausible=KW_PER_UNIT) | None = Field(  # type: ignore[valid-type]
-                                         None, description="[kW/unit] IT power per compute unit "
-                                         "of the fleet in service before the start year; needed "
-                                         "when before_start is given in GW.")
+        None, description="[kW/unit] IT power per compute unit of the fleet in service before "
+        "the start year; needed when before_start is given in GW.")
     start: Level = Field(description="Required installed compute in the start year.")
     before_start: Level | None = Field(None, description="Fleet in service the year before the "
                                        "start (sunk; retires as it ages). Default: none.")
@@ -357,10 +356,10 @@ MAX_LEAD_YEARS = 5
 
 
 class Fleet(_Model):
-    lifetime_years: Uncertain(0, None, lo_open=True,  # type: ignore[valid-type]
-                              plausible=Plausible("yr", (2, 10), limits=(0, 30))) = Field(
-        description="[yr] service life of an accelerator; a chip "
-                                     "bought in year v serves while age < lifetime.")
+    lifetime_years: Uncertain(  # type: ignore[valid-type]
+        0, None, lo_open=True, plausible=Plausible("yr", (2, 10), limits=(0, 30))) = Field(
+        description="[yr] service life of an accelerator; a chip bought in year v serves "
+        "while age < lifetime.")
     order_lead_years: Uncertain(0, MAX_LEAD_YEARS) = Field(  # type: ignore[valid-type]
         default_factory=lambda: Fixed(value=0.0),
         description="[yr] chips, servers and networking are paid over this many years before "
@@ -375,8 +374,8 @@ class _SupplierBase(_Model):
         default_factory=lambda: Fixed(value=0.0),
         description="[1/yr] yearly gain in compute per dollar: price(v) = p0 / (1+g)^(v-start).")
     kw_per_unit: Uncertain(0, None, lo_open=True, plausible=KW_PER_UNIT) = Field(  # type: ignore[valid-type]
-        description="[kW/unit] IT power per compute unit of the start "
-                                  "year's chips, including host and network.")
+        description="[kW/unit] IT power per compute unit of the start year's chips, including "
+        "host and network.")
     power_efficiency_gain: Uncertain(0, None, plausible=GAIN) = Field(  # type: ignore[valid-type]
         default_factory=lambda: Fixed(value=0.0),
         description="[1/yr] yearly gain in compute per watt: kw(v) = kw0 / (1+g)^(v-start).")
@@ -391,15 +390,15 @@ class Merchant(_SupplierBase):
 
     kind: Literal["merchant"] = "merchant"
     price_per_unit: Uncertain(0, None, lo_open=True, plausible=CHIP_PRICE) | None = Field(  # type: ignore[valid-type]
-        None, description="[USD/unit] list price per compute "
-                                            "unit in the start year, the vendor's margin included.")
+        None, description="[USD/unit] list price per compute unit in the start year, the "
+        "vendor's margin included.")
     cost_per_unit: Uncertain(0, None, lo_open=True, plausible=CHIP_PRICE) | None = Field(  # type: ignore[valid-type]
-        None, description="[USD/unit] the vendor's own cost; "
-                                           "with gross_margin, an alternative to price_per_unit.")
+        None, description="[USD/unit] the vendor's own cost; with gross_margin, an "
+        "alternative to price_per_unit.")
     gross_margin: Uncertain(0, 1, hi_open=True) | None = Field(  # type: ignore[valid-type]
         None, description="[-] vendor gross margin: price = cost / (1 - margin).")
-    shortage_premium: Uncertain(0, None, lo_open=True,  # type: ignore[valid-type]
-                                plausible=Plausible("-", (1, 2), limits=(0.5, 10))) = Field(  # type: ignore[valid-type]
+    shortage_premium: Uncertain(  # type: ignore[valid-type]
+        0, None, lo_open=True, plausible=Plausible("-", (1, 2), limits=(0.5, 10))) = Field(
         default_factory=lambda: Fixed(value=1.0),
         description="[-] multiplier on the price while supply is tight (1 = list price).")
     capacity: Capacity | None = Field(None, description="Foundry allocation capping deliveries "
@@ -427,15 +426,15 @@ class Program(_Model):
     first_volume_year: int = Field(ge=1990, le=2200, description="Planned first year of volume.")
     delay_years: Uncertain(0, None, plausible=Plausible("yr", (0, 5), limits=(0, 60))) = Field(  # type: ignore[valid-type]
         default_factory=lambda: Fixed(value=0.0),
-                                     description="[yr] slip of every generation's volume start.")
+        description="[yr] slip of every generation's volume start.")
     generation_years: int = Field(2, ge=1, le=10, description="[yr] cadence of chip generations.")
     failure_probability: Fraction = Field(default_factory=lambda: Fixed(value=0.0),
                                           description="[-] chance that a generation fails.")
     nre_per_generation: Uncertain(0, None, plausible=Plausible("USD", (0, 2e10))) = Field(  # type: ignore[valid-type]
         description="[USD] design cost (NRE) per generation.")
     team_cost_per_year: Uncertain(0, None, plausible=Plausible("USD/yr", (0, 2e10))) = Field(  # type: ignore[valid-type]
-       default_factory=lambda: Fixed(value=0.0),
-                                            description="[USD/yr] team and tools, every year.")
+        default_factory=lambda: Fixed(value=0.0),
+        description="[USD/yr] team and tools, every year.")
     cancel_after_failures: int | None = Field(
         None, ge=1, le=20, description="Cancel the program when this many generations have "
         "failed (default: never): no team cost after the year the last failure shows (its "
@@ -487,8 +486,8 @@ class InHouse(_SupplierBase):
 
     kind: Literal["inhouse"]
     unit_cost: Uncertain(0, None, lo_open=True, plausible=CHIP_PRICE) = Field(  # type: ignore[valid-type]
-        description="[USD/unit] cost per nominal compute unit in the "
-                                "start year (foundry, memory, packaging; no vendor margin).")
+        description="[USD/unit] cost per nominal compute unit in the start year (foundry, "
+        "memory, packaging; no vendor margin).")
     performance_penalty: Uncertain(0, 1, hi_open=True) = Field(  # type: ignore[valid-type]
         default_factory=lambda: Fixed(value=0.0),
         description="[-] share of nominal compute lost to software and performance gaps.")
@@ -656,14 +655,13 @@ class Shock(_Model):
 
     description: str | None = None
     annual_probability: Fraction = Field(description="[1/yr] chance the event starts in a year.")
-    duration_years: Uncertain(0, None, lo_open=True,  # type: ignore[valid-type]
-                              plausible=Plausible("yr", (0.1, 10), limits=(0, 60))) = Field(  # type: ignore[valid-type]
+    duration_years: Uncertain(  # type: ignore[valid-type]
+        0, None, lo_open=True, plausible=Plausible("yr", (0.1, 10), limits=(0, 60))) = Field(
         default_factory=lambda: Fixed(value=1.0), description="[yr] how long it lasts.")
     suppliers: list[str] = Field(min_length=1, description="Suppliers affected.")
-    price_multiplier: Uncertain(0, None, lo_open=True,  # type: ignore[valid-type]
-                                plausible=Plausible("-", (1, 5), limits=(0.1, 100))) = Field(
-                                       default_factory=lambda: Fixed(value=1.0),
-                                       description="[-] price multiplier while active.")
+    price_multiplier: Uncertain(  # type: ignore[valid-type]
+        0, None, lo_open=True, plausible=Plausible("-", (1, 5), limits=(0.1, 100))) = Field(
+        default_factory=lambda: Fixed(value=1.0), description="[-] price multiplier while active.")
     supply_fraction: Fraction = Field(default_factory=lambda: Fixed(value=1.0),
                                       description="[-] share of orders delivered while active.")
     window: Window | None = Field(None, description="Years in which the event can start "
@@ -684,14 +682,14 @@ class ServersNetworking(_Model):
 
 
 class Datacentre(_Model):
-    cost_per_mw: Uncertain(0, None, lo_open=True,  # type: ignore[valid-type]
-                           plausible=Plausible("USD/MW", (1e6, 1e8), slip="thousands")) = Field(
+    cost_per_mw: Uncertain(  # type: ignore[valid-type]
+        0, None, lo_open=True, plausible=Plausible("USD/MW", (1e6, 1e8), slip="thousands")) = Field(
         description="[USD/MW] construction cost per MW of IT capacity.")
-    life_years: Uncertain(0, None, lo_open=True,  # type: ignore[valid-type]
-                          plausible=Plausible("yr", (10, 40), limits=(0, 100))) = Field(
-                                 default_factory=lambda: Fixed(value=20.0),
-                                 description="[yr] service life of a building, for economic "
-                                 "cost (straight-line depreciation).")
+    life_years: Uncertain(  # type: ignore[valid-type]
+        0, None, lo_open=True, plausible=Plausible("yr", (10, 40), limits=(0, 100))) = Field(
+        default_factory=lambda: Fixed(value=20.0),
+        description="[yr] service life of a building, for economic cost (straight-line "
+        "depreciation).")
     lead_years: Uncertain(0, MAX_LEAD_YEARS) = Field(  # type: ignore[valid-type]
         default_factory=lambda: Fixed(value=0.0),
         description="[yr] construction: a building is paid over this many years before its "
@@ -706,8 +704,8 @@ class Leasing(_Model):
     operations; the contract runs ``contract_years`` and the rented units serve for that long.
     """
 
-    provider_margin: Uncertain(-0.5, None,  # type: ignore[valid-type]
-                               plausible=Plausible("-", (0, 1), limits=(-0.5, 10))) = Field(  # type: ignore[valid-type]
+    provider_margin: Uncertain(  # type: ignore[valid-type]
+        -0.5, None, plausible=Plausible("-", (0, 1), limits=(-0.5, 10))) = Field(
         description="[-] provider's margin over its own cost per compute unit-year.")
     contract_years: int = Field(5, ge=1, le=30, description="[yr] length of lease contracts.")
     source: str | None = None
@@ -764,10 +762,9 @@ class Energy(_Model):
 
 
 class Operations(_Model):
-    cost_per_mw_year: Uncertain(0, None,  # type: ignore[valid-type]
-                                plausible=Plausible("USD/(MW yr)", (1e4, 5e6), slip="thousands")) = Field(
-        description="[USD/(MW yr)] operations and maintenance "
-                                          "per MW of installed IT power.")
+    cost_per_mw_year: Uncertain(  # type: ignore[valid-type]
+        0, None, plausible=Plausible("USD/(MW yr)", (1e4, 5e6), slip="thousands")) = Field(
+        description="[USD/(MW yr)] operations and maintenance per MW of installed IT power.")
 
 
 class CorrelationSpec(_Model):

@@ -35,15 +35,20 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
+
+#: libyaml's dumper where it is installed: some 1,800 files are written.
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 #: The hostile values: (label, value).
 MUTANTS: list[tuple[str, Any]] = [
@@ -110,7 +115,7 @@ def write_cases(scenario: Path, folder: Path, *, sample: int | None = None, seed
     cases = []
     for i, (path, label, value) in enumerate(pairs):
         file = folder / f"case{i:05d}.yaml"
-        file.write_text(yaml.safe_dump(mutate(data, path, value), sort_keys=False))
+        file.write_text(yaml.dump(mutate(data, path, value), Dumper=_DUMPER, sort_keys=False))
         cases.append(Case(i, dotted(path), label, str(file)))
     return cases
 
@@ -145,8 +150,8 @@ def _call(argv: list[str]) -> dict:
     return result
 
 
-def worker(cases_file: Path, start: int, trials: int) -> None:
-    """Run the cases from ``start`` on, printing one JSON line as each begins and ends."""
+def worker(cases_file: Path, start: int, stop: int, trials: int) -> None:
+    """Run cases ``start`` to ``stop - 1``, printing one JSON line as each begins and ends."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -164,7 +169,7 @@ def worker(cases_file: Path, start: int, trials: int) -> None:
     draw = writers.write_figures
     writers.write_figures = lambda analysis, folder, **_: draw(analysis, folder, workers=1)
     cases = [Case(**c) for c in json.loads(cases_file.read_text())]
-    for case in cases[start:]:
+    for case in cases[start:stop]:
         print(json.dumps({"begin": case.index}), flush=True)
         with tempfile.TemporaryDirectory() as tmp:
             checked = _call(["validate", case.file])
@@ -184,6 +189,8 @@ class Summary:
     hangs: list[str] = field(default_factory=list)
     breaches: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    done: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def text(self, scenario: str, trials: int) -> str:
         codes = ", ".join(f"exit {k}: {v:,}" for k, v in sorted(self.codes.items()))
@@ -214,8 +221,9 @@ def _record(summary: Summary, case: Case, what: str, result: dict) -> None:
 
 
 def sweep(scenario: Path, *, trials: int = 64, timeout: float = 300.0,
-          sample: int | None = None, seed: int = 0, log=None) -> Summary:
-    """Run the sweep and return its figures (see the module docstring)."""
+          sample: int | None = None, seed: int = 0, jobs: int = 1, log=None) -> Summary:
+    """Run the sweep and return its figures (see the module docstring); ``jobs`` workers
+    each take a contiguous share of the files."""
     t0 = time.perf_counter()
     summary = Summary()
     with tempfile.TemporaryDirectory() as tmp:
@@ -224,20 +232,30 @@ def sweep(scenario: Path, *, trials: int = 64, timeout: float = 300.0,
         summary.files = len(cases)
         cases_file = folder / "cases.json"
         cases_file.write_text(json.dumps([c.__dict__ for c in cases]))
-        start = 0
         env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-        while start < len(cases):
-            proc = subprocess.Popen([sys.executable, __file__, "--worker", str(cases_file),
-                                     str(start), str(trials)], stdout=subprocess.PIPE,
-                                    stderr=subprocess.DEVNULL, text=True, env=env, cwd=tmp,
-                                    start_new_session=True)
-            start = _follow(proc, cases, start, timeout, summary, log)
+        bounds = [len(cases) * k // jobs for k in range(jobs + 1)]
+
+        def run_share(lo: int, hi: int) -> None:
+            start = lo
+            while start < hi:
+                proc = subprocess.Popen([sys.executable, __file__, "--worker", str(cases_file),
+                                         str(start), str(hi), str(trials)],
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                        text=True, env=env, cwd=tmp, start_new_session=True)
+                start = _follow(proc, cases, start, hi, timeout, summary, log)
+
+        threads = [threading.Thread(target=run_share, args=(lo, hi))
+                   for lo, hi in pairwise(bounds) if hi > lo]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
     summary.seconds = time.perf_counter() - t0
     return summary
 
 
-def _follow(proc: subprocess.Popen, cases: list[Case], start: int, timeout: float,
+def _follow(proc: subprocess.Popen, cases: list[Case], start: int, stop: int, timeout: float,
             summary: Summary, log) -> int:
     """Read the worker's reports until it finishes or a case outlasts ``timeout``; returns
     the index to restart from."""
@@ -249,6 +267,7 @@ def _follow(proc: subprocess.Popen, cases: list[Case], start: int, timeout: floa
             if not sel.select(timeout=max(0.0, deadline - time.monotonic())):
                 # a case (or the worker's start) outlasted the guard: a hang
                 stuck = current if current is not None else start
+                summary.done += 1
                 summary.hangs.append(f"{cases[stuck].leaf} = {cases[stuck].value} "
                                      f"({Path(cases[stuck].file).name}): no end within "
                                      f"{timeout:.0f} s")
@@ -259,22 +278,24 @@ def _follow(proc: subprocess.Popen, cases: list[Case], start: int, timeout: floa
             if not line:  # the worker exited
                 proc.wait()
                 if current is not None:  # it died inside a case
+                    summary.done += 1
                     summary.tracebacks.append(f"{cases[current].leaf} = {cases[current].value}: "
                                               f"the worker died (exit {proc.returncode})")
                     return current + 1
-                return len(cases)
+                return stop
             msg = json.loads(line)
             if "begin" in msg:
                 current, deadline = msg["begin"], time.monotonic() + timeout
                 continue
             case = cases[msg["end"]]
-            _record(summary, case, "validate", msg["validate"])
-            _record(summary, case, "run", msg["run"])
-            if log is not None:
-                done = msg["end"] + 1
-                if done % 50 == 0 or done == len(cases):
-                    print(f"  {done:,}/{len(cases):,} files, {len(summary.tracebacks)} "
-                          f"tracebacks, {len(summary.hangs)} hangs", file=log, flush=True)
+            with summary.lock:
+                _record(summary, case, "validate", msg["validate"])
+                _record(summary, case, "run", msg["run"])
+                summary.done += 1
+                done = summary.done
+            if log is not None and (done % 50 == 0 or done == len(cases)):
+                print(f"  {done:,}/{len(cases):,} files, {len(summary.tracebacks)} "
+                      f"tracebacks, {len(summary.hangs)} hangs", file=log, flush=True)
             current, deadline = None, time.monotonic() + timeout
     finally:
         sel.close()
@@ -286,7 +307,7 @@ def _follow(proc: subprocess.Popen, cases: list[Case], start: int, timeout: floa
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "--worker":
-        worker(Path(argv[1]), int(argv[2]), int(argv[3]))
+        worker(Path(argv[1]), int(argv[2]), int(argv[3]), int(argv[4]))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenario", type=Path, default=REPO / "scenarios" / "base.yaml")
@@ -295,9 +316,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds a case may take before it counts as a hang")
     parser.add_argument("--sample", type=int, help="run a seeded sample of this many files")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes")
     args = parser.parse_args(argv)
     summary = sweep(args.scenario, trials=args.trials, timeout=args.timeout,
-                    sample=args.sample, seed=args.seed, log=sys.stderr)
+                    sample=args.sample, seed=args.seed, jobs=args.jobs, log=sys.stderr)
     print(summary.text(str(args.scenario), args.trials))
     return 1 if summary.tracebacks or summary.hangs or summary.breaches else 0
 
