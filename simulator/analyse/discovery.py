@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +26,7 @@ from simulator.results.metrics import claim_metric
 from simulator.run.engine import simulate
 from simulator.spec.claim_spec import ClaimSpec
 from simulator.spec.quantities import format_number
-from simulator.spec.scenario import Scenario
+from simulator.spec.scenario import Scenario, UnusualValueWarning
 from simulator.stats.prim import Box, prim_box
 
 #: Inputs a claim box may restrict by default, and trials needed on each side of the claim.
@@ -235,7 +236,11 @@ def goal_seek(scenario: Scenario, claim: ClaimSpec | str, input_path: str, *,
     evaluations: list[tuple[float, float]] = []
 
     def probability(value: float) -> float:
-        results = simulate(override(scenario, {input_path: value}), trials=trials, seed=seed)
+        with warnings.catch_warnings():
+            # the search may try values beyond the input's usual range: they are not slips
+            warnings.simplefilter("ignore", UnusualValueWarning)
+            variant = override(scenario, {input_path: value})
+        results = simulate(variant, trials=trials, seed=seed)
         p = float(np.mean(claim_holds(results, claim, strategy)))
         evaluations.append((value, p))
         return p
