@@ -170,8 +170,10 @@ def _fraction(text: str) -> float:
     return value
 
 
-def _load(path: Path, overrides: list[str], extra_claims: list[str]) -> Scenario:
-    """Load a scenario, apply ``--set`` overrides and ``--claim`` additions; warnings to stderr."""
+def _load(path: Path, overrides: list[str], extra_claims: list[str], *, quiet: bool = False
+          ) -> Scenario:
+    """Load a scenario, apply ``--set`` overrides and ``--claim`` additions; warnings to stderr
+    (with ``quiet``, 'nothing but errors', not those about unusual values)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CorrelationRepairWarning)
         warnings.simplefilter("always", UnusualValueWarning)
@@ -183,8 +185,11 @@ def _load(path: Path, overrides: list[str], extra_claims: list[str]) -> Scenario
         if changes:
             scenario = override(scenario, changes, source=f"{path} with --set/--claim")
     for w in caught:
+        unusual = issubclass(w.category, UnusualValueWarning)
+        if unusual and quiet:
+            continue
         # an unusual value's warning names its own file and line
-        where = "" if issubclass(w.category, UnusualValueWarning) else f"{path}: "
+        where = "" if unusual else f"{path}: "
         print(f"warning: {where}{w.message}", file=sys.stderr)
     return scenario
 
@@ -355,7 +360,7 @@ def _simulate(args: argparse.Namespace, argv: list[str]) -> int:
             print(f"error: {problem}", file=sys.stderr)
         return 1
     try:
-        scenario = _load(args.scenario, args.set, args.claim)
+        scenario = _load(args.scenario, args.set, args.claim, quiet=args.quiet)
         sweep_spec = _sweep_values(args.sweep) if args.sweep else None
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -611,7 +616,7 @@ def _optimize(argv: list[str]) -> int:
     from simulator.analyse.robustness import variants_of
 
     try:
-        scenario = _load(args.scenario, args.set, [])
+        scenario = _load(args.scenario, args.set, [], quiet=args.quiet)
         if scenario.levers is None:
             raise ScenarioError(str(args.scenario), [Issue(
                 "levers", "the scenario has no 'levers' section to search",
@@ -620,7 +625,7 @@ def _optimize(argv: list[str]) -> int:
                  else [str(p) for p in args.variants])
         variants = {}
         for path in paths:
-            variant = _load(Path(path), args.set, [])
+            variant = _load(Path(path), args.set, [], quiet=args.quiet)
             if variant.levers is not None:
                 variants[variant.name] = variant
         if args.objective or args.constraint:

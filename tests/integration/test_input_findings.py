@@ -420,13 +420,20 @@ def test_a_price_written_with_a_thousands_separator_is_flagged_at_its_line(tmp_p
 
 def test_a_growth_of_150_is_flagged_as_a_percentage(tmp_path, capsys):
     path = write(tmp_path, BASE.read_text())
-    code, err = run(capsys, str(path), "-q", "--trials", "20", "--set",
+    code, err = run(capsys, str(path), "--trials", "20", "--set",
                     "demand.growth.initial=150", "--out", str(tmp_path / "o"))
     assert code == 0  # a warning, not a refusal: the value is possible, only unusual
     assert err.startswith("warning: ")
     assert ("demand.growth.initial: value 150 1/yr is far above the usual range, -0.5 to 3 1/yr "
             "(hint: a growth rate is a fraction per year (1.0 = doubling): 150 means 151x a "
             "year; for 150% write 1.5 or '150%')") in err
+
+
+def test_quiet_runs_print_no_warning_about_unusual_values(tmp_path, capsys):
+    path = write(tmp_path, BASE.read_text())
+    code, err = run(capsys, str(path), "-q", "--trials", "20", "--set",
+                    "demand.growth.initial=150", "--out", str(tmp_path / "o"))
+    assert code == 0 and err == ""
 
 
 def test_a_gpu_at_18_dollars_is_flagged_in_python_too():
