@@ -69,7 +69,7 @@ def test_a_one_year_horizon_runs_and_equals_the_first_year_of_a_longer_run():
     assert a.annual.shape[2] == 1
     # the first year does not depend on the years after it (float32 engine)
     np.testing.assert_allclose(a.annual[:, :, 0], b.annual[:, :, 0], rtol=1e-6)
-    # tiny by hand in 2025: 100 units x $10 + servers 0.5 x $1,000 + 0.2 MW x $1,000/MW
+    # tiny by hand in 2025: 100 units x ($10 chips + $5 servers) + 0.2 MW x $1,000/MW
     # + 0.2 MW x 8,760 h x utilisation x 1.2 x $100/MWh + 0.2 MW x $300/(MW yr)
     util = a.inputs["energy.utilisation"].astype(float)
     expected = 1000 + 500 + 200 + 0.2 * 8760 * util * 1.2 * 100 + 60
@@ -376,7 +376,8 @@ def test_a_claim_named_like_a_formula_is_written_as_text(tmp_path, capsys):
     ("shocks.s.price_multiplier", 0.01, "0.01 is outside any physical meaning: the range is "
      "0.1 to 100"),
     ("suppliers.a.shortage_premium", 50, "50 is outside any physical meaning"),
-    ("servers_networking.multiple_of_chips", 1000, "1k USD/USD is outside any physical"),
+    ("servers_networking.price_performance_gain", 50, "50 1/yr is outside any physical "
+     "meaning: the range is 0 to 10 1/yr"),
     ("energy.utilisation", 70, "a share is a fraction: for 70% write '70%' or 0.7"),
     ("strategies.only_a.shares", {"a": 70}, "share 70 is outside [0, 1]; a share is a "
      "fraction: for 70% write '70%' or 0.7"),
