@@ -121,7 +121,7 @@ def test_s_curve_of_a_metric_undefined_in_every_trial():
     ax = plots.s_curve(results, claim, ax=Figure().gca())
     _draw(ax)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["only_a: undefined in every trial", "a_to_b: undefined in every trial"]
+    assert labels == ["only_a\n  undefined in every trial", "a_to_b\n  undefined in every trial"]
 
 
 @pytest.mark.parametrize("claim", ["installed_gw in 2026 >= 1e308",
