@@ -149,7 +149,7 @@ def test_cli_set_and_sweep(tmp_path, capsys):
     code = main([str(BASE), "--trials", "1000", "--sweep", "demand.growth.decay.high=0.16,0.3",
                  "--out", str(sweep_out), "-q"])
     assert code == 0
-    assert {p.name for p in sweep_out.iterdir()} == {"sweep.csv", "sweep.png"}
+    assert {p.name for p in sweep_out.iterdir()} == {"sweep.csv", "sweep.png", ".simulator-run.json"}
 
 
 def test_fixing_a_correlated_input_drops_its_correlations(base):
