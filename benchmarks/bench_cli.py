@@ -45,7 +45,7 @@ def figure_times(scenario: str, trials: int) -> dict[str, tuple[float, float]]:
     """Wall and CPU seconds to draw each figure of one run, one after the other in this
     process."""
     from simulator import load_scenario, simulate
-    from simulator.analyse.analysis import analyse
+    from simulator.analysis.overview import analyse
     from simulator.report import writers
 
     analysis = analyse(simulate(load_scenario(scenario), trials=trials))

@@ -8,7 +8,7 @@ Run from the repository root::
 The scenario's levers get a fourth one, the share of new capacity leased (0 to 60%), so that
 the grid outgrows the budget and ``--candidates`` settings are drawn by Latin hypercube. For each
 worker count the script prints the wall time and CPU time of evaluating every candidate
-(:func:`simulator.analyse.lever_evaluation.evaluate`: each chunk of draws sampled once per process and
+(:func:`simulator.analysis.lever_evaluation.evaluate`: each chunk of draws sampled once per process and
 reused by every candidate) and of the frontier table, and strategy-trials per second; it checks
 that the worker count changes no number. For scale it also times drawing one chunk and the cost
 model on it for the scenario's own five strategies.
@@ -24,9 +24,9 @@ import time
 import numpy as np
 
 from simulator import load_scenario
-from simulator.analyse.candidates import candidates, lever_settings
-from simulator.analyse.frontier import frontier_table
-from simulator.analyse.lever_evaluation import evaluate
+from simulator.analysis.candidates import candidates, lever_settings
+from simulator.analysis.frontier import frontier_table
+from simulator.analysis.lever_evaluation import evaluate
 from simulator.io.loading import override
 from simulator.model.chunk import run_chunk
 from simulator.run.plan import CHUNK_SIZE, chunk_rng

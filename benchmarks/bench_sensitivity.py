@@ -20,7 +20,7 @@ import time
 import pandas as pd
 
 from simulator import load_scenario
-from simulator.analyse.sensitivity import sobol_analysis
+from simulator.analysis.sensitivity import sobol_analysis
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -26,16 +26,16 @@ from typing import Any
 #: Public names and the modules that define them. They load on first use (PEP 562), so that
 #: ``import simulator`` and the ``simulate`` command start without pandas and matplotlib.
 _EXPORTS = {
-    "evaluate_claims": "simulator.analyse.claims", "override": "simulator.io.loading",
-    "Analysis": "simulator.analyse.analysis", "analyse": "simulator.analyse.analysis",
-    "claim_box": "simulator.analyse.discovery", "conditional_inputs": "simulator.analyse.discovery",
-    "goal_seek": "simulator.analyse.discovery", "simulate": "simulator.run.engine",
+    "evaluate_claims": "simulator.analysis.claims", "override": "simulator.io.loading",
+    "Analysis": "simulator.analysis.overview", "analyse": "simulator.analysis.overview",
+    "claim_box": "simulator.analysis.discovery", "conditional_inputs": "simulator.analysis.discovery",
+    "goal_seek": "simulator.analysis.discovery", "simulate": "simulator.run.engine",
     "ScenarioError": "simulator.errors", "load_scenario": "simulator.io.loading",
     "Results": "simulator.results.container", "Scenario": "simulator.spec.scenario",
-    "rank_correlations": "simulator.analyse.sensitivity", "sobol_analysis": "simulator.analyse.sensitivity",
-    "tornado": "simulator.analyse.sensitivity", "sweep": "simulator.analyse.sweeps",
-    "optimize": "simulator.analyse.optimize",
-    "crossing": "simulator.analyse.sweeps",
+    "rank_correlations": "simulator.analysis.sensitivity", "sobol_analysis": "simulator.analysis.sensitivity",
+    "tornado": "simulator.analysis.sensitivity", "sweep": "simulator.analysis.sweeps",
+    "optimize": "simulator.analysis.optimize",
+    "crossing": "simulator.analysis.sweeps",
     "Verdict": "simulator.report.verdict", "build_verdict": "simulator.report.verdict",
     "explore": "simulator.report.explorer_serve",
 }

@@ -387,8 +387,8 @@ def _simulate(args: argparse.Namespace, argv: list[str]) -> int:
 def _run(args: argparse.Namespace, argv: list[str], scenario: Scenario, overrides: list[str],
          folder: OutputFolder) -> int:
     interrupts.checkpoint("loaded")
-    from simulator.analyse.analysis import analyse
-    from simulator.analyse.convergence import simulate_to_precision
+    from simulator.analysis.convergence import simulate_to_precision
+    from simulator.analysis.overview import analyse
     from simulator.report.text import format_summary
     from simulator.report.verdict import build_verdict
     from simulator.report.writers import start_figures, write_run
@@ -473,7 +473,7 @@ def _run_sweep(args: argparse.Namespace, scenario: Scenario, key: str, values: l
 
 def _sweep(args: argparse.Namespace, scenario: Scenario, key: str, values: list,
            folder: OutputFolder, *, overrides: list[str]) -> int:
-    from simulator.analyse.sweeps import sweep
+    from simulator.analysis.sweeps import sweep
     from simulator.report.text import format_sweep
     from simulator.report.writers import write_sweep
 
@@ -612,8 +612,8 @@ def _optimize(argv: list[str]) -> int:
                         "core); results do not depend on it")
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     args = parser.parse_args(argv)
-    from simulator.analyse.lever_evaluation import with_statistics
-    from simulator.analyse.robustness import variants_of
+    from simulator.analysis.lever_evaluation import with_statistics
+    from simulator.analysis.robustness import variants_of
 
     try:
         scenario = _load(args.scenario, args.set, [], quiet=args.quiet)
@@ -650,9 +650,9 @@ def _optimize(argv: list[str]) -> int:
 
 def _optimize_run(args: argparse.Namespace, scenario: Scenario, variants: dict[str, Scenario],
                   folder: OutputFolder) -> int:
-    from simulator.analyse.lever_evaluation import SearchTooLargeError
-    from simulator.analyse.optimize import compared_settings, evaluate_levers
-    from simulator.analyse.robustness import robust_choice, robustness
+    from simulator.analysis.lever_evaluation import SearchTooLargeError
+    from simulator.analysis.optimize import compared_settings, evaluate_levers
+    from simulator.analysis.robustness import robust_choice, robustness
     from simulator.report.optimize import format_optimize
     from simulator.report.writers import write_optimize
 

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "simulator"
 #: command) are below everything; ``cli``, the console entry ``__main__`` and the package's
 #: ``__init__`` sit on top.
 LAYERS = ("errors", "interrupts", "stats", "spec", "io", "sample", "model", "results", "run",
-          "analyse", "report", "cli", "__main__", "__init__")
+          "analysis", "report", "cli", "__main__", "__init__")
 
 
 def _module_name(path: Path) -> str:

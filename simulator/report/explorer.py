@@ -31,9 +31,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.analyse.analysis import ANALYSIS_TRIALS, Analysis
-from simulator.analyse.claims import evaluate_claims
-from simulator.analyse.sensitivity import sensitivity_table, tornado
+from simulator.analysis.claims import evaluate_claims
+from simulator.analysis.overview import ANALYSIS_TRIALS, Analysis
+from simulator.analysis.sensitivity import sensitivity_table, tornado
 from simulator.errors import Issue, ScenarioError
 from simulator.io.loading import override
 from simulator.report.assumptions import assumptions_table

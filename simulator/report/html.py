@@ -3,7 +3,7 @@
 Everything is inside the file: the figures are PNG data URIs, the style is one ``<style>``
 block, there are no scripts, web fonts or links to anything outside the page, so the report
 can be emailed or archived and opens the same anywhere. It is built from the
-:class:`~simulator.analyse.analysis.Analysis` of the run and the PNG files the writers produced (each
+:class:`~simulator.analysis.overview.Analysis` of the run and the PNG files the writers produced (each
 figure is rendered once, by :func:`simulator.report.writers.write_figures`).
 
 Sections: the scenario's title, scope and the options that changed the run, the verdict
@@ -22,7 +22,7 @@ from html import escape
 from pathlib import Path
 from string import Template
 
-from simulator.analyse.analysis import Analysis
+from simulator.analysis.overview import Analysis
 from simulator.report.html_sections import (
     claims_section,
     comparison_section,
@@ -102,7 +102,7 @@ def write_report(analysis: Analysis, folder: str | Path, figures: Iterable[str |
     Parameters
     ----------
     analysis : Analysis
-        From :func:`simulator.analyse.analysis.analyse`.
+        From :func:`simulator.analysis.overview.analyse`.
     folder : str or Path
         An existing folder (normally the run's output folder while it is being written).
     figures : iterable of str or Path

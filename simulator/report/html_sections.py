@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from simulator.analyse.analysis import Analysis
+from simulator.analysis.overview import Analysis
 from simulator.report.formatting import (
     METRIC_NAMES,
     claim_unit,

@@ -1,6 +1,6 @@
 """The frontier figure and the plain-words summary of a lever search.
 
-:func:`frontier_chart` takes the table of :func:`simulator.analyse.frontier.frontier_table` and an
+:func:`frontier_chart` takes the table of :func:`simulator.analysis.frontier.frontier_table` and an
 optional ``ax`` and returns the ``ax``; :func:`format_optimize` turns a search, its regret
 table and the robust choice into the text the ``simulate optimize`` command prints.
 """
@@ -53,7 +53,7 @@ def frontier_chart(table: pd.DataFrame, objectives: list[Statistic], *, ax=None,
     Parameters
     ----------
     table : DataFrame
-        From :func:`simulator.analyse.frontier.frontier_table`.
+        From :func:`simulator.analysis.frontier.frontier_table`.
     objectives : list of Statistic
         The first is plotted on x; the second (if any) on y; the third (if any) colours the
         points.
@@ -133,16 +133,16 @@ def format_optimize(table: pd.DataFrame, objectives: list[Statistic], levers: Le
     Parameters
     ----------
     table : DataFrame
-        Sorted frontier first (:func:`simulator.analyse.optimize.optimize`).
+        Sorted frontier first (:func:`simulator.analysis.optimize.optimize`).
     objectives : list of Statistic
     levers : Levers or None
     method : str
         How the settings were chosen.
     trials : int
     regret : DataFrame, optional
-        :func:`simulator.analyse.robustness.regret_table`.
+        :func:`simulator.analysis.robustness.regret_table`.
     robust : (str, str), optional
-        :func:`simulator.analyse.robustness.robust_choice`.
+        :func:`simulator.analysis.robustness.robust_choice`.
     limit : int
         Frontier rows shown at most.
 

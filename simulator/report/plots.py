@@ -433,7 +433,7 @@ def s_curve(results: Results, claim, *, ax: Axes | None = None) -> Axes:
     -------
     Axes
     """
-    from simulator.analyse.claims import as_claim, evaluate_claims
+    from simulator.analysis.claims import as_claim, evaluate_claims
     from simulator.results.metrics import claim_metric
 
     ax = _new_axes(ax, (10, 4.5))
@@ -547,7 +547,7 @@ def tornado_chart(table, *, strategy: str | None = None, top: int = 12,
     Parameters
     ----------
     table : DataFrame
-        From :func:`simulator.analyse.sensitivity.tornado` (or ``sensitivity_table``).
+        From :func:`simulator.analysis.sensitivity.tornado` (or ``sensitivity_table``).
     strategy : str, optional
         Default: the first strategy in the table.
     top : int
@@ -613,7 +613,7 @@ def sobol_bars(table, *, strategy: str | None = None, top: int = 12, output: str
     Parameters
     ----------
     table : DataFrame
-        From :func:`simulator.analyse.sensitivity.sobol_analysis`.
+        From :func:`simulator.analysis.sensitivity.sobol_analysis`.
     strategy : str, optional
     top : int
         Inputs shown, by total index.
@@ -663,7 +663,7 @@ def sweep_chart(table, *, quantity: str = "cumulative_spend", path: str = "value
     Parameters
     ----------
     table : DataFrame
-        From :func:`simulator.analyse.sweeps.sweep`.
+        From :func:`simulator.analysis.sweeps.sweep`.
     quantity : str
         A ``quantity`` of the table, e.g. ``"cumulative_spend"`` or ``"P($7T through 2030)"``.
     path : str

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from simulator.analyse.analysis import Analysis
-from simulator.analyse.discovery import describe_box
+from simulator.analysis.discovery import describe_box
+from simulator.analysis.overview import Analysis
 from simulator.report.plots import format_probability
 from simulator.report.verdict import Verdict, build_verdict
 from simulator.results.breakdown import dependence_reasons

@@ -8,7 +8,7 @@ most. Every number comes from the run's tables; the wording comes from the templ
 the same verdict reads the same in the terminal, in ``report.html`` and anywhere else that shows
 :attr:`Verdict.findings` (each finding also carries the numbers it quotes).
 
-* :func:`build_verdict` takes an :class:`~simulator.analyse.analysis.Analysis`.
+* :func:`build_verdict` takes an :class:`~simulator.analysis.overview.Analysis`.
 * :func:`compose_verdict` takes the tables themselves (as the run writes them to CSV), so that
   hand-made or stored tables give a verdict too.
 
@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.analyse.analysis import Analysis
-from simulator.analyse.sensitivity import rank_correlations
+from simulator.analysis.overview import Analysis
+from simulator.analysis.sensitivity import rank_correlations
 from simulator.report.verdict_findings import (
     DRIVER_TRIALS,
     Finding,
@@ -97,7 +97,7 @@ def build_verdict(analysis: Analysis) -> Verdict:
     Parameters
     ----------
     analysis : Analysis
-        From :func:`simulator.analyse.analysis.analyse`.
+        From :func:`simulator.analysis.overview.analyse`.
 
     Returns
     -------
@@ -234,7 +234,7 @@ def compose_verdict(*, scope: str, start: int | None = None, end: int | None = N
     dependence_supplier : str
         Supplier whose share of accelerator spend is the dependence metric.
     claims : DataFrame, optional
-        :func:`simulator.analyse.claims.evaluate_claims` rows (``claim, strategy, probability,
+        :func:`simulator.analysis.claims.evaluate_claims` rows (``claim, strategy, probability,
         ci_low, ci_high, trials, trials_true``), optionally with ``metric`` (as in claims)
         and ``metric_min``, ``metric_max``, the metric's range over the trials (a claim that never or always
         holds over a constant metric is said to hold or fail by construction).

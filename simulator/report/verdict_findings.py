@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.analyse.claims import MIN_TAIL_TRIALS
+from simulator.analysis.claims import MIN_TAIL_TRIALS
 from simulator.report.plots import format_probability
 from simulator.spec.quantities import format_usd
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from simulator.analyse.analysis import Analysis
+from simulator.analysis.overview import Analysis
 from simulator.interrupts import check, checkpoint, deferred
 from simulator.report import plots
 from simulator.report.assumptions import assumptions_table
@@ -462,7 +462,7 @@ def write_run(analysis: Analysis, out: str | Path | OutputFolder, *, parquet: bo
     Parameters
     ----------
     analysis : Analysis
-        From :func:`simulator.analyse.analysis.analyse`.
+        From :func:`simulator.analysis.overview.analyse`.
     out : str, Path or OutputFolder
         Output folder, or one already checked by :meth:`OutputFolder.prepare`. If it exists it
         must hold only a previous run's outputs (else :class:`OutputFolderError`); it is
@@ -511,7 +511,7 @@ def write_sweep(table, out: str | Path | OutputFolder, *, path: str,
     Parameters
     ----------
     table : DataFrame
-        From :func:`simulator.analyse.sweeps.sweep`.
+        From :func:`simulator.analysis.sweeps.sweep`.
     out : str, Path or OutputFolder
         Output folder, replaced as a whole (as for :func:`write_run`).
     path : str
@@ -565,9 +565,9 @@ def write_optimize(search, regret, robust, out: str | Path | OutputFolder, *,
 
     Parameters
     ----------
-    search : simulator.analyse.optimize.LeverSearch
+    search : simulator.analysis.optimize.LeverSearch
     regret : DataFrame or None
-        :func:`simulator.analyse.robustness.regret_table`.
+        :func:`simulator.analysis.robustness.regret_table`.
     robust : (str, str) or None
         The robust choice and its reason.
     out : str, Path or OutputFolder

@@ -3,7 +3,7 @@
 A claim names a per-trial metric, an optional year, a comparator and a threshold (money strings
 allowed). It is written in a scenario's ``claims:`` list, either as a mapping or as the one-line
 text form, or given on the command line with ``--claim``. Evaluation lives in
-:mod:`simulator.analyse.claims`.
+:mod:`simulator.analysis.claims`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A lever is a named parameter of a strategy template with a range, e.g. the in-house chip's
 share of purchases and the year it is reached. A lever setting (one value per lever) is a
-strategy; :mod:`simulator.analyse.lever_evaluation` evaluates many settings on the same draws. Objectives and
+strategy; :mod:`simulator.analysis.lever_evaluation` evaluates many settings on the same draws. Objectives and
 constraints are statistics of the run's per-trial metrics (the claim metrics of
 :mod:`simulator.claim_spec`), written as text::
 

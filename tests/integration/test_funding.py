@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from simulator import simulate
-from simulator.analyse.claims import evaluate_claims
+from simulator.analysis.claims import evaluate_claims
 from simulator.io.loading import scenario_from_dict
 from tests.conftest import ENGINE_RTOL
 from tests.model.test_chunk import HOURS, hand_computed_tiny
@@ -124,7 +124,7 @@ def test_cash_sensitivity_equals_a_rerun_with_more_cash(tiny):
     """Cash at the start adds to committed funding in every year: the gap with c more is
     max(0, gap - c) and P(funded) is P(gap <= c), without re-running. Uncertain revenue spreads
     the gap across trials; a re-run with the cash in the scenario gives the same numbers."""
-    from simulator.analyse.analysis import cash_sensitivity
+    from simulator.analysis.overview import cash_sensitivity
 
     data = with_funding(tiny, [{"name": "r", "year": 2025, "amount": 2_000}], revenue=1_000.0)
     data["revenue"]["growth"] = {"dist": "uniform", "low": 0.0, "high": 3.0}
@@ -145,7 +145,7 @@ def test_cash_sensitivity_equals_a_rerun_with_more_cash(tiny):
 def test_unsourced_drivers_and_cash_are_flagged(tiny):
     """Price a drives all spend: flagged while its source is an assumption, not once cited.
     Opening cash of 0 marked as an assumption is listed with its effect on P(funded)."""
-    from simulator.analyse.analysis import analyse
+    from simulator.analysis.overview import analyse
 
     data = with_funding(tiny, [{"name": "r", "year": 2025, "amount": 2_000}], revenue=1_000.0)
     data["suppliers"]["a"]["price_per_unit"] = {"dist": "uniform", "low": 5, "high": 15,

@@ -22,7 +22,7 @@ import yaml
 from matplotlib.figure import Figure
 
 from simulator import load_scenario, simulate
-from simulator.analyse.convergence import MAX_NEEDED, trials_needed
+from simulator.analysis.convergence import MAX_NEEDED, trials_needed
 from simulator.cli import main
 from simulator.errors import NumericalError
 from simulator.io.json_schema import scenario_json_schema
@@ -180,7 +180,7 @@ def test_a_sweep_that_cannot_write_its_outputs_exits_1(tmp_path, capsys, monkeyp
 
 
 def test_sweeps_honour_backend_and_workers(tmp_path, capsys, monkeypatch):
-    import simulator.analyse.sweeps as sweeps
+    import simulator.analysis.sweeps as sweeps
 
     seen = []
     real = sweeps.simulate
@@ -488,7 +488,7 @@ def test_the_schema_shows_units_and_ranges():
 # -- claims that cannot be true by construction -----------------------------------------------------
 
 def test_a_claim_impossible_by_construction_is_labelled_so():
-    from simulator.analyse.claims import evaluate_claims
+    from simulator.analysis.claims import evaluate_claims
 
     results = simulate(load_scenario(BASE), trials=300, seed=1)
     table = evaluate_claims(results, ["nvidia_share in 2030 < 0.5",
@@ -506,7 +506,7 @@ def test_a_claim_impossible_by_construction_is_labelled_so():
 
 
 def test_a_claim_on_a_metric_undefined_in_every_trial_does_not_ask_for_more_trials():
-    from simulator.analyse.claims import evaluate_claims
+    from simulator.analysis.claims import evaluate_claims
 
     scenario = scenario_from_dict(uncertain_tiny(**{"demand.growth.initial": 0,
                                                      "fleet.lifetime_years": 10}))

@@ -45,7 +45,7 @@ def test_command_refuses_a_search_too_large_to_keep(capsys):
 
 
 def test_command_finds_the_shipped_variants_and_takes_overrides(tmp_path, capsys):
-    from simulator.analyse.robustness import variants_of
+    from simulator.analysis.robustness import variants_of
 
     names = sorted(p.rsplit("/", 1)[-1] for p in variants_of(BASE))
     assert names == ["aggressive_demand.yaml", "demand_slowdown.yaml", "inhouse_failure.yaml",

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from simulator.analyse.analysis import analyse
-from simulator.analyse.sensitivity import sobol_analysis
+from simulator.analysis.overview import analyse
+from simulator.analysis.sensitivity import sobol_analysis
 from simulator.io.loading import load_scenario
 from simulator.report import plots
 from simulator.report.writers import write_figures

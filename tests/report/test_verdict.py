@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator import simulate
-from simulator.analyse.analysis import analyse
+from simulator.analysis.overview import analyse
 from simulator.io.loading import scenario_from_dict
 from simulator.report.plots import format_probability
 from simulator.report.verdict import (

@@ -89,7 +89,7 @@ def test_keeping_fewer_trials_keeps_exact_totals(workers):
 def test_sensitivity_designs_run_chunked_and_in_parallel_with_the_same_numbers(monkeypatch):
     """A given design (Sobol, tornado) goes through the chunked engine: split into chunks,
     segments and two processes, it gives exactly what one chunk in this process gives."""
-    from simulator.analyse import sensitivity
+    from simulator.analysis import sensitivity
     from simulator.run.engine import evaluate_design
 
     scenario = load_scenario(BASE)

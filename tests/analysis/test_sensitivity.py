@@ -9,13 +9,13 @@ import pytest
 from scipy import stats
 
 from simulator import ScenarioError, load_scenario, override, simulate
-from simulator.analyse.sensitivity import rank_correlations, sobol_analysis, tornado
+from simulator.analysis.sensitivity import rank_correlations, sobol_analysis, tornado
 from simulator.io.loading import scenario_from_dict
 from simulator.run.plan import chunk_rng
 from simulator.sample.draws import design_uniforms, sample
 from simulator.spec.scenario import CorrelationRepairWarning
 from simulator.stats.correlation import check_correlation
-from tests.analyse.test_claims import CHIPS_PER_PRICE, one_uncertain_price
+from tests.analysis.test_claims import CHIPS_PER_PRICE, one_uncertain_price
 from tests.conftest import BASE
 from tests.sample.test_draws import hand_fixed_other
 

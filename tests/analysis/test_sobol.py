@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.analyse.sobol import ab_matrices, saltelli_matrices, sobol_indices, stacked_rows
+from simulator.analysis.sobol import ab_matrices, saltelli_matrices, sobol_indices, stacked_rows
 
 A_ISHIGAMI, B_ISHIGAMI = 7.0, 0.1
 

@@ -24,7 +24,7 @@ def precision(results: Results) -> pd.DataFrame:
     DataFrame
         Columns ``strategy, estimate, value, se, relative_se``.
     """
-    from simulator.analyse.claims import evaluate_claims
+    from simulator.analysis.claims import evaluate_claims
 
     rows = []
     summary = results.summary().set_index(["metric", "strategy"])

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from simulator.analyse.claims import evaluate_claims
+from simulator.analysis.claims import evaluate_claims
 from simulator.io.loading import override
 from simulator.run.engine import simulate
 from simulator.spec.scenario import Scenario

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.analyse.candidates import Candidate, scenario_levers
+from simulator.analysis.candidates import Candidate, scenario_levers
 from simulator.io.loading import override
 from simulator.model.chunk import categories, run_chunk
 from simulator.results.container import Results

@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.analyse.candidates import (
+from simulator.analysis.candidates import (
     BUDGET,
     Candidate,
     candidates,
@@ -60,8 +60,8 @@ from simulator.analyse.candidates import (
     scenario_levers,
     strategy_key,
 )
-from simulator.analyse.frontier import frontier_table
-from simulator.analyse.lever_evaluation import Evaluation, evaluate, parse_statistics, with_statistics
+from simulator.analysis.frontier import frontier_table
+from simulator.analysis.lever_evaluation import Evaluation, evaluate, parse_statistics, with_statistics
 from simulator.spec.levers import Levers
 from simulator.spec.scenario import Scenario
 

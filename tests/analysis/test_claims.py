@@ -10,9 +10,9 @@ from pydantic import ValidationError
 from scipy import stats
 
 from simulator import simulate
-from simulator.analyse.claims import as_claim, evaluate_claims
-from simulator.analyse.convergence import simulate_to_precision
-from simulator.analyse.discovery import claim_box, conditional_inputs, goal_seek
+from simulator.analysis.claims import as_claim, evaluate_claims
+from simulator.analysis.convergence import simulate_to_precision
+from simulator.analysis.discovery import claim_box, conditional_inputs, goal_seek
 from simulator.io.loading import scenario_from_dict
 from simulator.spec.claim_spec import ClaimSpec, parse_claim_text
 from simulator.stats.mc_error import percentiles_with_se, wilson_interval

@@ -7,7 +7,7 @@
 * **Rank correlation**: Spearman correlation between each input and the metric over the Monte
   Carlo sample itself (noise and events included). Free once a run exists.
 * **Sobol indices** (on request): first-order and total variance shares from a Saltelli design
-  of ``n (d + 2)`` runs (:mod:`simulator.analyse.sobol`), with noise and events held at their medians
+  of ``n (d + 2)`` runs (:mod:`simulator.analysis.sobol`), with noise and events held at their medians
   so that the model is a deterministic function of the declared inputs.
 
 Metrics are named as in claims: ``cumulative_spend`` (optionally through a year), ``spend``,
@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from simulator.analyse.sobol import saltelli_matrices, sobol_indices, stacked_rows
+from simulator.analysis.sobol import saltelli_matrices, sobol_indices, stacked_rows
 from simulator.results.container import Results
 from simulator.results.metrics import claim_metric
 from simulator.run.engine import evaluate_design

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 
 from simulator import load_scenario, simulate
-from simulator.analyse import analysis
-from simulator.analyse.discovery import claim_holds, conditional_inputs
-from simulator.analyse.sensitivity import rank_correlations
+from simulator.analysis import overview as analysis
+from simulator.analysis.discovery import claim_holds, conditional_inputs
+from simulator.analysis.sensitivity import rank_correlations
 from tests.conftest import BASE
 
 

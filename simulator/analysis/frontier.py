@@ -13,7 +13,7 @@ from simulator.spec.levers import Statistic
 from simulator.stats.mc_error import percentiles_with_se
 
 if TYPE_CHECKING:
-    from simulator.analyse.lever_evaluation import Evaluation
+    from simulator.analysis.lever_evaluation import Evaluation
 
 # -- statistics with Monte Carlo errors --------------------------------------------------------
 

@@ -10,10 +10,10 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from simulator.analyse.candidates import lever_strategy
-from simulator.analyse.frontier import statistic
-from simulator.analyse.lever_evaluation import Evaluation, evaluate
-from simulator.analyse.optimize import LeverSearch
+from simulator.analysis.candidates import lever_strategy
+from simulator.analysis.frontier import statistic
+from simulator.analysis.lever_evaluation import Evaluation, evaluate
+from simulator.analysis.optimize import LeverSearch
 from simulator.spec.scenario import Scenario
 
 # -- robustness across scenarios ---------------------------------------------------------------

@@ -9,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator import load_scenario, optimize, simulate
-from simulator.analyse.candidates import candidates, lever_settings
-from simulator.analyse.frontier import nondominated, statistic
-from simulator.analyse.lever_evaluation import evaluate
-from simulator.analyse.optimize import compared_settings, evaluate_levers
-from simulator.analyse.robustness import regret_table, robust_choice
+from simulator.analysis.candidates import candidates, lever_settings
+from simulator.analysis.frontier import nondominated, statistic
+from simulator.analysis.lever_evaluation import evaluate
+from simulator.analysis.optimize import compared_settings, evaluate_levers
+from simulator.analysis.robustness import regret_table, robust_choice
 from simulator.io.loading import scenario_from_dict
 from simulator.spec.levers import parse_constraint, parse_statistic
 from tests.conftest import BASE, ENGINE_RTOL
@@ -183,7 +183,7 @@ def test_paired_errors_are_smaller_than_unpaired():
 
 
 def test_regret_and_robust_choice():
-    from simulator.analyse.lever_evaluation import Evaluation
+    from simulator.analysis.lever_evaluation import Evaluation
 
     stat, con = parse_statistic("mean npv"), parse_constraint("P(npv > 5) <= 0.5")
     # three candidates over 4 trials in two scenarios: b is never far from the best
@@ -205,7 +205,7 @@ def test_regret_and_robust_choice():
 
 
 def test_a_tie_in_worst_case_regret_goes_to_the_lower_average_regret():
-    from simulator.analyse.lever_evaluation import Evaluation
+    from simulator.analysis.lever_evaluation import Evaluation
 
     stat = parse_statistic("mean npv")
     rng = np.random.default_rng(0)
@@ -246,7 +246,7 @@ def test_program_start_lever_moves_the_program_on_the_same_draws():
     fixed = {"inhouse_share": 0.4, "inhouse_year": 2029, "amd_share": 0.0}
     moved = override(sc, {"levers.vary.program_start": {
         "kind": "program_start", "supplier": "inhouse", "low": 2024, "high": 2026}})
-    from simulator.analyse.candidates import lever_strategy
+    from simulator.analysis.candidates import lever_strategy
 
     plain = lever_strategy(sc, fixed)
     starts = [lever_strategy(moved, {**fixed, "program_start": y}) for y in (2024, 2025, 2026)]
@@ -285,7 +285,7 @@ def test_a_multi_objective_search_refines_around_its_frontier():
 
 
 def test_the_robust_choice_must_satisfice_first():
-    from simulator.analyse.lever_evaluation import Evaluation
+    from simulator.analysis.lever_evaluation import Evaluation
 
     stat, con = parse_statistic("mean npv"), parse_constraint("P(npv > 9) <= 0.25")
     # a has the smaller worst-case regret (2 against 3) but exceeds 9 on half the trials of

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import ks_2samp
 
-from simulator.analyse.discovery import ks_distance
+from simulator.analysis.discovery import ks_distance
 
 
 @pytest.mark.parametrize("seed", range(8))

@@ -9,15 +9,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from simulator.analyse.claims import evaluate_claims
-from simulator.analyse.discovery import (
+from simulator.analysis.claims import evaluate_claims
+from simulator.analysis.discovery import (
     MAX_BOX_INPUTS,
     MIN_CASES,
     claim_box,
     claim_holds,
     conditional_inputs,
 )
-from simulator.analyse.sensitivity import sensitivity_table, sobol_analysis
+from simulator.analysis.sensitivity import sensitivity_table, sobol_analysis
 from simulator.results.container import Results
 from simulator.stats.prim import Box
 
@@ -47,7 +47,7 @@ class Analysis:
     ----------
     results : Results
     claims : DataFrame
-        :func:`simulator.analyse.claims.evaluate_claims` of the scenario's claims.
+        :func:`simulator.analysis.claims.evaluate_claims` of the scenario's claims.
     sensitivity : DataFrame
         Tornado swings, rank correlations and (when computed) Sobol indices of the
         sensitivity metric, per strategy and input.
@@ -164,7 +164,7 @@ def analyse(results: Results, *, sobol_n: int | None = None,
     sobol_n : int, optional
         Base sample size of a Sobol analysis (a power of two); none by default.
     batches : list of dict, optional
-        Passed through from :func:`simulator.analyse.convergence.simulate_to_precision`.
+        Passed through from :func:`simulator.analysis.convergence.simulate_to_precision`.
     workers : int, optional
         Local processes for the Sobol design (as for :func:`simulator.simulate`).
     progress : bool

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simulator.analyse.claims import as_claim
+from simulator.analysis.claims import as_claim
 from simulator.io.loading import override
 from simulator.results.container import Results
 from simulator.results.metrics import claim_metric
