@@ -42,13 +42,9 @@ from simulator.errors import Issue, NumericalError, ScenarioError
 from simulator.io.loading import load_scenario, override, subject_inherited, subject_notice
 from simulator.io.yaml_source import parse_yaml
 from simulator.report.run_folder import OutputFolder, OutputFolderError
-from simulator.spec.scenario import (
-    DESIGNS,
-    MAX_TRIALS,
-    CorrelationRepairWarning,
-    Scenario,
-    UnusualValueWarning,
-)
+from simulator.spec.range_checks import UnusualValueWarning
+from simulator.spec.scenario import MAX_TRIALS, CorrelationRepairWarning, Scenario
+from simulator.spec.sections import DESIGNS
 
 
 def _positive_int(text: str) -> int:

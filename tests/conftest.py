@@ -82,7 +82,7 @@ BASE = REPO / "scenarios" / "base.yaml"
 def pytest_configure(config: pytest.Config) -> None:
     # the tiny scenario's prices ($10 per unit, $1,000 per MW) are far outside the usual ranges
     # on purpose (sums a reader can check); tests of the warning itself use pytest.warns
-    from simulator.spec.scenario import UnusualValueWarning
+    from simulator.spec.range_checks import UnusualValueWarning
 
     config.addinivalue_line("filterwarnings", f"ignore::{UnusualValueWarning.__module__}."
                             f"{UnusualValueWarning.__qualname__}")

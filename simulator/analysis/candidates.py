@@ -11,7 +11,8 @@ import numpy as np
 from scipy.stats import qmc
 
 from simulator.spec.levers import Levers
-from simulator.spec.scenario import Scenario, Strategy
+from simulator.spec.scenario import Scenario
+from simulator.spec.strategies import Strategy
 
 #: Default number of lever settings evaluated.
 BUDGET = 200

@@ -26,7 +26,8 @@ from simulator.results.metrics import claim_metric
 from simulator.run.engine import simulate
 from simulator.spec.claim_spec import ClaimSpec
 from simulator.spec.quantities import format_number
-from simulator.spec.scenario import Scenario, UnusualValueWarning
+from simulator.spec.range_checks import UnusualValueWarning
+from simulator.spec.scenario import Scenario
 from simulator.stats.prim import Box, prim_box
 
 #: Inputs a claim box may restrict by default, and trials needed on each side of the claim.

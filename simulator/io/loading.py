@@ -33,7 +33,9 @@ from pydantic import BaseModel, ValidationError
 from simulator.errors import Issue, ScenarioError, join_path
 from simulator.io.yaml_source import read_yaml_file
 from simulator.spec.distributions import FAMILIES
-from simulator.spec.scenario import SUPPLIER_KINDS, Scenario, UnusualValueWarning, unusual_values
+from simulator.spec.range_checks import UnusualValueWarning, unusual_values
+from simulator.spec.scenario import Scenario
+from simulator.spec.suppliers import SUPPLIER_KINDS
 
 
 def _loc_to_path(loc: tuple[Any, ...]) -> str:

@@ -18,7 +18,8 @@ import numpy as np
 from simulator.model import cost_model as cm
 from simulator.model import sourcing as so
 from simulator.sample.draws import Draws
-from simulator.spec.scenario import InHouse, Merchant, Scenario
+from simulator.spec.scenario import Scenario
+from simulator.spec.suppliers import InHouse, Merchant
 
 #: The engine's arithmetic: float32 halves the memory every pass reads and writes (the engine is
 #: bound by memory bandwidth) and doubles the SIMD width; its 6e-8 relative rounding, a few

@@ -19,7 +19,7 @@ from simulator.model import cost_model as cm
 from simulator.model import finance as fi
 from simulator.model import sourcing as so
 from simulator.model.paths import DTYPE, Supply
-from simulator.spec.scenario import Strategy
+from simulator.spec.strategies import Strategy
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel
 
-from simulator.spec.scenario import Scenario, input_ranges
+from simulator.spec.range_checks import input_ranges
+from simulator.spec.scenario import Scenario
 
 _UNIT = re.compile(r"^\s*\[([^\]]+)\]")
 

@@ -8,7 +8,8 @@ from simulator.errors import NumericalError
 from simulator.model.chunk import ChunkOutput
 from simulator.results.fields import TRIAL_FIELDS
 from simulator.sample.draws import Draws
-from simulator.spec.scenario import Scenario, input_ranges
+from simulator.spec.range_checks import input_ranges
+from simulator.spec.scenario import Scenario
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.special import ndtri
 
-from simulator.spec.scenario import DESIGNS, Scenario
+from simulator.spec.scenario import Scenario
+from simulator.spec.sections import DESIGNS
 from simulator.stats.correlation import induce_rank_correlation
 
 #: Key of the yearly demand-noise stream (not an input of the scenario, so not a key path).

@@ -29,7 +29,7 @@ from simulator.io.json_schema import scenario_json_schema
 from simulator.io.loading import override, scenario_from_dict
 from simulator.report import plots
 from simulator.report.writers import spreadsheet_safe, write_csv
-from simulator.spec.scenario import UnusualValueWarning, unusual_values
+from simulator.spec.range_checks import UnusualValueWarning, unusual_values
 from tests.conftest import BASE, REPO, TINY
 
 

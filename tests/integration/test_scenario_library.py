@@ -17,7 +17,8 @@ import pytest
 from simulator import load_scenario, override, simulate
 from simulator.report.assumptions import assumptions_table
 from simulator.report.assumptions import main as assumptions_main
-from simulator.spec.scenario import InHouse, Merchant, Scenario
+from simulator.spec.scenario import Scenario
+from simulator.spec.suppliers import InHouse, Merchant
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((REPO / "scenarios").glob("*.yaml"))
