@@ -21,74 +21,31 @@ from pathlib import Path
 from typing import Any
 
 from simulator.errors import ScenarioError
-from simulator.io.yaml_source import parse_yaml
 from simulator.report.explorer import (
     Explorer,
     Snapshot,
-    describe_input,
     editable_params,
     run_verdict,
 )
 from simulator.report.explorer_save import save_scenario
+from simulator.report.explorer_widgets import (
+    COLOURS,
+    EXPLORER_CSS,
+    claims_html,
+    error_html,
+    input_html,
+    lease_text,
+    load_panel,
+    param_widget,
+    read_widget_value,
+    share_frame,
+    short_number,
+    table_from_frame,
+    verdict_html,
+)
 from simulator.report.latest_only import LatestOnly
 from simulator.report.plots import format_probability
-from simulator.spec.quantities import format_usd
 from simulator.spec.scenario import Scenario
-
-#: Line colours of the strategies, in scenario order (Bokeh's Category10).
-COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-           "#7f7f7f", "#bcbd22", "#17becf")
-_INSTALL = 'the explorer needs Panel: pip install ".[explore]"'
-
-
-def load_panel():
-    try:
-        import panel as pn
-    except ImportError:
-        raise RuntimeError(_INSTALL) from None
-    return pn
-
-
-def _number(x: float) -> str:
-    a = abs(x)
-    if a >= 1e4:
-        return format_usd(x).replace("$", "")
-    return f"{x:.3g}"
-
-
-def claims_html(snapshot: Snapshot) -> str:
-    """The claims table: each claim's probability per strategy with its 95% interval.
-
-    Each probability cell carries ``data-claim`` (the claim's position), ``data-strategy`` and
-    ``data-probability`` (the unrounded value), so that tests read what is shown.
-    """
-    table = snapshot.claims
-    if table.empty:
-        return "<p>No claims in this scenario.</p>"
-    head = "".join(f"<th>{html.escape(s)}</th>" for s in snapshot.strategies)
-    rows = []
-    for k, (claim, group) in enumerate(table.groupby("claim", sort=False)):
-        cells = []
-        for row in group.itertuples():
-            cells.append(
-                f"<td><span class='claim-p' data-claim='{k}' "
-                f"data-strategy='{html.escape(row.strategy)}' "
-                f"data-probability='{row.probability!r}'>{format_probability(row.probability)}"
-                f"</span><br><small>[{format_probability(row.ci_low)} to "
-                f"{format_probability(row.ci_high)}]</small></td>")
-        rows.append(f"<tr><th class='claim-name'>{html.escape(str(claim))}</th>"
-                    f"{''.join(cells)}</tr>")
-    return ("<table class='claims'><thead><tr><th>P(claim) [95% interval]</th>" + head +
-            "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
-
-
-_CSS = """
-table.claims {border-collapse: collapse; font-size: 13px;}
-table.claims th, table.claims td {border-bottom: 1px solid #ddd; padding: 3px 8px;
-  text-align: right; vertical-align: top;}
-table.claims th.claim-name {text-align: left; font-weight: normal; max-width: 260px;}
-table.claims .claim-p {font-weight: bold;}
-"""
 
 
 class ExplorerApp:
@@ -113,7 +70,7 @@ class ExplorerApp:
     def __init__(self, scenario: Scenario, *, trials: int | None = None,
                  seed: int | None = None, save_folder: str | Path | None = None) -> None:
         pn = load_panel()
-        pn.extension("tabulator", raw_css=[_CSS], notifications=False)
+        pn.extension("tabulator", raw_css=[EXPLORER_CSS], notifications=False)
         self.pn = pn
         self.explorer = Explorer(scenario, trials=trials, seed=seed)
         self.scheduler = LatestOnly(self._compute, self._draw, self._fail)
@@ -145,17 +102,11 @@ class ExplorerApp:
             params = editable_params(sc, control.path)
             widgets = {}
             for name, value in params.items():
-                if isinstance(value, list):
-                    w = pn.widgets.TextInput(label=name, value=str(value), width=280)
-                else:
-                    lo, hi = _slider_range(float(value))
-                    w = pn.widgets.EditableFloatSlider(label=name, value=float(value), start=lo,
-                                                       end=hi, step=_step(lo, hi), width=280,
-                                                       format="0[.]000")
+                w = param_widget(pn, name, value)
                 w.param.watch(self._changed, "value")
                 widgets[name] = w
             self.input_widgets[control.path] = widgets
-            info = pn.pane.HTML(self._input_html(sc, control), width=300, margin=(0, 5))
+            info = pn.pane.HTML(input_html(sc, control), width=300, margin=(0, 5))
             self.input_info[control.path] = info
             unit = f" [{control.unit}]" if control.unit else ""
             cards.append(pn.Card(info, *widgets.values(), title=f"{control.path}{unit}",
@@ -165,11 +116,11 @@ class ExplorerApp:
         self.lease_widgets = {}
         strategy_cards = []
         for name, strategy in sc.strategies.items():
-            frame = _share_frame(strategy.shares)
+            frame = share_frame(strategy.shares)
             table = pn.widgets.Tabulator(frame, width=300, show_index=True, layout="fit_columns")
             table.param.watch(self._changed, "value")
             lease = pn.widgets.TextInput(label="lease share (one number, or {year: share})",
-                                         value=_lease_text(strategy.lease_share), width=300)
+                                         value=lease_text(strategy.lease_share), width=300)
             lease.param.watch(self._changed, "value")
             self.share_widgets[name], self.lease_widgets[name] = table, lease
             strategy_cards.append(pn.Card(
@@ -180,7 +131,7 @@ class ExplorerApp:
         self.threshold_widgets = []
         for claim in sc.claims:
             w = pn.widgets.TextInput(label=f"{claim.label}: {claim.metric} {claim.op}",
-                                     value=_number(claim.threshold), width=300)
+                                     value=short_number(claim.threshold), width=300)
             w.param.watch(self._changed, "value")
             self.threshold_widgets.append(w)
         self.save_path = pn.widgets.TextInput(label="save as", value=str(self._default_save),
@@ -192,20 +143,10 @@ class ExplorerApp:
         # what each control shows for the scenario as loaded: a control back at it is no edit
         self._original = {
             "params": {p: editable_params(sc, p) for p in self.input_widgets},
-            "shares": {n: _table_from_frame(_share_frame(sc.strategies[n].shares))
+            "shares": {n: table_from_frame(share_frame(sc.strategies[n].shares))
                        for n in self.share_widgets},
-            "lease": {n: _read(_lease_text(sc.strategies[n].lease_share), "")
+            "lease": {n: read_widget_value(lease_text(sc.strategies[n].lease_share), "")
                       for n in self.lease_widgets}}
-
-    @staticmethod
-    def _input_html(scenario: Scenario, control) -> str:
-        d = describe_input(scenario, control.path)
-        source = html.escape(d["source"] or "(no source given)")
-        short = source if len(source) <= 160 else source[:157] + "..."
-        return (f"<div style='font-size:12px'>{html.escape(d['distribution'])}<br>"
-                f"<b>P5</b> {_number(d['p5'])} &nbsp; <b>P50</b> {_number(d['p50'])} &nbsp; "
-                f"<b>P95</b> {_number(d['p95'])}<br>"
-                f"<span title='{source}' style='color:#555'>source: {short}</span></div>")
 
     def request(self) -> dict[str, Any]:
         """The state the widgets show: ``changes`` (key-path overrides), ``trials``, ``seed``.
@@ -219,21 +160,21 @@ class ExplorerApp:
         original = self._original
         changes: dict[str, Any] = {}
         for path, widgets in self.input_widgets.items():
-            now = {name: _read(w.value, f"{path}.{name}") for name, w in widgets.items()}
+            now = {name: read_widget_value(w.value, f"{path}.{name}") for name, w in widgets.items()}
             if now != original["params"][path]:
                 changes.update(ex.input_change(path, now))
         for name, table in self.share_widgets.items():
-            rows = _table_from_frame(table.value)
+            rows = table_from_frame(table.value)
             if rows != original["shares"][name]:
                 changes.update(ex.shares_change(name, rows))
         for name, w in self.lease_widgets.items():
-            value = _read(w.value, f"strategies.{name}.lease_share")
+            value = read_widget_value(w.value, f"strategies.{name}.lease_share")
             if value != original["lease"][name]:
                 table = value if isinstance(value, dict) else {"all": value}
                 changes[f"strategies.{name}.lease_share"] = {str(k): v for k, v in table.items()}
-        thresholds = {k: _read(w.value, f"claims[{k}].threshold")
+        thresholds = {k: read_widget_value(w.value, f"claims[{k}].threshold")
                       for k, w in enumerate(self.threshold_widgets)
-                      if w.value.strip() != _number(ex.original.claims[k].threshold)}
+                      if w.value.strip() != short_number(ex.original.claims[k].threshold)}
         if thresholds:
             changes.update(ex.threshold_change(thresholds))
         return {"changes": changes, "trials": self.trials.value, "seed": self.seed.value}
@@ -273,14 +214,7 @@ class ExplorerApp:
         self.verdict_seconds = time.perf_counter() - t0
 
     def _show_verdict(self, verdict, snap: Snapshot) -> None:
-        items = []
-        for finding in verdict.findings:
-            lead = finding.lead
-            rest = finding.text[len(lead):] if lead else finding.text
-            items.append(f"<li>{'<b>' + html.escape(lead) + '</b>' if lead else ''}"
-                         f"{html.escape(rest)}</li>")
-        self.verdict.object = (f"<div class='verdict'><b>{html.escape(verdict.heading)}</b>"
-                               f"<ul style='margin:4px 0'>{''.join(items)}</ul></div>")
+        self.verdict.object = verdict_html(verdict)
         self.verdict.styles = {"opacity": "1"}
         self._verdict_of = snap
 
@@ -304,11 +238,7 @@ class ExplorerApp:
         return snapshot
 
     def _fail(self, exc: Exception) -> None:
-        message = f"error: {exc}" if isinstance(exc, ScenarioError) else \
-            f"error: {type(exc).__name__}: {exc}"
-        self.error.object = (f"<pre class='explorer-error' style='white-space:pre-wrap;"
-                             f"margin:4px'>{html.escape(message)}</pre><small>&nbsp;The views "
-                             "below show the last valid results.</small>")
+        self.error.object = error_html(exc)
         self.error.visible = True
 
     def _draw(self, snap: Snapshot) -> None:
@@ -325,7 +255,7 @@ class ExplorerApp:
             self.verdict.styles = {"opacity": "0.45"}
             controls = {c.path: c for c in self.explorer.controls}
             for path, info in self.input_info.items():   # P5/P50/P95 of the edited inputs
-                info.object = self._input_html(self.explorer.scenario, controls[path])
+                info.object = input_html(self.explorer.scenario, controls[path])
             sec = snap.seconds
             self.status.object = (
                 f"<span class='explorer-status'>{snap.trials:,} trials, seed {snap.seed}: "
@@ -513,49 +443,3 @@ class ExplorerApp:
     def servable(self):
         """The layout (for ``panel serve`` scripts)."""
         return self.layout
-
-
-def _read(text: Any, path: str) -> Any:
-    """A widget's value in YAML form ('7T', '[3, 4, 5]', '{2025: 0.8}'), as ``--set`` reads;
-    a slider's number without the browser's binary noise (1.52, not 1.5200000000000002), so
-    that the value shown is the value simulated."""
-    if isinstance(text, float):
-        return float(f"{text:.12g}")
-    if not isinstance(text, str):
-        return text
-    value, _ = parse_yaml(text, f"explorer {path}")
-    return value
-
-
-def _slider_range(value: float) -> tuple[float, float]:
-    if value == 0:
-        return 0.0, 1.0
-    if value > 0:
-        return 0.0, float(f"{value * 2.5:.2g}")
-    return float(f"{value * 2.5:.2g}"), float(f"{-value * 2.5:.2g}")
-
-
-def _step(lo: float, hi: float) -> float:
-    span = hi - lo
-    return float(f"{span / 200:.1g}") if span > 0 else 0.01
-
-
-def _share_frame(shares: dict):
-    import pandas as pd
-
-    suppliers = list(dict.fromkeys(s for row in shares.values() for s in row))
-    frame = pd.DataFrame([{s: float(row.get(s, 0.0)) for s in suppliers}
-                          for row in shares.values()],
-                         index=[str(k) for k in shares])
-    frame.index.name = "year"
-    return frame
-
-
-def _table_from_frame(frame) -> dict[str, dict[str, float]]:
-    return {str(k): {s: float(v) for s, v in row.items()} for k, row in frame.iterrows()}
-
-
-def _lease_text(lease: dict) -> str:
-    if set(lease) == {"all"}:
-        return f"{lease['all']:g}"
-    return "{" + ", ".join(f"{k}: {v:g}" for k, v in lease.items()) + "}"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simulator.report.explorer_app import ExplorerApp, load_panel
+from simulator.report.explorer_app import ExplorerApp
+from simulator.report.explorer_widgets import load_panel
 from simulator.spec.scenario import Scenario
 
 

@@ -220,23 +220,8 @@ def induce_rank_correlation(
         If ``u`` is not a finite 2-D array, ``target`` does not match its columns or is not a
         valid correlation matrix.
     """
-    u = np.asarray(u, dtype=float)
-    if u.ndim != 2:
-        raise ValueError(f"u must be a 2-D array (n, d), got shape {u.shape}")
+    u, scores_target = _checked_inputs(u, target)
     n, d = u.shape
-    if not np.all(np.isfinite(u)):
-        raise ValueError("u has non-finite entries")
-    target = np.asarray(target, dtype=float)
-    if target.shape != (d, d):
-        raise ValueError(f"target must have shape ({d}, {d}) to match u's columns, got {target.shape}")
-    problems = check_correlation(target)
-    if problems:
-        raise ValueError("target is not a valid correlation matrix: it " + "; it ".join(problems))
-    scores_target = normal_scores_correlation(target)
-    problems = check_correlation(scores_target)
-    if problems:
-        raise ValueError("target converted to normal scores (2 sin(pi rho / 6)) is not a valid "
-                         "correlation matrix: it " + "; it ".join(problems))
 
     grid = ndtri(np.arange(1, n + 1) / (n + 1))
     scores = rng.permuted(np.broadcast_to(grid[:, None], (n, d)), axis=0)
@@ -257,6 +242,29 @@ def induce_rank_correlation(
     out = np.empty((d, n))
     np.put_along_axis(out, order, np.sort(u.T, axis=1), axis=1)
     return out.T
+
+
+def _checked_inputs(u: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``u`` as a float array and the normal-scores correlation of ``target``, after checking
+    both as :func:`induce_rank_correlation` documents (raises ValueError)."""
+    u = np.asarray(u, dtype=float)
+    if u.ndim != 2:
+        raise ValueError(f"u must be a 2-D array (n, d), got shape {u.shape}")
+    d = u.shape[1]
+    if not np.all(np.isfinite(u)):
+        raise ValueError("u has non-finite entries")
+    target = np.asarray(target, dtype=float)
+    if target.shape != (d, d):
+        raise ValueError(f"target must have shape ({d}, {d}) to match u's columns, got {target.shape}")
+    problems = check_correlation(target)
+    if problems:
+        raise ValueError("target is not a valid correlation matrix: it " + "; it ".join(problems))
+    scores_target = normal_scores_correlation(target)
+    problems = check_correlation(scores_target)
+    if problems:
+        raise ValueError("target converted to normal scores (2 sin(pi rho / 6)) is not a valid "
+                         "correlation matrix: it " + "; it ".join(problems))
+    return u, scores_target
 
 
 def spearman(x: np.ndarray) -> np.ndarray:

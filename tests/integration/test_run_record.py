@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from simulator.cli import build_parser, default_output, main, run_overrides
+from simulator.cli import main
+from simulator.cli.arguments import build_parser, run_overrides
+from simulator.cli.outputs import default_output
 from tests.conftest import TINY
 
 CSVS = ("summary.csv", "yearly.csv", "indicators.csv", "comparison.csv", "claims.csv",

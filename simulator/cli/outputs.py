@@ -1,0 +1,52 @@
+"""Where the ``simulate`` commands write: the default output folder of a run (its own folder
+when overrides change the numbers), the output folder checked before anything is simulated,
+and the truthful message about what an interrupted run leaves in it."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from pathlib import Path
+
+from simulator.report.run_folder import OutputFolder, OutputFolderError
+
+
+def default_output(name: str, overrides: list[str], *, suffix: str = "") -> Path:
+    """The output folder of a run without ``--out``: ``runs/<name><suffix>`` for the scenario
+    as it is, and ``runs/<name><suffix>-<8 hex digits>`` with overrides, the digits a hash of
+    the overrides (:func:`run_overrides`), so that a run with changed values never replaces
+    the unmodified run's folder, and the same overrides always find the same folder."""
+    if not overrides:
+        return Path("runs") / f"{name}{suffix}"
+    digest = hashlib.sha256("\n".join(overrides).encode()).hexdigest()[:8]
+    return Path("runs") / f"{name}{suffix}-{digest}"
+
+
+
+def prepare_output(out: Path, args: argparse.Namespace) -> OutputFolder | int:
+    """The checked output folder, or the exit code after saying why it cannot be used: checked
+    before simulating, so nobody waits for results that cannot be written."""
+    try:
+        folder = OutputFolder.prepare(out, keep=[args.scenario])
+    except OutputFolderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot write outputs to {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        for note in folder.notes:
+            print(f"note: {note} (left by an interrupted run)", file=sys.stderr)
+    return folder
+
+
+def interrupted_message(folder: OutputFolder) -> str:
+    """What an interrupted run leaves in its output folder, truthfully."""
+    if folder.committed:
+        return (f"\ninterrupted after the new results were complete: {folder.path} holds the "
+                "new results")
+    state = ("is unchanged and holds the previous results" if folder.had_results else
+             "is unchanged (empty)" if folder.target.is_dir() else "was not created")
+    return f"\ninterrupted: nothing was written; {folder.path} {state}"
+

@@ -1,0 +1,226 @@
+"""The main ``simulate SCENARIO.yaml`` path: the backend and optional packages checked first,
+then one run (simulate, analyse, write the report and files) or a sweep of one assumption
+over several values on the same draws, each into its checked output folder, with the exit
+code for every kind of failure."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
+
+from simulator import interrupts
+from simulator.cli.arguments import load_with_options, run_overrides, sweep_values
+from simulator.cli.outputs import default_output, interrupted_message, prepare_output
+from simulator.errors import NumericalError, ScenarioError
+from simulator.io.loading import subject_notice
+from simulator.report.run_folder import OutputFolder, OutputFolderError
+from simulator.spec.scenario import Scenario
+
+
+def _backend_problem(args: argparse.Namespace) -> str | None:
+    """Resolve --backend from --scheduler (an address implies Dask); why the combination
+    of --backend, --scheduler and --workers cannot run, or None."""
+    if args.scheduler is None:
+        args.backend = args.backend or "local"
+        return None
+    if args.backend == "local":
+        return "--scheduler is a Dask scheduler's address: use it with --backend dask, or drop it"
+    args.backend = "dask"
+    if args.workers is not None:
+        return ("--workers sizes local processes or a local Dask cluster; a scheduler at "
+                "--scheduler has its own workers (start more with 'dask worker ADDRESS')")
+    from simulator.run.parallel import scheduler_address_problem
+
+    problem = scheduler_address_problem(args.scheduler)
+    return None if problem is None else f"--scheduler: {problem}"
+
+
+#: Optional features: (module they need, the extra that installs it, as README.md writes it).
+EXTRAS = {"--parquet": ("pyarrow", 'pip install ".[parquet]"'),
+          "--backend dask": ("distributed", 'pip install ".[dask]"')}
+
+
+def _missing_extras(args: argparse.Namespace) -> list[str]:
+    """What the chosen options need but is not installed, checked before anything runs (a
+    missing pyarrow used to fail after a whole run)."""
+    import importlib.util
+
+    wanted = [opt for opt, on in (("--parquet", args.parquet),
+                                  ("--backend dask", args.backend == "dask")) if on]
+    out = []
+    for opt in wanted:
+        module, command = EXTRAS[opt]
+        if importlib.util.find_spec(module) is None:
+            out.append(f"{opt} needs the {module} package, which is not installed; from the "
+                       f"project's folder: {command}")
+    return out
+
+
+def simulate_command(args: argparse.Namespace, argv: list[str]) -> int:
+    if (problem := _backend_problem(args)) is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    if missing := _missing_extras(args):
+        for problem in missing:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
+    try:
+        scenario = load_with_options(args.scenario, args.set, args.claim, quiet=args.quiet)
+        sweep_spec = sweep_values(args.sweep) if args.sweep else None
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    overrides = run_overrides(args)
+    if not args.quiet and (notice := subject_notice(args.scenario)):
+        print(f"note: {notice}", file=sys.stderr)
+    if sweep_spec is not None:
+        return _run_sweep(args, scenario, *sweep_spec, overrides=overrides)
+    out = args.out or default_output(scenario.name, overrides)
+    folder = prepare_output(out, args)
+    if isinstance(folder, int):
+        return folder
+    try:
+        return _run(args, argv, scenario, overrides, folder)
+    except KeyboardInterrupt as exc:
+        folder.discard()
+        print(interrupted_message(folder), file=sys.stderr)
+        return getattr(exc, "exit_code", 130)
+    finally:
+        folder.discard()  # nothing to do once committed
+
+
+def _run(args: argparse.Namespace, argv: list[str], scenario: Scenario, overrides: list[str],
+         folder: OutputFolder) -> int:
+    interrupts.checkpoint("loaded")
+    from simulator.analysis.convergence import simulate_to_precision
+    from simulator.analysis.overview import analyse
+    from simulator.report.text import format_summary
+    from simulator.report.verdict import build_verdict
+    from simulator.report.writers import start_figures, write_run
+    from simulator.run import engine, plan
+
+    out = folder.path
+    try:
+        def run(trials: int | None):
+            return engine.simulate(scenario, trials=trials, seed=args.seed, design=args.sampler,
+                            workers=args.workers, backend=args.backend,
+                            scheduler=args.scheduler, progress=not args.quiet)
+
+        batches = None
+        if args.precision:
+            results, batches = simulate_to_precision(
+                run, target=args.precision, start_trials=args.trials or scenario.trials,
+                max_trials=args.max_trials, chunk_size=plan.CHUNK_SIZE)
+            if not batches[-1]["met"] and not args.quiet:
+                print(f"warning: precision {args.precision} not reached within "
+                      f"{args.max_trials:,} trials", file=sys.stderr)
+        else:
+            results = run(args.trials)
+        # the exact options, so that a rerun reproduces the run (same seed, same numbers)
+        results = replace(results, provenance={**results.provenance, "command": {
+            "argv": argv, "rerun": shlex.join(["simulate", *argv]), "overrides": overrides}})
+        # the figures that need only the results are drawn while the results are analysed
+        early = start_figures(results)
+        try:
+            analysis = analyse(results, sobol_n=args.sobol, batches=batches,
+                               workers=args.workers, progress=not args.quiet)
+            verdict = build_verdict(analysis)  # once, for the terminal and the report
+        except BaseException:
+            if early is not None:
+                early.close()
+            raise
+        files = write_run(analysis, folder, parquet=args.parquet, verdict=verdict, early=early)
+    except BrokenProcessPool:
+        if interrupts.received is not None:  # the signal reached the workers first
+            raise interrupts.Interrupted(interrupts.received) from None
+        print("error: a worker process died (out of memory?); nothing was written; "
+              f"{out} is unchanged", file=sys.stderr)
+        return 1
+    except OutputFolderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: cannot write outputs to {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except NumericalError as exc:
+        print(f"error: {args.scenario}: {exc}", file=sys.stderr)
+        return 2
+    except RuntimeError as exc:  # a missing optional dependency or an unreachable cluster
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    interrupts.checkpoint("done")
+    if not args.quiet:
+        print(format_summary(analysis, verdict=verdict))
+        if batches:
+            print("precision batches: " + ", ".join(f"{b['trials']:,}" for b in batches) + "\n")
+        print(f"wrote {len(files)} files to {out}/: " + ", ".join(f.name for f in files))
+        if overrides and args.out is None:
+            print(f"(the overrides change the results, so they get a folder of their own; the "
+                  f"scenario as it is writes to {default_output(scenario.name, [])}/)")
+    return 0
+
+
+def _run_sweep(args: argparse.Namespace, scenario: Scenario, key: str, values: list, *,
+               overrides: list[str]) -> int:
+    out = args.out or default_output(scenario.name, overrides, suffix=f"-sweep-{key}")
+    folder = prepare_output(out, args)
+    if isinstance(folder, int):
+        return folder
+    try:
+        return _sweep(args, scenario, key, values, folder, overrides=overrides)
+    except KeyboardInterrupt as exc:
+        folder.discard()
+        print(interrupted_message(folder), file=sys.stderr)
+        return getattr(exc, "exit_code", 130)
+    finally:
+        folder.discard()
+
+
+def _sweep(args: argparse.Namespace, scenario: Scenario, key: str, values: list,
+           folder: OutputFolder, *, overrides: list[str]) -> int:
+    from simulator.analysis.sweeps import sweep
+    from simulator.report.text import format_sweep
+    from simulator.report.writers import write_sweep
+
+    quantities = args.sweep_metric or ["cumulative_spend"] + \
+        [f"P({c.label})" for c in scenario.claims]
+    try:
+        table = sweep(scenario, key, values, trials=args.trials, seed=args.seed,
+                      design=args.sampler, workers=args.workers, backend=args.backend,
+                      scheduler=args.scheduler)
+        unknown = sorted(set(quantities) - set(table["quantity"]))
+        if unknown:
+            print(f"error: unknown --sweep-metric {', '.join(unknown)}; choose from "
+                  f"{', '.join(dict.fromkeys(table['quantity']))}", file=sys.stderr)
+            return 2
+        files = write_sweep(table, folder, path=key, quantities=quantities)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except NumericalError as exc:
+        print(f"error: {args.scenario}: {exc}", file=sys.stderr)
+        return 2
+    except OutputFolderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: cannot write outputs to {folder.path}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 1
+    except RuntimeError as exc:  # a missing extra, an unreachable or lost Dask cluster
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        if overrides:
+            print("overrides: " + " ".join(overrides) + "\n")
+        print(format_sweep(table, key, quantities))
+        print(f"wrote {len(files)} files to {folder.path}/: " + ", ".join(f.name for f in files))
+        if overrides and args.out is None:
+            plain = default_output(scenario.name, [], suffix=f"-sweep-{key}")
+            print(f"(the overrides change the results, so they get a folder of their own; the "
+                  f"same sweep of the scenario as it is writes to {plain}/)")
+    return 0
+
