@@ -39,7 +39,9 @@ import numpy as np
 # reported quickly; the engine, pandas and matplotlib load when a run starts.
 from simulator import interrupts
 from simulator.errors import Issue, NumericalError, ScenarioError
-from simulator.io.loading import load_scenario, override, subject_inherited, subject_notice
+from simulator.io.inheritance import subject_inherited, subject_notice
+from simulator.io.loading import load_scenario
+from simulator.io.overrides import override
 from simulator.io.yaml_source import parse_yaml
 from simulator.report.run_folder import OutputFolder, OutputFolderError
 from simulator.spec.scenario import (
