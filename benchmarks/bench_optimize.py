@@ -27,7 +27,7 @@ from simulator import load_scenario
 from simulator.analysis.candidates import candidates, lever_settings
 from simulator.analysis.frontier import frontier_table
 from simulator.analysis.lever_evaluation import evaluate
-from simulator.io.loading import override
+from simulator.io.overrides import override
 from simulator.model.chunk import run_chunk
 from simulator.run.plan import CHUNK_SIZE, chunk_rng
 from simulator.sample.draws import sample

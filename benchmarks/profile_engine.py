@@ -31,7 +31,7 @@ from threadpoolctl import threadpool_limits
 
 from simulator import load_scenario, simulate
 from simulator.model.chunk import run_chunk
-from simulator.results.container import provenance
+from simulator.results.provenance import provenance
 from simulator.results.totals import RunTotals
 from simulator.run.accumulator import Accumulator
 from simulator.run.engine import KEEP_TRIALS

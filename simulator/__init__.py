@@ -26,7 +26,7 @@ from typing import Any
 #: Public names and the modules that define them. They load on first use (PEP 562), so that
 #: ``import simulator`` and the ``simulate`` command start without pandas and matplotlib.
 _EXPORTS = {
-    "evaluate_claims": "simulator.analysis.claims", "override": "simulator.io.loading",
+    "evaluate_claims": "simulator.analysis.claims", "override": "simulator.io.overrides",
     "Analysis": "simulator.analysis.overview", "analyse": "simulator.analysis.overview",
     "claim_box": "simulator.analysis.discovery", "conditional_inputs": "simulator.analysis.discovery",
     "goal_seek": "simulator.analysis.discovery", "simulate": "simulator.run.engine",

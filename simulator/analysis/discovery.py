@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.analysis.claims import as_claim
-from simulator.io.loading import override
+from simulator.io.overrides import override
 from simulator.results.container import Results
 from simulator.results.metrics import claim_metric
 from simulator.run.engine import simulate

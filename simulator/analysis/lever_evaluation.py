@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from simulator.analysis.candidates import Candidate, scenario_levers
-from simulator.io.loading import override
+from simulator.io.overrides import override
 from simulator.model.chunk import categories, run_chunk
 from simulator.results.container import Results
 from simulator.results.fields import TRIAL_FIELDS, trial_major

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from simulator.analysis.claims import evaluate_claims
-from simulator.io.loading import override
+from simulator.io.overrides import override
 from simulator.run.engine import simulate
 from simulator.spec.scenario import Scenario
 from simulator.stats.mc_error import wilson_interval

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from simulator.errors import Issue, ScenarioError
-from simulator.io.loading import load_scenario, override
+from simulator.io.loading import load_scenario
+from simulator.io.overrides import override
 from simulator.io.yaml_source import parse_yaml
 from simulator.spec.range_checks import UnusualValueWarning
 from simulator.spec.scenario import MAX_TRIALS, CorrelationRepairWarning, Scenario

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from simulator.cli.arguments import load_with_options
 from simulator.errors import ScenarioError
-from simulator.io.loading import subject_inherited
+from simulator.io.inheritance import subject_inherited
 
 
 def validate_command(argv: list[str]) -> int:

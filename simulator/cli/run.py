@@ -15,7 +15,7 @@ from simulator import interrupts
 from simulator.cli.arguments import load_with_options, run_overrides, sweep_values
 from simulator.cli.outputs import default_output, interrupted_message, prepare_output
 from simulator.errors import NumericalError, ScenarioError
-from simulator.io.loading import subject_notice
+from simulator.io.inheritance import subject_notice
 from simulator.report.run_folder import OutputFolder, OutputFolderError
 from simulator.spec.scenario import Scenario
 

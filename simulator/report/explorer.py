@@ -35,7 +35,7 @@ from simulator.analysis.claims import evaluate_claims
 from simulator.analysis.overview import ANALYSIS_TRIALS, Analysis
 from simulator.analysis.sensitivity import sensitivity_table, tornado
 from simulator.errors import Issue, ScenarioError
-from simulator.io.loading import override
+from simulator.io.overrides import override
 from simulator.report.assumptions import assumptions_table
 from simulator.report.verdict import Verdict, build_verdict
 from simulator.run.engine import simulate

@@ -9,7 +9,9 @@ from pathlib import Path
 import yaml
 
 from simulator.errors import ScenarioError
-from simulator.io.loading import EXTENDS, load_scenario, override
+from simulator.io.inheritance import EXTENDS
+from simulator.io.loading import load_scenario
+from simulator.io.overrides import override
 from simulator.report.explorer import SAVED_MARK, Explorer
 
 

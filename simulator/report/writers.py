@@ -582,7 +582,7 @@ def write_optimize(search, regret, robust, out: str | Path | OutputFolder, *,
     list of Path
     """
     from simulator.report.optimize import frontier_chart
-    from simulator.results.container import provenance
+    from simulator.results.provenance import provenance
     from simulator.run.plan import CHUNK_SIZE
 
     ev = search.evaluation

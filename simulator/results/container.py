@@ -1,47 +1,26 @@
 """Results of a simulation: frozen raw per-trial arrays, provenance, and summaries on demand.
 
 Axis order and units are fixed (see :class:`Results`); summaries are computed from the raw
-arrays when first asked for and kept with the Results (the tables, the terminal summary, the
-report and the figures read the same ones), never passed in.
+arrays when first asked for (:mod:`simulator.results.tables`) and kept with the Results (the
+tables, the terminal summary, the report and the figures read the same ones), never passed in.
 """
 
 from __future__ import annotations
 
 import functools
-import platform
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from importlib import metadata
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from simulator.model.finance import funding_gap
+from simulator.results import tables
 from simulator.results.fields import TRIAL_FIELDS
 from simulator.results.totals import RunTotals
 from simulator.spec.scenario import Scenario
-from simulator.stats.mc_error import percentile, percentiles_with_se
 from simulator.stats.streaming import LogHistogram
-
-#: Percentiles reported in tables [%].
-PERCENTILES = (5, 25, 50, 75, 95)
-
-
-@functools.cache
-def _versions() -> tuple[tuple[str, str | None], ...]:
-    """Installed versions of the packages a run depends on, looked up once per process:
-    reading the packages' metadata takes about 40 ms, which every run paid (5% of a
-    20,000-trial run, which the explorer repeats on every change)."""
-    out = []
-    for pkg in ("simulator", "numpy", "scipy", "pandas", "pydantic", "matplotlib", "pyyaml"):
-        try:
-            out.append((pkg, metadata.version("ai-infra-simulator" if pkg == "simulator"
-                                              else pkg)))
-        except metadata.PackageNotFoundError:
-            out.append((pkg, None))
-    return tuple(out)
 
 
 def _once(method: Callable) -> Callable:
@@ -73,24 +52,6 @@ def _once_arrays(method: Callable) -> Callable:
         return self._summaries[key]
 
     return cached
-
-
-def provenance(scenario: Scenario, *, seed: int | None, trials: int, chunk_size: int, design: str,
-               wall_seconds: float) -> dict[str, Any]:
-    """What is needed to reproduce a run: scenario identity, seed, sizes and package versions."""
-    return {
-        "scenario": scenario.name,
-        "scenario_file": scenario.source_file,
-        "scenario_file_sha256": scenario.source_sha256,
-        "scenario_content_sha256": scenario.content_hash(),
-        "seed": seed,
-        "trials": trials,
-        "chunk_size": chunk_size,
-        "design": design,
-        "python": platform.python_version(),
-        "versions": dict(_versions()),
-        "wall_seconds": round(wall_seconds, 4),
-    }
 
 
 @dataclass(frozen=True, eq=False)
@@ -318,31 +279,7 @@ class Results:
             by the horizon's end, and the mean is left empty; ``inhouse_breaks_even`` gives the
             probability of breaking even by then.
         """
-        rows = []
-        for metric, (unit, values) in self.metrics().items():
-            for i, s in enumerate(self.strategies):
-                v = values[i]
-                if np.isnan(v).all():
-                    continue
-                v = v[~np.isnan(v)]  # shares are undefined without purchases
-                if metric == "inhouse_breakeven_year":
-                    # inf = not by the horizon's end: no mean, percentiles are observed years
-                    q = percentile(v, PERCENTILES, method="inverted_cdf")
-                    q_se = np.full(len(PERCENTILES), np.nan)
-                    mean = se = np.nan
-                else:
-                    q, q_se = percentiles_with_se(v, PERCENTILES)
-                    if self.totals is not None:  # every trial, even when few are kept
-                        mean = self.totals.metrics[metric].mean[i]
-                        se = self.totals.metrics[metric].se()[i]
-                    else:
-                        mean = v.mean()
-                        se = v.std(ddof=1) / np.sqrt(v.size) if v.size > 1 else np.nan
-                rows.append({"strategy": s, "metric": metric, "unit": unit, "mean": mean,
-                             "mean_se": se,
-                             **{f"p{p}": q[k] for k, p in enumerate(PERCENTILES)},
-                             **{f"p{p}_se": q_se[k] for k, p in enumerate(PERCENTILES)}})
-        return pd.DataFrame(rows)
+        return tables.summary_table(self)
 
     @_once
     def comparison(self, baseline: str | None = None) -> pd.DataFrame:
@@ -361,33 +298,7 @@ class Results:
             trial; ``p_cheaper`` is the share of trials where the strategy's value is lower
             (cheaper, for money; less dependent or less unmet, for shares).
         """
-        base = baseline or self.scenario.baseline_strategy
-        b = self.strategies.index(base)
-        rows = []
-        metrics = {k: v for k, v in self.metrics().items() if not k.startswith("inhouse_")}
-        for i, s in enumerate(self.strategies):
-            if i == b:
-                continue
-            for metric, (unit, values) in metrics.items():
-                diff = values[i] - values[b]
-                ok = ~np.isnan(diff)
-                diff = diff[ok]
-                q = percentile(diff, [5, 50, 95]) if diff.size else [np.nan] * 3
-                row = {"strategy": s, "baseline": base, "metric": metric, "unit": unit,
-                       "diff_mean": diff.mean() if diff.size else np.nan,
-                       "diff_mean_se": diff.std(ddof=1) / np.sqrt(diff.size) if diff.size > 1
-                       else np.nan,
-                       "diff_p5": q[0], "diff_p50": q[1], "diff_p95": q[2],
-                       "p_cheaper": float(np.mean(values[i][ok] < values[b][ok])) if diff.size
-                       else np.nan}
-                if self.totals is not None and base == self.scenario.baseline_strategy:
-                    # every trial, even when few are kept
-                    moments = self.totals.diffs[metric]
-                    row["diff_mean"], row["diff_mean_se"] = moments.mean[i], moments.se()[i]
-                    row["p_cheaper"] = (self.totals.lower[metric][i]
-                                        / max(self.totals.paired[metric][i], 1))
-                rows.append(row)
-        return pd.DataFrame(rows)
+        return tables.comparison_table(self, baseline)
 
     @_once
     def indicators(self) -> pd.DataFrame:
@@ -401,36 +312,7 @@ class Results:
             demand over demand) and ``<supplier>_share`` (dependence supplier's share of that
             year's accelerator spend; statistics over trials with purchases that year).
         """
-        dep = self.scenario.dependence_supplier
-        demand = self.demand_units.astype(np.float64)
-        series = {
-            "installed_gw": ("GW", self.installed_gw),
-            "demand_units": ("compute units", np.broadcast_to(demand, self.installed_gw.shape)),
-            "unmet_share": ("fraction", self.unmet_units / demand[None]),
-            f"{dep}_share": ("fraction", self.dependence_share),
-        }
-        rows = []
-        for name, (unit, arr) in series.items():
-            for i, s in enumerate(self.strategies):
-                a = np.asarray(arr[i], dtype=np.float64)
-                has = ~np.isnan(a)
-                if has.all():
-                    q, mean = percentile(a, PERCENTILES, axis=0), a.mean(axis=0)
-                else:  # shares are undefined in years without purchases (NaN when never)
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore", RuntimeWarning)
-                        mean = np.nanmean(a, axis=0)
-                    # year by year over the trials with purchases, as nanpercentile does
-                    q = np.full((len(PERCENTILES), a.shape[1]), np.nan)
-                    for t in range(a.shape[1]):
-                        column = a[has[:, t], t]
-                        if column.size:
-                            q[:, t] = percentile(column, PERCENTILES)
-                for t, year in enumerate(self.years):
-                    rows.append({"strategy": s, "year": int(year), "indicator": name,
-                                 "unit": unit, "mean": mean[t],
-                                 **{f"p{p}": q[k, t] for k, p in enumerate(PERCENTILES)}})
-        return pd.DataFrame(rows)
+        return tables.indicators_table(self)
 
     @_once
     def yearly(self) -> pd.DataFrame:
@@ -445,27 +327,7 @@ class Results:
             ``streaming.RELATIVE_ERROR``, 0.11%, of the sample percentile); ``total``
             percentiles are exact.
         """
-        cat_q, cat_se = percentiles_with_se(self.annual, PERCENTILES, axis=1,
-                                            quantile=self.category_spend.quantiles)  # (P, S, C, T)
-        cat_q, cat_se = cat_q.transpose(0, 1, 3, 2), cat_se.transpose(0, 1, 3, 2)
-        cat_mean = self.category_spend.mean().transpose(0, 2, 1)  # (S, T, C)
-        per_strategy = [percentiles_with_se(a, PERCENTILES, axis=0) for a in self.annual]
-        tot_q = np.stack([q for q, _ in per_strategy], axis=1)   # (P, S, T)
-        tot_se = np.stack([se for _, se in per_strategy], axis=1)
-        tot_mean = self.annual.mean(axis=1, dtype=np.float64)    # (S, T)
-        values = np.concatenate([cat_q, tot_q[..., None]], axis=-1)   # (P, S, T, C+1)
-        errors = np.concatenate([cat_se, tot_se[..., None]], axis=-1)
-        means = np.concatenate([cat_mean, tot_mean[..., None]], axis=-1)
-        cats = [*self.categories, "total"]
-        s_idx, t_idx, c_idx = np.meshgrid(np.arange(len(self.strategies)),
-                                          np.arange(len(self.years)), np.arange(len(cats)),
-                                          indexing="ij")
-        data = {"strategy": np.array(self.strategies)[s_idx.ravel()],
-                "year": self.years[t_idx.ravel()], "category": np.array(cats)[c_idx.ravel()],
-                "mean": means.ravel()}
-        data.update({f"p{p}": values[k].ravel() for k, p in enumerate(PERCENTILES)})
-        data.update({f"p{p}_se": errors[k].ravel() for k, p in enumerate(PERCENTILES)})
-        return pd.DataFrame(data)
+        return tables.yearly_table(self)
 
     @_once
     def paths(self) -> pd.DataFrame:
@@ -479,18 +341,7 @@ class Results:
             ``cash_need`` (:meth:`cash_need`) per strategy and ``funding`` (cumulative committed
             funding, the same for every strategy: strategy ``""``).
         """
-        series = [("cumulative_spend", s, np.cumsum(self.annual[i], axis=1, dtype=np.float64))
-                  for i, s in enumerate(self.strategies)]
-        if self.scenario.revenue is not None:
-            series += [("cash_need", s, self.cash_need(i)) for i, s in enumerate(self.strategies)]
-            series.append(("funding", "", self.funding))
-        rows = []
-        for quantity, strategy, values in series:
-            q = percentile(values, PERCENTILES, axis=0)  # (P, T)
-            rows.append(pd.DataFrame({"strategy": strategy, "quantity": quantity,
-                                      "year": self.years,
-                                      **{f"p{p}": q[k] for k, p in enumerate(PERCENTILES)}}))
-        return pd.concat(rows, ignore_index=True)
+        return tables.paths_table(self)
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy per-trial data: one row per strategy, trial and year.
@@ -503,21 +354,7 @@ class Results:
             plus one column per spend category [USD] when the run kept them
             (``keep_spend=True``).
         """
-        n_s, n, n_t = self.annual.shape
-        out = pd.DataFrame({
-            "strategy": np.repeat(np.array(self.strategies), n * n_t),
-            "trial": np.tile(np.repeat(np.arange(n), n_t), n_s),
-            "year": np.tile(self.years, n_s * n),
-            "spend": self.annual.ravel(),
-            "installed_gw": self.installed_gw.ravel(),
-            "demand_units": np.tile(self.demand_units.ravel(), n_s),
-            "unmet_units": self.unmet_units.ravel(),
-            f"{self.scenario.dependence_supplier}_share": self.dependence_share.ravel(),
-        })
-        if self.spend is not None:
-            for j, c in enumerate(self.categories):
-                out[c] = self.spend[..., j].ravel()
-        return out
+        return tables.trial_frame(self)
 
     # -- conveniences for notebooks: each delegates to the module that owns the work ----------
 
@@ -576,27 +413,4 @@ class Results:
             ``gap_year`` (percentiles of the year the gap opens, ``inf`` = never; no mean), and
             ``p_funded`` (probability that committed funding covers every year: mean).
         """
-        peak = np.stack([np.maximum(self.cash_need(i).max(axis=1), 0.0)
-                         for i in range(len(self.strategies))])
-        gap, opens = self.funding_gap()
-        series = {
-            "cash_spend": ("USD", self.cumulative()),
-            "economic_cost": ("USD", self.economic_cost),
-            "committed_lease_payments": ("USD", self.committed_lease),
-            "cash_need_peak": ("USD", peak),
-            "funding_gap": ("USD", gap),
-            "gap_year": ("year", opens),
-            "p_funded": ("probability", (gap <= 0).astype(float)),
-        }
-        rows = []
-        for metric, (unit, values) in series.items():
-            for i, s in enumerate(self.strategies):
-                v = values[i]
-                if metric == "gap_year":
-                    q = percentile(v, [5, 50, 95], method="inverted_cdf")
-                    mean = np.nan
-                else:
-                    q, mean = percentile(v, [5, 50, 95]), v.mean()
-                rows.append({"strategy": s, "metric": metric, "unit": unit, "mean": mean,
-                             "p5": q[0], "p50": q[1], "p95": q[2]})
-        return pd.DataFrame(rows)
+        return tables.funding_table(self)

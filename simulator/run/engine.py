@@ -15,7 +15,8 @@ import warnings
 
 import numpy as np
 
-from simulator.results.container import Results, provenance
+from simulator.results.container import Results
+from simulator.results.provenance import provenance
 from simulator.run.accumulator import Accumulator
 from simulator.run.blocks import run_block
 from simulator.run.plan import CHUNK_SIZE, KEEP_TRIALS, PARALLEL_MIN_CHUNKS, RunPlan

@@ -240,7 +240,7 @@ def test_compared_settings_cover_every_lever_value(base_search):
 
 
 def test_program_start_lever_moves_the_program_on_the_same_draws():
-    from simulator.io.loading import override
+    from simulator.io.overrides import override
 
     sc = load_scenario(BASE)
     fixed = {"inhouse_share": 0.4, "inhouse_year": 2029, "amd_share": 0.0}

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from simulator.cli import main
-from simulator.io.loading import MAX_EXTENDS
+from simulator.io.inheritance import MAX_EXTENDS
 from simulator.io.yaml_source import MAX_BYTES, MAX_DEPTH, MAX_NODES
 from tests.conftest import TINY, set_key
 

@@ -26,7 +26,8 @@ from simulator.analysis.convergence import MAX_NEEDED, trials_needed
 from simulator.cli import main
 from simulator.errors import NumericalError
 from simulator.io.json_schema import scenario_json_schema
-from simulator.io.loading import override, scenario_from_dict
+from simulator.io.loading import scenario_from_dict
+from simulator.io.overrides import override
 from simulator.report import plots
 from simulator.report.writers import spreadsheet_safe, write_csv
 from simulator.spec.range_checks import UnusualValueWarning, unusual_values

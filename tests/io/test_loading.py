@@ -8,7 +8,7 @@ import yaml
 
 from simulator import ScenarioError, load_scenario, override, simulate, sweep
 from simulator.cli import main
-from simulator.io.loading import merge
+from simulator.io.inheritance import merge
 from tests.conftest import BASE, ENGINE_RTOL, TINY
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import yaml
 
 from simulator.cli import main
-from simulator.io.loading import load_scenario, subject_inherited, subject_notice
+from simulator.io.inheritance import subject_inherited, subject_notice
+from simulator.io.loading import load_scenario
 from tests.conftest import REPO, TINY
 
 TEMPLATE = REPO / "scenarios" / "template_company.yaml"
