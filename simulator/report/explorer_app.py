@@ -31,7 +31,7 @@ from simulator.report.explorer import (
 )
 from simulator.report.explorer_save import save_scenario
 from simulator.report.latest_only import LatestOnly
-from simulator.report.plots import format_probability
+from simulator.report.plot_style import format_probability
 from simulator.spec.quantities import format_usd
 from simulator.spec.scenario import Scenario
 
