@@ -46,14 +46,14 @@ def figure_times(scenario: str, trials: int) -> dict[str, tuple[float, float]]:
     process."""
     from simulator import load_scenario, simulate
     from simulator.analysis.overview import analyse
-    from simulator.report import writers
+    from simulator.report import figure_files, writers
 
     analysis = analyse(simulate(load_scenario(scenario), trials=trials))
     with tempfile.TemporaryDirectory() as folder:
         writers.write_tables(analysis, Path(folder))
         analysis.results.paths()
         times = {}
-        for name, draw in writers.figures(analysis):
+        for name, draw in figure_files.figures(analysis):
             t0, c0 = time.perf_counter(), time.process_time()
             draw(analysis, Path(folder) / name)
             times[name] = (time.perf_counter() - t0, time.process_time() - c0)

@@ -97,9 +97,10 @@ def _run(args: argparse.Namespace, argv: list[str], scenario: Scenario, override
     interrupts.checkpoint("loaded")
     from simulator.analysis.convergence import simulate_to_precision
     from simulator.analysis.overview import analyse
+    from simulator.report.figure_files import start_figures
     from simulator.report.text import format_summary
     from simulator.report.verdict import build_verdict
-    from simulator.report.writers import start_figures, write_run
+    from simulator.report.writers import write_run
     from simulator.run import engine, plan
 
     out = folder.path

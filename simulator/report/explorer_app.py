@@ -44,7 +44,7 @@ from simulator.report.explorer_widgets import (
     verdict_html,
 )
 from simulator.report.latest_only import LatestOnly
-from simulator.report.plots import format_probability
+from simulator.report.plot_style import format_probability
 from simulator.spec.scenario import Scenario
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from simulator.report.plots import format_probability
+from simulator.report.plot_style import format_probability
 from simulator.spec.quantities import format_usd
 
 #: Readable names of the headline metrics.

@@ -4,7 +4,7 @@ Everything is inside the file: the figures are PNG data URIs, the style is one `
 block, there are no scripts, web fonts or links to anything outside the page, so the report
 can be emailed or archived and opens the same anywhere. It is built from the
 :class:`~simulator.analysis.overview.Analysis` of the run and the PNG files the writers produced (each
-figure is rendered once, by :func:`simulator.report.writers.write_figures`).
+figure is rendered once, by :func:`simulator.report.figure_files.write_figures`).
 
 Sections: the scenario's title, scope and the options that changed the run, the verdict
 (:mod:`simulator.report.verdict`: each claim's answer, the cheapest strategy, dependence, funding and

@@ -6,7 +6,7 @@ import textwrap
 
 from simulator.analysis.discovery import describe_box
 from simulator.analysis.overview import Analysis
-from simulator.report.plots import format_probability
+from simulator.report.plot_style import format_probability
 from simulator.report.verdict import Verdict, build_verdict
 from simulator.results.breakdown import dependence_reasons
 from simulator.spec.quantities import format_number, format_usd

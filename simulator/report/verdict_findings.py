@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.analysis.claims import MIN_TAIL_TRIALS
-from simulator.report.plots import format_probability
+from simulator.report.plot_style import format_probability
 from simulator.spec.quantities import format_usd
 
 #: Metrics whose values are money [USD], power [GW] and shares [-], for formatting.

@@ -80,7 +80,7 @@ def _simulate_claim(tmp_path: Path, high: str) -> float:
 
 
 def test_moving_a_control_shows_the_probability_simulate_gives(explorer_url, tmp_path):
-    from simulator.report.plots import format_probability
+    from simulator.report.plot_style import format_probability
 
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(

@@ -28,7 +28,7 @@ from simulator.errors import NumericalError
 from simulator.io.json_schema import scenario_json_schema
 from simulator.io.loading import scenario_from_dict
 from simulator.io.overrides import override
-from simulator.report import plots
+from simulator.report import plots_analysis
 from simulator.report.writers import spreadsheet_safe, write_csv
 from simulator.spec.range_checks import UnusualValueWarning, unusual_values
 from tests.conftest import BASE, REPO, TINY
@@ -119,7 +119,7 @@ def test_s_curve_of_a_metric_undefined_in_every_trial():
     results = simulate(scenario, trials=40, seed=1)
     claim = "a_share in 2026 < 0.5"
     assert np.isnan(results.dependence_share[:, :, 1]).all()
-    ax = plots.s_curve(results, claim, ax=Figure().gca())
+    ax = plots_analysis.s_curve(results, claim, ax=Figure().gca())
     _draw(ax)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["only_a\n  undefined in every trial", "a_to_b\n  undefined in every trial"]
@@ -130,16 +130,16 @@ def test_s_curve_of_a_metric_undefined_in_every_trial():
                                    "cumulative_spend >= 1e308", "cumulative_spend >= 1e299"])
 def test_s_curve_with_a_threshold_near_the_float_limit(claim):
     results = simulate(scenario_from_dict(uncertain_tiny()), trials=40, seed=1)
-    ax = plots.s_curve(results, claim, ax=Figure().gca())
+    ax = plots_analysis.s_curve(results, claim, ax=Figure().gca())
     _draw(ax)  # tick labels are computed while drawing: this raised OverflowError
     lo, hi = ax.get_xlim()
-    assert abs(lo) < plots.AXIS_LIMIT and abs(hi) < plots.AXIS_LIMIT
+    assert abs(lo) < plots_analysis.AXIS_LIMIT and abs(hi) < plots_analysis.AXIS_LIMIT
     assert any("beyond the axis" in t.get_text() for t in ax.texts)
 
 
 def test_s_curve_keeps_an_ordinary_threshold_on_the_axis():
     results = simulate(scenario_from_dict(uncertain_tiny()), trials=40, seed=1)
-    ax = plots.s_curve(results, "cumulative_spend >= 300k", ax=Figure().gca())
+    ax = plots_analysis.s_curve(results, "cumulative_spend >= 300k", ax=Figure().gca())
     lo, hi = ax.get_xlim()
     assert lo < 3e5 < hi
     assert not any("beyond the axis" in t.get_text() for t in ax.texts)

@@ -16,8 +16,8 @@ from matplotlib.figure import Figure
 from simulator.analysis.overview import analyse
 from simulator.analysis.sensitivity import sobol_analysis
 from simulator.io.loading import load_scenario
-from simulator.report import plots
-from simulator.report.writers import write_figures
+from simulator.report import plot_style, plots, plots_analysis
+from simulator.report.figure_files import write_figures
 from simulator.run.engine import simulate
 
 matplotlib.use("Agg")
@@ -51,11 +51,11 @@ def _calls(analysis, sobol):
         ("paired_difference", lambda ax: plots.paired_difference(results, ax=ax)),
         ("dependence_over_time", lambda ax: plots.dependence_over_time(results, ax=ax)),
         ("cumulative_paths", lambda ax: plots.cumulative_paths(results, ax=ax)),
-        ("s_curve", lambda ax: plots.s_curve(results, claim, ax=ax)),
-        ("tornado_chart", lambda ax: plots.tornado_chart(analysis.sensitivity, ax=ax)),
-        ("sobol_bars", lambda ax: plots.sobol_bars(sobol, output="cumulative spend", ax=ax)),
-        ("sweep_chart", lambda ax: plots.sweep_chart(sweep, ax=ax)),
-        ("funding_chart", lambda ax: plots.funding_chart(results, ax=ax)),
+        ("s_curve", lambda ax: plots_analysis.s_curve(results, claim, ax=ax)),
+        ("tornado_chart", lambda ax: plots_analysis.tornado_chart(analysis.sensitivity, ax=ax)),
+        ("sobol_bars", lambda ax: plots_analysis.sobol_bars(sobol, output="cumulative spend", ax=ax)),
+        ("sweep_chart", lambda ax: plots_analysis.sweep_chart(sweep, ax=ax)),
+        ("funding_chart", lambda ax: plots_analysis.funding_chart(results, ax=ax)),
     ]
 
 
@@ -67,10 +67,11 @@ def test_every_plot_returns_the_axes_it_was_given_and_opens_no_pyplot_figure(ana
         assert call(ax) is ax, name
         assert plt.get_fignums() == [], f"{name} opened a pyplot figure"
         names.append(name)
-    public = {n for n in dir(plots) if callable(getattr(plots, n)) and not n.startswith("_")
-              and getattr(getattr(plots, n), "__module__", "") == plots.__name__
-              and "ax" in getattr(plots, n).__code__.co_varnames}
-    assert public - {"log_axis", "label_line_ends"} == set(names)
+    public = {n for module in (plots, plots_analysis) for n in dir(module)
+              if callable(getattr(module, n)) and not n.startswith("_")
+              and getattr(getattr(module, n), "__module__", "") == module.__name__
+              and "ax" in getattr(module, n).__code__.co_varnames}
+    assert public == set(names)
 
 
 def _tick_texts(axis) -> list[str]:
@@ -90,7 +91,7 @@ def test_money_on_a_log_axis_is_labelled_at_1_2_5_without_scientific_notation(an
 
 def test_shares_on_a_share_claim_axis_are_percentages(analysis):
     claim = "nvidia_share in 2030 < 0.5"
-    ax = plots.s_curve(analysis.results, claim, ax=Figure().subplots())
+    ax = plots_analysis.s_curve(analysis.results, claim, ax=Figure().subplots())
     assert all(t.endswith("%") for t in _tick_texts(ax.xaxis))
     assert ax.get_xlabel().endswith("[%]")
     # the legend sits to the right of the data, outside the axes
@@ -99,16 +100,16 @@ def test_shares_on_a_share_claim_axis_are_percentages(analysis):
 
 
 def test_input_labels_are_words_with_units():
-    assert plots.input_label("suppliers.nvidia.price_per_unit", "USD/unit") == \
+    assert plot_style.input_label("suppliers.nvidia.price_per_unit", "USD/unit") == \
         "nvidia: price per unit [USD/unit]"
-    assert plots.input_label("datacentre.cost_per_mw", "USD/MW") == \
+    assert plot_style.input_label("datacentre.cost_per_mw", "USD/MW") == \
         "data centre: cost per MW [USD/MW]"
-    assert plots.input_label("demand.growth.decay", "-") == "demand growth: decay"
+    assert plot_style.input_label("demand.growth.decay", "-") == "demand growth: decay"
 
 
 def test_tornado_names_inputs_with_their_units_and_shows_dollars_as_dollars(analysis):
     units = {"suppliers.nvidia.price_per_unit": "USD/unit"}
-    ax = plots.tornado_chart(analysis.sensitivity, units=units, ax=Figure().subplots())
+    ax = plots_analysis.tornado_chart(analysis.sensitivity, units=units, ax=Figure().subplots())
     ax.figure.canvas.draw()
     labels = [t.get_text() for t in ax.get_yticklabels()]
     price = [t for t in labels if t.startswith("nvidia: price per unit [USD/unit]")]
@@ -121,7 +122,7 @@ def test_sobol_figure_is_named_for_its_output_and_explains_negative_estimates(so
     table = sobol.copy()
     table.loc[table.index[0], "S1"] = -0.05
     strategy = table["strategy"].iloc[0]
-    ax = plots.sobol_bars(table, strategy=strategy, output="cumulative spend through 2030",
+    ax = plots_analysis.sobol_bars(table, strategy=strategy, output="cumulative spend through 2030",
                           ax=Figure().subplots())
     assert "cumulative spend through 2030" in ax.get_title()
     assert "below 0 are sampling noise" in ax.get_xlabel()
@@ -134,7 +135,7 @@ def test_line_end_labels_do_not_overlap_even_when_lines_coincide():
     ax.set_ylim(0, 1)
     ends = [(1.0, 1.0, "a", "k"), (1.0, 1.0, "b", "k"), (1.0, 0.99, "c", "k"),
             (1.0, 0.2, "d", "k")]
-    plots.label_line_ends(ax, ends, gap=0.05)
+    plot_style.label_line_ends(ax, ends, gap=0.05)
     placed = sorted(t.xyann[1] for t in ax.texts)
     assert len(placed) == 4
     assert np.all(np.diff(placed) >= 0.05 - 1e-12)
@@ -144,7 +145,7 @@ def test_line_end_labels_do_not_overlap_even_when_lines_coincide():
 @pytest.mark.parametrize(("x", "text"), [(21950.0, "21,950"), (0.5, "0.5"), (1.25e-3, "0.00125"),
                                          (150.0, "150"), (0.0, "0"), (3e6, "3,000,000")])
 def test_plain_numbers_never_use_scientific_notation(x, text):
-    assert plots.plain_number(x) == text
+    assert plot_style.plain_number(x) == text
 
 
 def test_summary_tables_are_computed_once_and_callers_cannot_change_them(analysis):
@@ -189,7 +190,7 @@ def test_terminal_summarises_sobol_indices_and_writes_no_scientific_notation(ana
 
 
 def test_figures_started_before_the_analysis_equal_those_drawn_after(analysis, tmp_path):
-    from simulator.report.writers import RESULTS_FIGURES, start_figures
+    from simulator.report.figure_files import RESULTS_FIGURES, start_figures
 
     after, early_dir = tmp_path / "after", tmp_path / "early"
     after.mkdir()
@@ -207,7 +208,7 @@ def test_figures_started_before_the_analysis_equal_those_drawn_after(analysis, t
 
 
 def test_closing_early_figures_stops_their_process_and_leaves_nothing(analysis):
-    from simulator.report.writers import start_figures
+    from simulator.report.figure_files import start_figures
 
     early = start_figures(analysis.results)
     if early is None:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from simulator import simulate
 from simulator.analysis.overview import analyse
 from simulator.io.loading import scenario_from_dict
-from simulator.report.plots import format_probability
+from simulator.report.plot_style import format_probability
 from simulator.report.verdict import (
     Verdict,
     build_verdict,
