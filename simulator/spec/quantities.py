@@ -84,7 +84,10 @@ def format_usd(x: float) -> str:
     if not math.isfinite(x):
         return str(x)
     a = abs(x)
+    sign = "-" if x < 0 else ""
     for div, suf in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
         if a >= div:
-            return f"{'-' if x < 0 else ''}${a / div:,.3g}{suf}"
-    return f"{'-' if x < 0 else ''}${a:,.3g}"
+            v = a / div
+            # past 999.5 of the largest unit, three significant digits would read '1e+03T'
+            return f"{sign}${v:,.0f}{suf}" if v >= 999.5 else f"{sign}${v:,.3g}{suf}"
+    return f"{sign}${a:,.3g}"
