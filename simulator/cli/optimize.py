@@ -18,7 +18,7 @@ from simulator.cli.arguments import (
     trial_count,
     worker_count,
 )
-from simulator.cli.outputs import interrupted_message, prepare_output
+from simulator.cli.outputs import write_into
 from simulator.errors import Issue, NumericalError, ScenarioError
 from simulator.report.run_folder import OutputFolder, OutputFolderError
 from simulator.spec.scenario import Scenario
@@ -82,17 +82,7 @@ def optimize_command(argv: list[str]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     out = args.out or Path("runs") / f"{scenario.name}-optimize"
-    folder = prepare_output(out, args)
-    if isinstance(folder, int):
-        return folder
-    try:
-        return _optimize_run(args, scenario, variants, folder)
-    except KeyboardInterrupt as exc:
-        folder.discard()
-        print(interrupted_message(folder), file=sys.stderr)
-        return getattr(exc, "exit_code", 130)
-    finally:
-        folder.discard()
+    return write_into(out, args, lambda f: _optimize_run(args, scenario, variants, f))
 
 
 def _optimize_run(args: argparse.Namespace, scenario: Scenario, variants: dict[str, Scenario],

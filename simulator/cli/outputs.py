@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from simulator.report.run_folder import OutputFolder, OutputFolderError
@@ -39,6 +40,22 @@ def prepare_output(out: Path, args: argparse.Namespace) -> OutputFolder | int:
         for note in folder.notes:
             print(f"note: {note} (left by an interrupted run)", file=sys.stderr)
     return folder
+
+
+def write_into(out: Path, args: argparse.Namespace, work: Callable[[OutputFolder], int]) -> int:
+    """Run ``work`` into the checked output folder ``out``; on an interrupt, discard what it
+    staged and say truthfully what the folder holds. Returns the command's exit code."""
+    folder = prepare_output(out, args)
+    if isinstance(folder, int):
+        return folder
+    try:
+        return work(folder)
+    except KeyboardInterrupt as exc:
+        folder.discard()
+        print(interrupted_message(folder), file=sys.stderr)
+        return getattr(exc, "exit_code", 130)
+    finally:
+        folder.discard()  # nothing to do once committed
 
 
 def interrupted_message(folder: OutputFolder) -> str:

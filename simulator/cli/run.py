@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from simulator import interrupts
 from simulator.cli.arguments import load_with_options, run_overrides, sweep_values
-from simulator.cli.outputs import default_output, interrupted_message, prepare_output
+from simulator.cli.outputs import default_output, write_into
 from simulator.errors import NumericalError, ScenarioError
 from simulator.io.inheritance import subject_notice
 from simulator.report.run_folder import OutputFolder, OutputFolderError
@@ -79,17 +79,7 @@ def simulate_command(args: argparse.Namespace, argv: list[str]) -> int:
     if sweep_spec is not None:
         return _run_sweep(args, scenario, *sweep_spec, overrides=overrides)
     out = args.out or default_output(scenario.name, overrides)
-    folder = prepare_output(out, args)
-    if isinstance(folder, int):
-        return folder
-    try:
-        return _run(args, argv, scenario, overrides, folder)
-    except KeyboardInterrupt as exc:
-        folder.discard()
-        print(interrupted_message(folder), file=sys.stderr)
-        return getattr(exc, "exit_code", 130)
-    finally:
-        folder.discard()  # nothing to do once committed
+    return write_into(out, args, lambda f: _run(args, argv, scenario, overrides, f))
 
 
 def _run(args: argparse.Namespace, argv: list[str], scenario: Scenario, overrides: list[str],
@@ -167,17 +157,7 @@ def _run(args: argparse.Namespace, argv: list[str], scenario: Scenario, override
 def _run_sweep(args: argparse.Namespace, scenario: Scenario, key: str, values: list, *,
                overrides: list[str]) -> int:
     out = args.out or default_output(scenario.name, overrides, suffix=f"-sweep-{key}")
-    folder = prepare_output(out, args)
-    if isinstance(folder, int):
-        return folder
-    try:
-        return _sweep(args, scenario, key, values, folder, overrides=overrides)
-    except KeyboardInterrupt as exc:
-        folder.discard()
-        print(interrupted_message(folder), file=sys.stderr)
-        return getattr(exc, "exit_code", 130)
-    finally:
-        folder.discard()
+    return write_into(out, args, lambda f: _sweep(args, scenario, key, values, f, overrides=overrides))
 
 
 def _sweep(args: argparse.Namespace, scenario: Scenario, key: str, values: list,
