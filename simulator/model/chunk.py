@@ -87,20 +87,25 @@ def _context(scenario: Scenario, d: Draws) -> st.Context:
     start, before, legacy_kw = paths.start_levels(scenario, d, lifetime, new_kw)
     legacy = cm.legacy_in_service(before, lifetime, n_all)
     inhouse = {name: names.index(name) for name in scenario.inhouse_suppliers()}
+    surv = cm.survival_by_age(lifetime, n_all)
+    dc_surv = cm.survival_by_age(d["datacentre.life_years"], n_years)
+    weights = (cm.payment_weights(d["fleet.order_lead_years"], k),
+               cm.payment_weights(d["datacentre.lead_years"], k))
+    energy_per_mw = (cm.HOURS_PER_YEAR * d["energy.utilisation"] * d["energy.pue"]
+                     * d["energy.price_per_mwh"])
+    om = d["operations.cost_per_mw_year"]
     return st.Context(
         names=names, inhouse=inhouse,
         years_all=np.arange(scenario.horizon.start, scenario.horizon.start + n_all),
         n_years=n_years, supply=supply, demand=paths.demand(scenario, d, start, n_all),
         legacy=legacy, legacy_power=legacy * (legacy_kw * 1e-3),
-        legacy_mw=before * legacy_kw * 1e-3, surv=cm.survival_by_age(lifetime, n_all),
-        dc_surv=cm.survival_by_age(d["datacentre.life_years"], n_years), lifetime=lifetime,
-        dc_life=d["datacentre.life_years"],
-        chip_weights=cm.payment_weights(d["fleet.order_lead_years"], k),
-        dc_weights=cm.payment_weights(d["datacentre.lead_years"], k),
-        cost_per_mw=d["datacentre.cost_per_mw"],
-        energy_per_mw=cm.HOURS_PER_YEAR * d["energy.utilisation"] * d["energy.pue"]
-        * d["energy.price_per_mwh"],
-        om=d["operations.cost_per_mw_year"],
+        legacy_mw=before * legacy_kw * 1e-3, surv=surv, surv_ages=cm.kernel_ages(surv),
+        dc_surv=dc_surv, dc_ages=cm.kernel_ages(dc_surv), lifetime=lifetime,
+        dc_life=d["datacentre.life_years"], chip_weights=weights[0], dc_weights=weights[1],
+        cash_weights=(weights[0].astype(DTYPE), weights[1].astype(DTYPE)),
+        cost_per_mw=d["datacentre.cost_per_mw"], energy_per_mw=energy_per_mw, om=om,
+        free=frozenset(name for name, rate in (("energy", energy_per_mw), ("operations", om))
+                       if _all_plus_zero(rate)),
         margin=(d["leasing.provider_margin"] if scenario.leasing is not None
                 else np.zeros(d.n_trials, dtype=DTYPE)),
         contract_years=scenario.leasing.contract_years if scenario.leasing is not None else 1,
@@ -109,40 +114,46 @@ def _context(scenario: Scenario, d: Draws) -> st.Context:
                          d[f"suppliers.{name}.learning_rate"]) for name in inhouse})
 
 
-def _strategy(ctx: st.Context, strategy, dependence: int, cats: list[str]) -> dict:
-    """Every output of one strategy: spend by category (C, T, n) and its per-trial results."""
-    t, n = ctx.n_years, ctx.demand.shape[1]
+def _all_plus_zero(x: np.ndarray) -> bool:
+    """Whether every element is +0.0 (a cost rate of zero, so its cost is +0 bit for bit)."""
+    return not x.any() and not np.signbit(x).any()
+
+
+def _strategy(ctx: st.Context, strategy, dependence: int, cats: list[str],
+              out: dict[str, np.ndarray]) -> dict:
+    """Every output of one strategy: spend by category, installed GW and unmet demand written
+    into ``out``'s (C, T, n) and (T, n) arrays (zeros), and its per-trial results returned."""
+    t = ctx.n_years
+    spend = out["spend"]
     f = st.fleet(ctx, strategy)
     service = st.service_costs(ctx, f.delivered, f.price, ctx.supply.kw, ctx.supply.server,
                                f.lease)
-    paid = st.cash(ctx, service)
-    spend = np.zeros((len(cats), t, n), dtype=DTYPE)
-    spend[:len(ctx.names)] = paid["chips"]
-    for name in OTHER_CATEGORIES:
-        spend[cats.index(name)] = paid[name]
-    fleet_units = cm.in_service(f.owned, ctx.surv)[:t] + ctx.legacy[:t]
-    out = {"spend": spend, "work_in_progress": paid["work_in_progress"],
-           "committed_lease": np.zeros(n), "gw": service.power[:t].copy()}
+    paid = st.cash(ctx, service, spend[:len(ctx.names) + len(OTHER_CATEGORIES)])
+    fleet_units = cm.in_service(f.owned[:t], ctx.surv, ages=ctx.surv_ages)
+    fleet_units += ctx.legacy[:t]
+    res = {"work_in_progress": paid["work_in_progress"], "committed_lease": np.zeros(spend.shape[-1])}
+    gw = out["gw"]
+    gw[...] = service.power[:t]
     lease = None
     if strategy.leases:
         lease = st.leasing(ctx, f, service)
         spend[cats.index(LEASE_CATEGORY)] = lease.payments
-        out["committed_lease"] = lease.committed
+        res["committed_lease"] = lease.committed
         fleet_units += lease.units[:t]
-        out["gw"] += lease.mw
-    out["gw"] *= 1e-3
+        gw += lease.mw
+    gw *= 1e-3
     short = ctx.demand[:t] - fleet_units
-    out["unmet"] = np.where(short > UNMET_RESIDUE * ctx.demand[:t], short, 0.0)
+    np.copyto(out["unmet"], short, where=short > UNMET_RESIDUE * ctx.demand[:t])
     used = [name for name in ctx.inhouse if strategy.uses(name)]
     program = sum(ctx.supply.program[name] for name in used) if used else 0.0
     if used:
         spend[cats.index(PROGRAM_CATEGORY)] = program
-        out["saving"], out["breakeven"] = st.inhouse_saving(ctx, strategy, f, paid, lease,
+        res["saving"], res["breakeven"] = st.inhouse_saving(ctx, strategy, f, paid, lease,
                                                             program)
-    out["economic"] = st.economic_cost(ctx, service, paid, program,
+    res["economic"] = st.economic_cost(ctx, service, paid, program,
                                        0.0 if lease is None else lease.payments)
-    out["reasons"] = st.dependence_units(ctx, f, dependence)
-    return out
+    res["reasons"] = st.dependence_units(ctx, f, dependence)
+    return res
 
 
 def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
@@ -164,8 +175,14 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
     ctx = _context(scenario, d)
     cats = categories(scenario)
     dependence = ctx.names.index(scenario.dependence_supplier)
-    per = [_strategy(ctx, s, dependence, cats) for s in scenario.strategies.values()]
-    spend = np.stack([p["spend"] for p in per])
+    n_strategies = len(scenario.strategies)
+    # every strategy writes into its slice: no per-strategy arrays stacked afterwards
+    spend = np.zeros((n_strategies, len(cats), n_years, n), dtype=DTYPE)
+    gw = np.empty((n_strategies, n_years, n), dtype=DTYPE)
+    unmet = np.zeros((n_strategies, n_years, n), dtype=DTYPE)
+    per = [_strategy(ctx, s, dependence, cats, {"spend": spend[i], "gw": gw[i],
+                                                "unmet": unmet[i]})
+           for i, s in enumerate(scenario.strategies.values())]
     annual = spend.sum(axis=1)
     chips_all = spend[:, :len(ctx.names)].sum(axis=1)
     dep = spend[:, dependence]
@@ -183,8 +200,7 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
         npv=np.einsum("stn,tn->sn", annual, cm.discount_factors(d["discount_rate"], n_years),
                       dtype=np.float64),
         dependence_share=share, dependence_share_total=share_total,
-        installed_gw=np.stack([p["gw"] for p in per]).astype(DTYPE),
-        demand_units=ctx.demand[:n_years], unmet_units=np.stack([p["unmet"] for p in per]),
+        installed_gw=gw, demand_units=ctx.demand[:n_years], unmet_units=unmet,
         inhouse_net_saving=sum(saving.values()),
         inhouse_breakeven_year=np.stack([p.get("breakeven", nan) for p in per]),
         economic_cost=np.stack([p["economic"] for p in per]),

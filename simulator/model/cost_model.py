@@ -193,15 +193,39 @@ def legacy_in_service(before_start: np.ndarray, lifetime: np.ndarray, n_years: i
     return before_start * survival(lifetime, np.arange(n_years) + 1.0)
 
 
-def in_service(per_vintage: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+def kernel_ages(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ages of a kernel that matter to :func:`in_service`, found once per kernel.
+
+    Parameters
+    ----------
+    kernel : ndarray, shape (T, n) or (T, 1)
+        Share in service by age [-].
+
+    Returns
+    -------
+    alive : ndarray, shape (m,), int
+        Ages at which some trial is in service (the others add nothing).
+    whole : ndarray, shape (T,), bool
+        Ages at which every trial is wholly in service (kernel exactly 1): there the product
+        with the kernel is the quantity itself, bit for bit, and is skipped.
+    """
+    axes = tuple(range(1, kernel.ndim))
+    return np.flatnonzero(kernel.any(axis=axes)), (kernel == 1.0).all(axis=axes)
+
+
+def in_service(per_vintage: np.ndarray, kernel: np.ndarray, *,
+               ages: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Sum over the vintages still in service of a per-vintage quantity.
 
     Parameters
     ----------
     per_vintage : ndarray, shape (T, n)
         Quantity bought in each year (units, or units x kW per unit) [any unit].
-    kernel : ndarray, shape (T, n) or (T, 1)
+    kernel : ndarray, shape (T', n) or (T', 1), T' >= T
         Share in service by age, :func:`survival_by_age` or :func:`contract_by_age` [-].
+    ages : tuple of ndarray, optional
+        :func:`kernel_ages` of ``kernel`` (or of a kernel it is the first rows of), when the
+        same kernel serves many calls.
 
     Returns
     -------
@@ -209,12 +233,21 @@ def in_service(per_vintage: np.ndarray, kernel: np.ndarray) -> np.ndarray:
         ``out[t] = sum_{a <= t} kernel[a] * per_vintage[t - a]`` [same unit].
     """
     n_years = per_vintage.shape[0]
-    out = per_vintage * kernel[0]
+    alive, whole = kernel_ages(kernel) if ages is None else ages
+    dtype = np.result_type(per_vintage, kernel)
+    out = (per_vintage.astype(dtype) if whole[0]
+           else np.multiply(per_vintage, kernel[0], dtype=dtype))
     # a convolution over ages: T(T+1)/2 products instead of the T^2 of a year-by-vintage
-    # matrix, and ages where nothing survives in any trial are skipped
-    alive = np.flatnonzero(kernel.any(axis=tuple(range(1, kernel.ndim))))
-    for a in alive[alive > 0]:
-        out[a:] += per_vintage[:n_years - a] * kernel[a]
+    # matrix; ages where nothing survives in any trial are skipped, and so are the products
+    # where every trial survives whole (x * 1 == x)
+    scratch = None
+    for a in alive[(alive > 0) & (alive < n_years)]:
+        part = per_vintage[:n_years - a]
+        if not whole[a]:
+            if scratch is None:
+                scratch = np.empty((n_years - 1, *out.shape[1:]), dtype=dtype)
+            part = np.multiply(part, kernel[a], out=scratch[:n_years - a])
+        out[a:] += part
     return out
 
 
@@ -238,8 +271,12 @@ def datacentre_build_mw(power_mw: np.ndarray, power_before_start_mw: np.ndarray)
     ndarray, shape (T, n)
         Capacity added each year [MW], non-negative.
     """
-    capacity = running(np.maximum, np.vstack([power_before_start_mw, power_mw]))
-    return np.diff(capacity, axis=0)
+    capacity = np.empty((len(power_mw) + 1, *power_mw.shape[1:]),
+                        dtype=np.result_type(power_mw, power_before_start_mw))
+    capacity[0] = power_before_start_mw
+    for t in range(len(power_mw)):
+        np.maximum(capacity[t], power_mw[t], out=capacity[t + 1])
+    return np.subtract(capacity[1:], capacity[:-1])
 
 
 def energy_cost(power_mw: np.ndarray, utilisation: np.ndarray, pue: np.ndarray,
@@ -302,7 +339,8 @@ def payment_weights(lead: np.ndarray, max_lead: int) -> np.ndarray:
     return np.where(lead > 0.0, w, (k == 0.0).astype(np.float64))
 
 
-def cash_by_year(service_cost: np.ndarray, weights: np.ndarray, n_years: int) -> np.ndarray:
+def cash_by_year(service_cost: np.ndarray, weights: np.ndarray, n_years: int,
+                 out: np.ndarray | None = None) -> np.ndarray:
     """Cash paid in each year of the horizon for capacity serving in it or after it.
 
     Parameters
@@ -310,19 +348,28 @@ def cash_by_year(service_cost: np.ndarray, weights: np.ndarray, n_years: int) ->
     service_cost : ndarray, shape (T + K, n)
         Cost of what starts serving in each year [USD], past the horizon's end too.
     weights : ndarray, shape (K + 1, n)
-        :func:`payment_weights`.
+        :func:`payment_weights`, best already in ``service_cost``'s dtype.
     n_years : int
         T.
+    out : ndarray, shape (T, n), optional
+        Where to write the cash (e.g. a category of the strategy's spend).
 
     Returns
     -------
     ndarray, shape (T, n) [USD]
         ``cash[t] = sum_k w[k] service_cost[t + k]``; payments before the start are sunk.
     """
-    cash = service_cost[:n_years] * weights[0].astype(service_cost.dtype)
+    weights = weights.astype(service_cost.dtype, copy=False)
+    if out is None:
+        out = np.empty((n_years, *service_cost.shape[1:]), dtype=service_cost.dtype)
+    if len(weights) == 1 and (weights[0] == 1.0).all():  # no lead time: paid at service
+        out[...] = service_cost[:n_years]
+        return out
+    np.multiply(service_cost[:n_years], weights[0], out=out)
+    scratch = np.empty_like(out)
     for k in range(1, len(weights)):
-        cash += service_cost[k:n_years + k] * weights[k].astype(service_cost.dtype)
-    return cash
+        out += np.multiply(service_cost[k:n_years + k], weights[k], out=scratch)
+    return out
 
 
 def work_in_progress(service_cost: np.ndarray, weights: np.ndarray, n_years: int) -> np.ndarray:

@@ -36,14 +36,18 @@ class Context:
     legacy_power: np.ndarray   # its power [MW]
     legacy_mw: np.ndarray      # (n,) building capacity before the start [MW]
     surv: np.ndarray           # survival by age [-]
+    surv_ages: tuple[np.ndarray, np.ndarray]  # its :func:`cost_model.kernel_ages`
     dc_surv: np.ndarray        # (T, n) building survival by age [-]
+    dc_ages: tuple[np.ndarray, np.ndarray]
     lifetime: np.ndarray       # (n,) chip life [yr]
     dc_life: np.ndarray        # (n,) building life [yr]
-    chip_weights: np.ndarray   # (K + 1, n) payment weights of chips and servers [-]
-    dc_weights: np.ndarray     # (K + 1, n) payment weights of buildings [-]
+    chip_weights: np.ndarray   # (K + 1, n) payment weights of chips and servers [-], float64
+    dc_weights: np.ndarray     # (K + 1, n) payment weights of buildings [-], float64
+    cash_weights: tuple[np.ndarray, np.ndarray]  # both in DTYPE, for cash by year
     cost_per_mw: np.ndarray    # (n,) [USD/MW]
     energy_per_mw: np.ndarray  # (n,) [USD/(MW yr)]
     om: np.ndarray             # (n,) [USD/(MW yr)]
+    free: frozenset[str]       # categories of zero cost in every trial ("energy", "operations")
     margin: np.ndarray         # (n,) lease provider margin [-]
     contract_years: int
     learning: dict[str, tuple[np.ndarray, np.ndarray]]  # in-house -> (V0 [units], rate [-])
@@ -123,30 +127,57 @@ def service_costs(ctx: Context, delivered: np.ndarray, price: np.ndarray, kw: np
         Leased share of each year's units [-].
     """
     value = delivered * price
-    chips = value * (1.0 - lease)
     server_value = np.einsum("stn,stn->tn", delivered, server)
     kw_bought = np.einsum("stn,stn->tn", delivered, kw)
-    power = cm.in_service(kw_bought * (1.0 - lease), ctx.surv)
+    chips, servers, kw_owned = value, server_value, kw_bought
+    if lease.any():  # without leases everything is owned: x * (1 - 0) == x, so skipped
+        owned = 1.0 - lease
+        chips, servers, kw_owned = value * owned, server_value * owned, kw_bought * owned
+    power = cm.in_service(kw_owned, ctx.surv, ages=ctx.surv_ages)
     power *= 1e-3
     power += ctx.legacy_power
-    build = cm.datacentre_build_mw(power, ctx.legacy_mw) * ctx.cost_per_mw
-    return Service(chips=chips, servers=server_value * (1.0 - lease), build=build, power=power,
+    build = cm.datacentre_build_mw(power, ctx.legacy_mw)
+    build *= ctx.cost_per_mw
+    return Service(chips=chips, servers=servers, build=build, power=power,
                    kw_bought=kw_bought, value=value.sum(axis=0), server_value=server_value)
 
 
-def cash(ctx: Context, service: Service) -> dict[str, np.ndarray]:
-    """Cash paid in each horizon year, (T, n) [USD] per category (``chips``: (S, T, n)), and
-    ``work_in_progress`` (n,): paid within the horizon for capacity serving after it."""
-    t = ctx.n_years
-    chips = np.stack([cm.cash_by_year(c, ctx.chip_weights, t) for c in service.chips])
-    wip = (cm.work_in_progress(service.chips.sum(axis=0) + service.servers, ctx.chip_weights, t)
-           + cm.work_in_progress(service.build, ctx.dc_weights, t))
-    return {"chips": chips,
-            "servers_networking": cm.cash_by_year(service.servers, ctx.chip_weights, t),
-            "datacentre": cm.cash_by_year(service.build, ctx.dc_weights, t),
-            "energy": service.power[:t] * ctx.energy_per_mw,
-            "operations": service.power[:t] * ctx.om,
-            "work_in_progress": wip}
+def cash(ctx: Context, service: Service, out: np.ndarray) -> dict[str, np.ndarray]:
+    """Cash paid in each horizon year [USD], written into ``out``.
+
+    Parameters
+    ----------
+    out : ndarray, shape (S + 4, T, n), zeros
+        Chips by supplier, then servers and networking, data centres, energy and operations
+        (the layout of a strategy's spend); a cost that is zero in every trial is left zero.
+
+    Returns
+    -------
+    dict of str to ndarray
+        Views of ``out``: ``chips`` (S, T, n), ``servers_networking``, ``datacentre``,
+        ``energy``, ``operations`` (T, n); and ``work_in_progress`` (n,) float64: paid within
+        the horizon for capacity serving after it.
+    """
+    t, n_sup = ctx.n_years, len(ctx.names)
+    paid = {"chips": out[:n_sup], "servers_networking": out[n_sup],
+            "datacentre": out[n_sup + 1], "energy": out[n_sup + 2], "operations": out[n_sup + 3]}
+    chip_w, dc_w = ctx.cash_weights
+    for j in range(n_sup):
+        cm.cash_by_year(service.chips[j], chip_w, t, out=paid["chips"][j])
+    cm.cash_by_year(service.servers, chip_w, t, out=paid["servers_networking"])
+    cm.cash_by_year(service.build, dc_w, t, out=paid["datacentre"])
+    # power is finite and never -0, so a zero price gives +0 in every year: left as is
+    if "energy" not in ctx.free:
+        np.multiply(service.power[:t], ctx.energy_per_mw, out=paid["energy"])
+    if "operations" not in ctx.free:
+        np.multiply(service.power[:t], ctx.om, out=paid["operations"])
+    paid["work_in_progress"] = np.zeros(out.shape[-1])
+    if len(ctx.years_all) > t:  # only what serves after the horizon: its years alone
+        paid["work_in_progress"] = (
+            cm.work_in_progress(service.chips[:, t:].sum(axis=0) + service.servers[t:],
+                                ctx.chip_weights, 0)
+            + cm.work_in_progress(service.build[t:], ctx.dc_weights, 0))
+    return paid
 
 
 @dataclass(frozen=True)
@@ -185,8 +216,8 @@ def economic_cost(ctx: Context, service: Service, paid: dict[str, np.ndarray],
     operations, the in-house program and lease payments."""
     t = ctx.n_years
     hardware = service.chips[:, :t].sum(axis=0) + service.servers[:t]
-    depreciation = cm.in_service(hardware, ctx.surv[:t]) / ctx.lifetime \
-        + cm.in_service(service.build[:t], ctx.dc_surv) / ctx.dc_life
+    depreciation = cm.in_service(hardware, ctx.surv[:t], ages=ctx.surv_ages) / ctx.lifetime \
+        + cm.in_service(service.build[:t], ctx.dc_surv, ages=ctx.dc_ages) / ctx.dc_life
     opex = paid["energy"] + paid["operations"] + program + lease_payments
     return (depreciation + opex).sum(axis=0, dtype=np.float64)
 
@@ -214,7 +245,7 @@ def inhouse_saving(ctx: Context, strategy: Strategy, f: Fleet, paid: dict[str, n
     alt[fb] += alt[rows].sum(axis=0)
     alt[rows] = 0.0
     service = service_costs(ctx, alt, f.price, sup.kw, sup.server, f.lease)
-    cf = cash(ctx, service)
+    cf = cash(ctx, service, np.zeros((len(ctx.names) + 4, *paid["energy"].shape), dtype=DTYPE))
     cf_lease = 0.0 if lease is None else leasing(ctx, f, service).payments
     own_lease = 0.0 if lease is None else lease.payments
 
