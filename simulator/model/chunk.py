@@ -89,8 +89,8 @@ def _context(scenario: Scenario, d: Draws) -> st.Context:
     inhouse = {name: names.index(name) for name in scenario.inhouse_suppliers()}
     surv = cm.survival_by_age(lifetime, n_all)
     dc_surv = cm.survival_by_age(d["datacentre.life_years"], n_years)
-    weights = (cm.payment_weights(d["fleet.order_lead_years"], k),
-               cm.payment_weights(d["datacentre.lead_years"], k))
+    weights = (cm.paid_ahead(cm.payment_weights(d["fleet.order_lead_years"], k)),
+               cm.paid_ahead(cm.payment_weights(d["datacentre.lead_years"], k)))
     energy_per_mw = (cm.HOURS_PER_YEAR * d["energy.utilisation"] * d["energy.pue"]
                      * d["energy.price_per_mwh"])
     om = d["operations.cost_per_mw_year"]

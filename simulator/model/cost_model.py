@@ -339,6 +339,25 @@ def payment_weights(lead: np.ndarray, max_lead: int) -> np.ndarray:
     return np.where(lead > 0.0, w, (k == 0.0).astype(np.float64))
 
 
+def paid_ahead(weights: np.ndarray) -> np.ndarray:
+    """:func:`payment_weights` without the trailing lead years in which no trial pays anything.
+
+    Their terms add ``+0 x cost``, which leaves every finite non-negative cash total unchanged
+    bit for bit, so dropping them only saves work (e.g. chips ordered at most a year ahead in
+    a scenario whose buildings take three).
+
+    Parameters
+    ----------
+    weights : ndarray, shape (K + 1, n)
+
+    Returns
+    -------
+    ndarray, shape (K' + 1, n), K' <= K: the first rows of ``weights``
+    """
+    paid = weights.any(axis=1) | np.signbit(weights).any(axis=1)
+    return weights[:np.flatnonzero(paid)[-1] + 1] if paid.any() else weights[:1]
+
+
 def cash_by_year(service_cost: np.ndarray, weights: np.ndarray, n_years: int,
                  out: np.ndarray | None = None) -> np.ndarray:
     """Cash paid in each year of the horizon for capacity serving in it or after it.

@@ -42,6 +42,9 @@ class Supply:
     capacity : [units/yr] deliveries allowed (``inf`` without a cap).
     cap_planned, cap_no_failure : [units/yr] capacity as planned (no delay, no failure) and
         with the delay but no failure; equal to ``capacity`` for merchants.
+    shocked, capped : tuple of bool, one per supplier
+        Whether a shock can cut its deliveries or raise its price, and whether its capacity is
+        limited; where not, ``fraction`` is 1 and ``capacity`` is ``inf`` in every trial.
     program : dict of str to ndarray, each (T, n)
         In-house supplier -> program spend in the horizon's years [USD].
     """
@@ -54,6 +57,8 @@ class Supply:
     cap_planned: np.ndarray
     cap_no_failure: np.ndarray
     program: dict[str, np.ndarray]
+    shocked: tuple[bool, ...]
+    capped: tuple[bool, ...]
 
 
 def start_levels(scenario: Scenario, d: Draws, lifetime: np.ndarray, new_kw: np.ndarray
@@ -146,8 +151,17 @@ def supply(scenario: Scenario, d: Draws, n_all: int) -> Supply:
     n, names = d.n_trials, scenario.supplier_names
     shape = (len(names), n_all, n)
     price, kw, server = (np.empty(shape, dtype=DTYPE) for _ in range(3))
-    fraction, capacity = np.ones(shape, dtype=DTYPE), np.full(shape, np.inf, dtype=DTYPE)
-    planned, no_failure = capacity.copy(), capacity.copy()
+    shocked = tuple(any(name in shock.suppliers for shock in scenario.shocks.values())
+                    for name in names)
+    capped = tuple(isinstance(scenario.suppliers[name], InHouse)
+                   or scenario.suppliers[name].capacity is not None for name in names)
+    # read-only constants where no supplier is shocked or capped: no memory, no fill
+    fraction = (np.ones(shape, dtype=DTYPE) if any(shocked)
+                else np.broadcast_to(DTYPE(1.0), shape))
+    capacity = (np.full(shape, np.inf, dtype=DTYPE) if any(capped)
+                else np.broadcast_to(DTYPE(np.inf), shape))
+    planned, no_failure = ((capacity.copy(), capacity.copy()) if any(capped)
+                           else (capacity, capacity))
     program = {}
     server_base = d["servers_networking.cost_per_unit"]
     server_gain = d["servers_networking.price_performance_gain"]
@@ -183,4 +197,5 @@ def supply(scenario: Scenario, d: Draws, n_all: int) -> Supply:
             price[j] *= mult
             fraction[j] *= frac
     return Supply(price=price, kw=kw, server=server, fraction=fraction, capacity=capacity,
-                  cap_planned=planned, cap_no_failure=no_failure, program=program)
+                  cap_planned=planned, cap_no_failure=no_failure, program=program,
+                  shocked=shocked, capped=capped)

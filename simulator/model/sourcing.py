@@ -243,8 +243,9 @@ def shortfall_causes(orders: np.ndarray, fraction: np.ndarray, delivered: np.nda
     return orders - planned, planned - no_failure, no_failure - delivered
 
 
-def allocate(orders: np.ndarray, supply_fraction: np.ndarray, capacity: np.ndarray,
-             fallback: int | None, out: np.ndarray | None = None) -> np.ndarray:
+def allocate(orders: np.ndarray, supply_fraction: np.ndarray | None,
+             capacity: np.ndarray | None, fallback: int | None,
+             out: np.ndarray | None = None) -> np.ndarray:
     """Serve each supplier's orders within its limits; shortfalls go to the fallback supplier.
 
     Supplier j delivers ``min(order_j * supply_fraction_j, capacity_j)``. What the others cannot
@@ -255,10 +256,10 @@ def allocate(orders: np.ndarray, supply_fraction: np.ndarray, capacity: np.ndarr
     ----------
     orders : ndarray, shape (S, n)
         Units ordered from each supplier [units].
-    supply_fraction : ndarray, shape (S, n)
-        Share of an order a supplier can deliver (shocks) [-].
-    capacity : ndarray, shape (S, n)
-        Absolute limit on deliveries [units] (``inf`` for none).
+    supply_fraction : ndarray, shape (S, n), or None
+        Share of an order a supplier can deliver (shocks) [-]; None: every order.
+    capacity : ndarray, shape (S, n), or None
+        Absolute limit on deliveries [units] (``inf`` for none); None: no limit.
     fallback : int or None
         Row of the fallback supplier.
     out : ndarray, shape (S, n), optional
@@ -269,12 +270,21 @@ def allocate(orders: np.ndarray, supply_fraction: np.ndarray, capacity: np.ndarr
     ndarray, shape (S, n)
         Units delivered by each supplier [units]; never more than ordered in total.
     """
-    delivered = np.multiply(orders, supply_fraction, out=out)
-    np.minimum(delivered, capacity, out=delivered)
+    if supply_fraction is None:  # orders * 1 == orders
+        delivered = orders.copy() if out is None else out
+        if out is not None:
+            out[...] = orders
+    else:
+        delivered = np.multiply(orders, supply_fraction, out=out)
+    if capacity is not None:
+        np.minimum(delivered, capacity, out=delivered)
     if fallback is not None:
         short = (orders - delivered).sum(axis=0) - (orders[fallback] - delivered[fallback])
         order_f = orders[fallback] + short
-        delivered[fallback] = np.minimum(order_f * supply_fraction[fallback], capacity[fallback])
+        delivered[fallback] = order_f if supply_fraction is None \
+            else order_f * supply_fraction[fallback]
+        if capacity is not None:
+            np.minimum(delivered[fallback], capacity[fallback], out=delivered[fallback])
     return delivered
 
 

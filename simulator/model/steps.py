@@ -41,8 +41,8 @@ class Context:
     dc_ages: tuple[np.ndarray, np.ndarray]
     lifetime: np.ndarray       # (n,) chip life [yr]
     dc_life: np.ndarray        # (n,) building life [yr]
-    chip_weights: np.ndarray   # (K + 1, n) payment weights of chips and servers [-], float64
-    dc_weights: np.ndarray     # (K + 1, n) payment weights of buildings [-], float64
+    chip_weights: np.ndarray   # (K' + 1, n) payment weights of chips and servers [-], float64,
+    dc_weights: np.ndarray     # and of buildings, each :func:`cost_model.paid_ahead` (K' <= K)
     cash_weights: tuple[np.ndarray, np.ndarray]  # both in DTYPE, for cash by year
     cost_per_mw: np.ndarray    # (n,) [USD/MW]
     energy_per_mw: np.ndarray  # (n,) [USD/(MW yr)]
@@ -67,6 +67,16 @@ class Fleet:
     fallback: int | None
 
 
+def _ordering(shares: np.ndarray, fb: int | None) -> slice | list[int]:
+    """The suppliers a strategy orders from (a positive share in some year, or the fallback),
+    as a slice when they are adjacent. The others receive +0 orders and deliver +0 units, so
+    leaving them out of the allocation changes no bit of it."""
+    rows = sorted(set(np.flatnonzero(shares.any(axis=0)).tolist()) | ({fb} - {None}))
+    if rows == list(range(rows[0], rows[-1] + 1)):
+        return slice(rows[0], rows[-1] + 1)
+    return rows
+
+
 def fleet(ctx: Context, strategy: Strategy) -> Fleet:
     """Purchases year by year: units needed, allocated by shares within each supplier's limits
     (fallback for the rest), split into owned and leased, with in-house learning."""
@@ -78,7 +88,15 @@ def fleet(ctx: Context, strategy: Strategy) -> Fleet:
     fb = None if strategy.fallback is None else ctx.names.index(strategy.fallback)
     used = [name for name in ctx.inhouse if strategy.uses(name)]
     owned, leased, need = (np.zeros((n_all, n), dtype=DTYPE) for _ in range(3))
-    delivered = np.empty((len(ctx.names), n_all, n), dtype=DTYPE)
+    delivered = np.zeros((len(ctx.names), n_all, n), dtype=DTYPE)
+    rows = _ordering(shares, fb)
+    index = np.arange(len(ctx.names))[rows].tolist()  # the suppliers ordered from, in order
+    # a supplier no shock touches delivers every order (x * 1 == x), one without a cap all
+    # it can (min(x, inf) == x): those steps are left out
+    fraction = sup.fraction[rows] if any(sup.shocked[j] for j in index) else None
+    capacity = sup.capacity[rows] if any(sup.capped[j] for j in index) else None
+    fb_row = None if fb is None else index.index(fb)
+    got = np.empty((len(index), n), dtype=DTYPE)
     # learning lowers in-house prices year by year: a strategy using them needs its own copy
     price = sup.price.copy() if used else sup.price
     cumulative = {name: np.zeros(n, dtype=DTYPE) for name in used}
@@ -88,16 +106,19 @@ def fleet(ctx: Context, strategy: Strategy) -> Fleet:
         if contract is not None:
             alive += np.einsum("an,a->n", leased[:t][::-1], contract[1:t + 1])
         need[t] = cm.units_needed(ctx.demand[t], alive)
-        got = so.allocate(shares[t][:, None] * need[t], sup.fraction[:, t], sup.capacity[:, t],
-                          fb, out=delivered[:, t])
-        total = got.sum(axis=0)
+        so.allocate(shares[t, rows][:, None] * need[t],
+                    None if fraction is None else fraction[:, t],
+                    None if capacity is None else capacity[:, t], fb_row, out=got)
+        delivered[rows, t] = got
+        total = got.sum(axis=0) if len(got) > 1 else got[0]  # + 0 from the others: no change
         np.multiply(total, 1.0 - lease[t], out=owned[t])
-        np.multiply(total, lease[t], out=leased[t])
+        if contract is not None:
+            np.multiply(total, lease[t], out=leased[t])
         for name in used:
             j = ctx.inhouse[name]
             reference, rate = ctx.learning[name]
             price[j, t] *= so.wright_factor(cumulative[name], reference, rate)
-            cumulative[name] += got[j]
+            cumulative[name] += got[index.index(j)]
     return Fleet(delivered=delivered, price=price, owned=owned, leased=leased, need=need,
                  lease=lease, shares=shares, fallback=fb)
 
@@ -171,12 +192,14 @@ def cash(ctx: Context, service: Service, out: np.ndarray) -> dict[str, np.ndarra
         np.multiply(service.power[:t], ctx.energy_per_mw, out=paid["energy"])
     if "operations" not in ctx.free:
         np.multiply(service.power[:t], ctx.om, out=paid["operations"])
-    paid["work_in_progress"] = np.zeros(out.shape[-1])
-    if len(ctx.years_all) > t:  # only what serves after the horizon: its years alone
-        paid["work_in_progress"] = (
-            cm.work_in_progress(service.chips[:, t:].sum(axis=0) + service.servers[t:],
-                                ctx.chip_weights, 0)
-            + cm.work_in_progress(service.build[t:], ctx.dc_weights, 0))
+    # only what serves after the horizon counts, and only where it is paid ahead: those years
+    wip = np.zeros(out.shape[-1])
+    if len(ctx.chip_weights) > 1:
+        wip = cm.work_in_progress(service.chips[:, t:].sum(axis=0) + service.servers[t:],
+                                  ctx.chip_weights, 0)
+    if len(ctx.dc_weights) > 1:
+        wip = wip + cm.work_in_progress(service.build[t:], ctx.dc_weights, 0)
+    paid["work_in_progress"] = wip
     return paid
 
 
