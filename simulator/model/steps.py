@@ -132,7 +132,7 @@ class Service:
     build: np.ndarray    # buildings for new capacity [USD]
     power: np.ndarray    # owned IT power in service, pre-start fleet included [MW]
     kw_bought: np.ndarray  # power of all units bought, owned and leased [kW]
-    value: np.ndarray      # chips bought, owned and leased [USD]
+    values: np.ndarray     # (S, T+K, n) chips bought, owned and leased [USD]
     server_value: np.ndarray  # servers of all units bought [USD]
 
 
@@ -160,7 +160,7 @@ def service_costs(ctx: Context, delivered: np.ndarray, price: np.ndarray, kw: np
     build = cm.datacentre_build_mw(power, ctx.legacy_mw)
     build *= ctx.cost_per_mw
     return Service(chips=chips, servers=servers, build=build, power=power,
-                   kw_bought=kw_bought, value=value.sum(axis=0), server_value=server_value)
+                   kw_bought=kw_bought, values=value, server_value=server_value)
 
 
 def cash(ctx: Context, service: Service, out: np.ndarray) -> dict[str, np.ndarray]:
@@ -180,18 +180,9 @@ def cash(ctx: Context, service: Service, out: np.ndarray) -> dict[str, np.ndarra
         the horizon for capacity serving after it.
     """
     t, n_sup = ctx.n_years, len(ctx.names)
-    paid = {"chips": out[:n_sup], "servers_networking": out[n_sup],
-            "datacentre": out[n_sup + 1], "energy": out[n_sup + 2], "operations": out[n_sup + 3]}
-    chip_w, dc_w = ctx.cash_weights
+    paid = {"chips": out[:n_sup], **facility_cash(ctx, service, out[n_sup:])}
     for j in range(n_sup):
-        cm.cash_by_year(service.chips[j], chip_w, t, out=paid["chips"][j])
-    cm.cash_by_year(service.servers, chip_w, t, out=paid["servers_networking"])
-    cm.cash_by_year(service.build, dc_w, t, out=paid["datacentre"])
-    # power is finite and never -0, so a zero price gives +0 in every year: left as is
-    if "energy" not in ctx.free:
-        np.multiply(service.power[:t], ctx.energy_per_mw, out=paid["energy"])
-    if "operations" not in ctx.free:
-        np.multiply(service.power[:t], ctx.om, out=paid["operations"])
+        cm.cash_by_year(service.chips[j], ctx.cash_weights[0], t, out=paid["chips"][j])
     # only what serves after the horizon counts, and only where it is paid ahead: those years
     wip = np.zeros(out.shape[-1])
     if len(ctx.chip_weights) > 1:
@@ -200,6 +191,23 @@ def cash(ctx: Context, service: Service, out: np.ndarray) -> dict[str, np.ndarra
     if len(ctx.dc_weights) > 1:
         wip = wip + cm.work_in_progress(service.build[t:], ctx.dc_weights, 0)
     paid["work_in_progress"] = wip
+    return paid
+
+
+def facility_cash(ctx: Context, service: Service, out: np.ndarray) -> dict[str, np.ndarray]:
+    """Cash paid in each horizon year for everything but the chips [USD], written into
+    ``out``, shape (4, T, n), zeros: ``servers_networking``, ``datacentre``, ``energy`` and
+    ``operations`` (views of its rows). A cost that is zero in every trial is left zero."""
+    t = ctx.n_years
+    paid = dict(zip(("servers_networking", "datacentre", "energy", "operations"), out,
+                    strict=True))
+    cm.cash_by_year(service.servers, ctx.cash_weights[0], t, out=paid["servers_networking"])
+    cm.cash_by_year(service.build, ctx.cash_weights[1], t, out=paid["datacentre"])
+    # power is finite and never -0, so a zero price gives +0 in every year: left as is
+    if "energy" not in ctx.free:
+        np.multiply(service.power[:t], ctx.energy_per_mw, out=paid["energy"])
+    if "operations" not in ctx.free:
+        np.multiply(service.power[:t], ctx.om, out=paid["operations"])
     return paid
 
 
@@ -222,7 +230,8 @@ def leasing(ctx: Context, f: Fleet, service: Service) -> Leases:
     units = f.owned + leased  # all units bought that year
     with np.errstate(invalid="ignore", divide="ignore"):
         per_unit = [np.where(units > 0, x / units, 0.0)
-                    for x in (service.value, service.server_value, service.kw_bought)]
+                    for x in (service.values.sum(axis=0), service.server_value,
+                              service.kw_bought)]
     rent = fi.lease_price(*per_unit[:2], per_unit[2], ctx.cost_per_mw, ctx.lifetime,
                           ctx.dc_life, ctx.energy_per_mw, ctx.om, ctx.margin)
     payment = (leased * rent)[:t]  # yearly payment of each year's contracts [USD/yr]
@@ -238,11 +247,19 @@ def economic_cost(ctx: Context, service: Service, paid: dict[str, np.ndarray],
     their life from their first year of service, buildings over theirs, plus energy,
     operations, the in-house program and lease payments."""
     t = ctx.n_years
-    hardware = service.chips[:, :t].sum(axis=0) + service.servers[:t]
-    depreciation = cm.in_service(hardware, ctx.surv[:t], ages=ctx.surv_ages) / ctx.lifetime \
-        + cm.in_service(service.build[:t], ctx.dc_surv, ages=ctx.dc_ages) / ctx.dc_life
-    opex = paid["energy"] + paid["operations"] + program + lease_payments
-    return (depreciation + opex).sum(axis=0, dtype=np.float64)
+    hardware = service.chips[:, :t].sum(axis=0)
+    hardware += service.servers[:t]
+    depreciation = cm.in_service(hardware, ctx.surv[:t], ages=ctx.surv_ages)
+    depreciation /= ctx.lifetime
+    building = cm.in_service(service.build[:t], ctx.dc_surv, ages=ctx.dc_ages)
+    building /= ctx.dc_life
+    depreciation += building
+    # costs that are zero in every trial add +0 to non-negative sums: left out
+    opex = [paid[c] for c in ("energy", "operations") if c not in ctx.free]
+    opex += [c for c in (program, lease_payments) if isinstance(c, np.ndarray)]
+    if opex:
+        depreciation += sum(opex[1:], start=opex[0])
+    return depreciation.sum(axis=0, dtype=np.float64)
 
 
 SAVING_PARTS = ("chips", "servers", "facilities", "program")
@@ -268,7 +285,11 @@ def inhouse_saving(ctx: Context, strategy: Strategy, f: Fleet, paid: dict[str, n
     alt[fb] += alt[rows].sum(axis=0)
     alt[rows] = 0.0
     service = service_costs(ctx, alt, f.price, sup.kw, sup.server, f.lease)
-    cf = cash(ctx, service, np.zeros((len(ctx.names) + 4, *paid["energy"].shape), dtype=DTYPE))
+    cf = facility_cash(ctx, service, np.zeros((4, *paid["energy"].shape), dtype=DTYPE))
+    # of the chips, only the fallback's change: the in-house rows now pay +0
+    cf["chips"] = paid["chips"].copy()
+    cf["chips"][rows] = 0.0
+    cm.cash_by_year(service.chips[fb], ctx.cash_weights[0], ctx.n_years, out=cf["chips"][fb])
     cf_lease = 0.0 if lease is None else leasing(ctx, f, service).payments
     own_lease = 0.0 if lease is None else lease.payments
 
@@ -302,6 +323,13 @@ def dependence_units(ctx: Context, f: Fleet, dependence: int) -> dict[str, np.nd
             if j == dependence or not f.shares[:t, j].any():
                 continue
             orders = f.shares[:t, j, None] * f.need[:t]
+            if not sup.capped[j]:
+                # it delivered orders x share let through: the shortfall is all a supply cut,
+                # and there is none without a shock (no delay, no failure: + 0 each)
+                if sup.shocked[j]:
+                    causes[0] = causes[0] + (orders - f.delivered[j, :t]).sum(axis=0,
+                                                                           dtype=np.float64)
+                continue
             parts = so.shortfall_causes(orders, sup.fraction[j, :t], f.delivered[j, :t],
                                         sup.cap_planned[j, :t], sup.cap_no_failure[j, :t])
             causes = [c + p.sum(axis=0, dtype=np.float64) for c, p in zip(causes, parts,
