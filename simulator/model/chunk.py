@@ -126,9 +126,10 @@ def _strategy(ctx: st.Context, strategy, dependence: int, cats: list[str],
     t = ctx.n_years
     spend = out["spend"]
     f = st.fleet(ctx, strategy)
-    service = st.service_costs(ctx, f.delivered, f.price, ctx.supply.kw, ctx.supply.server,
-                               f.lease)
-    paid = st.cash(ctx, service, spend[:len(ctx.names) + len(OTHER_CATEGORIES)])
+    r = f.rows
+    service = st.service_costs(ctx, f.delivered[r], f.price[r], ctx.supply.kw[r],
+                               ctx.supply.server[r], f.lease)
+    paid = st.cash(ctx, service, spend[:len(ctx.names) + len(OTHER_CATEGORIES)], r)
     fleet_units = cm.in_service(f.owned[:t], ctx.surv, ages=ctx.surv_ages)
     fleet_units += ctx.legacy[:t]
     res = {"work_in_progress": paid["work_in_progress"], "committed_lease": np.zeros(spend.shape[-1])}

@@ -65,16 +65,15 @@ class Fleet:
     lease: np.ndarray      # (T+K, 1) lease share [-]
     shares: np.ndarray     # (T+K, S) planned shares [-]
     fallback: int | None
+    rows: slice            # the suppliers ordered from; the others deliver nothing
 
 
-def _ordering(shares: np.ndarray, fb: int | None) -> slice | list[int]:
-    """The suppliers a strategy orders from (a positive share in some year, or the fallback),
-    as a slice when they are adjacent. The others receive +0 orders and deliver +0 units, so
-    leaving them out of the allocation changes no bit of it."""
-    rows = sorted(set(np.flatnonzero(shares.any(axis=0)).tolist()) | ({fb} - {None}))
-    if rows == list(range(rows[0], rows[-1] + 1)):
-        return slice(rows[0], rows[-1] + 1)
-    return rows
+def _ordering(shares: np.ndarray, fb: int | None) -> slice:
+    """The rows of the suppliers a strategy orders from (a positive share in some year, or the
+    fallback), first to last. The others receive +0 orders and deliver +0 units, which add
+    nothing to any sum: leaving them out changes no bit of the results."""
+    rows = set(np.flatnonzero(shares.any(axis=0)).tolist()) | ({fb} - {None})
+    return slice(min(rows), max(rows) + 1)
 
 
 def fleet(ctx: Context, strategy: Strategy) -> Fleet:
@@ -90,13 +89,12 @@ def fleet(ctx: Context, strategy: Strategy) -> Fleet:
     owned, leased, need = (np.zeros((n_all, n), dtype=DTYPE) for _ in range(3))
     delivered = np.zeros((len(ctx.names), n_all, n), dtype=DTYPE)
     rows = _ordering(shares, fb)
-    index = np.arange(len(ctx.names))[rows].tolist()  # the suppliers ordered from, in order
+    index = list(range(len(ctx.names)))[rows]  # the suppliers ordered from, in order
     # a supplier no shock touches delivers every order (x * 1 == x), one without a cap all
     # it can (min(x, inf) == x): those steps are left out
     fraction = sup.fraction[rows] if any(sup.shocked[j] for j in index) else None
     capacity = sup.capacity[rows] if any(sup.capped[j] for j in index) else None
     fb_row = None if fb is None else index.index(fb)
-    got = np.empty((len(index), n), dtype=DTYPE)
     # learning lowers in-house prices year by year: a strategy using them needs its own copy
     price = sup.price.copy() if used else sup.price
     cumulative = {name: np.zeros(n, dtype=DTYPE) for name in used}
@@ -106,10 +104,10 @@ def fleet(ctx: Context, strategy: Strategy) -> Fleet:
         if contract is not None:
             alive += np.einsum("an,a->n", leased[:t][::-1], contract[1:t + 1])
         need[t] = cm.units_needed(ctx.demand[t], alive)
-        so.allocate(shares[t, rows][:, None] * need[t],
-                    None if fraction is None else fraction[:, t],
-                    None if capacity is None else capacity[:, t], fb_row, out=got)
-        delivered[rows, t] = got
+        got = so.allocate(shares[t, rows][:, None] * need[t],
+                          None if fraction is None else fraction[:, t],
+                          None if capacity is None else capacity[:, t], fb_row,
+                          out=delivered[rows, t])
         total = got.sum(axis=0) if len(got) > 1 else got[0]  # + 0 from the others: no change
         np.multiply(total, 1.0 - lease[t], out=owned[t])
         if contract is not None:
@@ -120,19 +118,20 @@ def fleet(ctx: Context, strategy: Strategy) -> Fleet:
             price[j, t] *= so.wright_factor(cumulative[name], reference, rate)
             cumulative[name] += got[index.index(j)]
     return Fleet(delivered=delivered, price=price, owned=owned, leased=leased, need=need,
-                 lease=lease, shares=shares, fallback=fb)
+                 lease=lease, shares=shares, fallback=fb, rows=rows)
 
 
 @dataclass(frozen=True)
 class Service:
-    """Owned hardware and buildings by the year they start serving, (T + K, n) unless noted."""
+    """Owned hardware and buildings by the year they start serving, (T + K, n) unless noted;
+    by supplier for the suppliers ordered from (S' <= S, :attr:`Fleet.rows`)."""
 
-    chips: np.ndarray    # (S, T+K, n) owned chips by supplier [USD]
+    chips: np.ndarray    # (S', T+K, n) owned chips by supplier [USD]
     servers: np.ndarray  # owned servers and networking [USD]
     build: np.ndarray    # buildings for new capacity [USD]
     power: np.ndarray    # owned IT power in service, pre-start fleet included [MW]
     kw_bought: np.ndarray  # power of all units bought, owned and leased [kW]
-    values: np.ndarray     # (S, T+K, n) chips bought, owned and leased [USD]
+    values: np.ndarray     # (S', T+K, n) chips bought, owned and leased [USD]
     server_value: np.ndarray  # servers of all units bought [USD]
 
 
@@ -142,8 +141,9 @@ def service_costs(ctx: Context, delivered: np.ndarray, price: np.ndarray, kw: np
 
     Parameters
     ----------
-    delivered, price, kw, server : ndarray, shape (S, T + K, n)
-        Units [units], price [USD/unit], power [kW/unit] and servers [USD/unit] by supplier.
+    delivered, price, kw, server : ndarray, shape (S', T + K, n)
+        Units [units], price [USD/unit], power [kW/unit] and servers [USD/unit] by supplier
+        (those ordered from: the others add +0 to every sum).
     lease : ndarray, shape (T + K, 1)
         Leased share of each year's units [-].
     """
@@ -163,11 +163,14 @@ def service_costs(ctx: Context, delivered: np.ndarray, price: np.ndarray, kw: np
                    kw_bought=kw_bought, values=value, server_value=server_value)
 
 
-def cash(ctx: Context, service: Service, out: np.ndarray) -> dict[str, np.ndarray]:
+def cash(ctx: Context, service: Service, out: np.ndarray, rows: slice
+         ) -> dict[str, np.ndarray]:
     """Cash paid in each horizon year [USD], written into ``out``.
 
     Parameters
     ----------
+    service : Service
+        Costs at service of the suppliers ``rows`` (:attr:`Fleet.rows`).
     out : ndarray, shape (S + 4, T, n), zeros
         Chips by supplier, then servers and networking, data centres, energy and operations
         (the layout of a strategy's spend); a cost that is zero in every trial is left zero.
@@ -181,8 +184,8 @@ def cash(ctx: Context, service: Service, out: np.ndarray) -> dict[str, np.ndarra
     """
     t, n_sup = ctx.n_years, len(ctx.names)
     paid = {"chips": out[:n_sup], **facility_cash(ctx, service, out[n_sup:])}
-    for j in range(n_sup):
-        cm.cash_by_year(service.chips[j], ctx.cash_weights[0], t, out=paid["chips"][j])
+    for chips, row in zip(service.chips, paid["chips"][rows], strict=True):
+        cm.cash_by_year(chips, ctx.cash_weights[0], t, out=row)
     # only what serves after the horizon counts, and only where it is paid ahead: those years
     wip = np.zeros(out.shape[-1])
     if len(ctx.chip_weights) > 1:
@@ -281,15 +284,17 @@ def inhouse_saving(ctx: Context, strategy: Strategy, f: Fleet, paid: dict[str, n
     """
     rows = [ctx.inhouse[name] for name in ctx.inhouse if strategy.uses(name)]
     fb, sup = f.fallback, ctx.supply
-    alt = f.delivered.copy()
-    alt[fb] += alt[rows].sum(axis=0)
-    alt[rows] = 0.0
-    service = service_costs(ctx, alt, f.price, sup.kw, sup.server, f.lease)
+    r = f.rows
+    alt = f.delivered[r].copy()
+    alt[fb - r.start] += alt[[j - r.start for j in rows]].sum(axis=0)
+    alt[[j - r.start for j in rows]] = 0.0
+    service = service_costs(ctx, alt, f.price[r], sup.kw[r], sup.server[r], f.lease)
     cf = facility_cash(ctx, service, np.zeros((4, *paid["energy"].shape), dtype=DTYPE))
     # of the chips, only the fallback's change: the in-house rows now pay +0
     cf["chips"] = paid["chips"].copy()
     cf["chips"][rows] = 0.0
-    cm.cash_by_year(service.chips[fb], ctx.cash_weights[0], ctx.n_years, out=cf["chips"][fb])
+    cm.cash_by_year(service.chips[fb - r.start], ctx.cash_weights[0], ctx.n_years,
+                    out=cf["chips"][fb])
     cf_lease = 0.0 if lease is None else leasing(ctx, f, service).payments
     own_lease = 0.0 if lease is None else lease.payments
 
