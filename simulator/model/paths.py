@@ -131,19 +131,20 @@ def _inhouse_capacity(scenario: Scenario, name: str, d: Draws, n_all: int
                                 ceiling, first + slip, n_all, d[f"{p}.capacity.compute_per_chip"],
                                 d[f"{p}.capacity.compute_per_chip_growth"])
 
-    def avail(slip, failing, stop=None):
-        return so.inhouse_availability(slip, first, prog.generation_years, failing, n_all, stop)
-
-    none = np.zeros_like(fails)
-    planned = ramp(np.zeros_like(delay)) * avail(np.zeros_like(delay), none)
+    # as planned, no delay: availability is the same in every trial, (T + K, 1) (the ramp's
+    # powers stay per trial: a power's last bit depends on the memory layout)
+    on_time = np.zeros(1, dtype=delay.dtype)
+    planned = ramp(np.zeros_like(delay)) * so.availabilities(
+        on_time, first, prog.generation_years, g_all, n_all, [(None, None)])[0]
     delayed = ramp(delay)
+    actual, no_failure = so.availabilities(delay, first, prog.generation_years, g_all, n_all,
+                                           [(fails, cancel), (None, None)])
     n_years = len(scenario.years)
     program = so.program_costs(d[f"{p}.program.nre_per_generation"],
                                d[f"{p}.program.team_cost_per_year"], prog.start_year - start,
                                prog.generation_years, d.generation_fails[name].shape[1], n_years,
                                cancel, d[f"{p}.program.cancellation_cost"])
-    return (delayed * avail(delay, fails, cancel), planned, delayed * avail(delay, none),
-            program)
+    return delayed * actual, planned, delayed * no_failure, program
 
 
 def supply(scenario: Scenario, d: Draws, n_all: int) -> Supply:

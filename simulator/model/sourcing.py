@@ -80,14 +80,46 @@ def inhouse_availability(delay: np.ndarray, first_volume_offset: float, generati
     -------
     ndarray, shape (T, n), in [0, 1]
     """
+    return availabilities(delay, first_volume_offset, generation_years, fails.shape[0],
+                          n_years, [(fails, cancel)])[0]
+
+
+def availabilities(delay: np.ndarray, first_volume_offset: float, generation_years: int,
+                   n_generations: int, n_years: int,
+                   outcomes: list[tuple[np.ndarray | None, np.ndarray | None]]
+                   ) -> list[np.ndarray]:
+    """:func:`inhouse_availability` for several outcomes of the same generations' windows,
+    computed once.
+
+    Parameters
+    ----------
+    outcomes : list of (fails, cancel)
+        ``fails`` (G, n) bool or None (none fails), ``cancel`` (n,) or None (never).
+
+    Returns
+    -------
+    list of ndarray, each shape (T, n)
+        One per outcome, in [0, 1].
+    """
     t = np.arange(n_years, dtype=delay.dtype)[:, None]
-    out = np.zeros((n_years, len(delay)), dtype=delay.dtype)
-    for g in range(fails.shape[0]):
+    outs = [np.zeros((n_years, len(delay)), dtype=delay.dtype) for _ in outcomes]
+    for g in range(n_generations):
         s = first_volume_offset + delay + g * generation_years  # (n,)
-        overlap = np.clip(np.minimum(t + 1, s + generation_years) - np.maximum(t, s), 0.0, 1.0)
-        ships = ~fails[g] if cancel is None else ~fails[g] & (s < cancel)
-        out += overlap * ships
-    return np.minimum(out, 1.0)
+        # only the years a window can overlap: elsewhere it adds 0 and changes nothing
+        lo = max(int(np.floor(s.min())), 0)
+        hi = min(int(np.ceil(s.max())) + generation_years, n_years)
+        if lo >= hi:
+            continue
+        near = t[lo:hi]
+        overlap = np.clip(np.minimum(near + 1, s + generation_years) - np.maximum(near, s),
+                          0.0, 1.0)
+        for out, (fails, cancel) in zip(outs, outcomes, strict=True):
+            if fails is None:  # every generation ships: overlap x 1
+                out[lo:hi] += overlap
+                continue
+            ships = ~fails[g] if cancel is None else ~fails[g] & (s < cancel)
+            out[lo:hi] += overlap * ships
+    return [np.minimum(out, 1.0) for out in outs]
 
 
 def capacity_path(first_year: np.ndarray, growth: np.ndarray, ceiling: np.ndarray,
