@@ -122,14 +122,22 @@ def _all_plus_zero(x: np.ndarray) -> bool:
 def _strategy(ctx: st.Context, strategy, dependence: int, cats: list[str],
               out: dict[str, np.ndarray]) -> dict:
     """Every output of one strategy: spend by category, installed GW and unmet demand written
-    into ``out``'s (C, T, n) and (T, n) arrays (zeros), and its per-trial results returned."""
+    into ``out``'s (C, T, n) and (T, n) arrays (unmet: zeros), and its per-trial results
+    returned."""
     t = ctx.n_years
     spend = out["spend"]
+    used = [name for name in ctx.inhouse if strategy.uses(name)]
     f = st.fleet(ctx, strategy)
     r = f.rows
     service = st.service_costs(ctx, f.delivered[r], f.price[r], ctx.supply.kw[r],
                                ctx.supply.server[r], f.lease)
     paid = st.cash(ctx, service, spend[:len(ctx.names) + len(OTHER_CATEGORIES)], r)
+    spend[:r.start] = spend[r.stop:len(ctx.names)] = 0.0  # no orders, no chips
+    for name in ctx.free:
+        spend[cats.index(name)] = 0.0
+    for name, has in ((LEASE_CATEGORY, strategy.leases), (PROGRAM_CATEGORY, bool(used))):
+        if name in cats and not has:
+            spend[cats.index(name)] = 0.0
     fleet_units = cm.in_service(f.owned[:t], ctx.surv, ages=ctx.surv_ages)
     fleet_units += ctx.legacy[:t]
     res = {"work_in_progress": paid["work_in_progress"], "committed_lease": np.zeros(spend.shape[-1])}
@@ -145,7 +153,6 @@ def _strategy(ctx: st.Context, strategy, dependence: int, cats: list[str],
     gw *= 1e-3
     short = ctx.demand[:t] - fleet_units
     np.copyto(out["unmet"], short, where=short > UNMET_RESIDUE * ctx.demand[:t])
-    used = [name for name in ctx.inhouse if strategy.uses(name)]
     program = sum(ctx.supply.program[name] for name in used) if used else 0.0
     if used:
         spend[cats.index(PROGRAM_CATEGORY)] = program
@@ -178,7 +185,7 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
     dependence = ctx.names.index(scenario.dependence_supplier)
     n_strategies = len(scenario.strategies)
     # every strategy writes into its slice: no per-strategy arrays stacked afterwards
-    spend = np.zeros((n_strategies, len(cats), n_years, n), dtype=DTYPE)
+    spend = np.empty((n_strategies, len(cats), n_years, n), dtype=DTYPE)
     gw = np.empty((n_strategies, n_years, n), dtype=DTYPE)
     unmet = np.zeros((n_strategies, n_years, n), dtype=DTYPE)
     per = [_strategy(ctx, s, dependence, cats, {"spend": spend[i], "gw": gw[i],

@@ -86,9 +86,14 @@ def fleet(ctx: Context, strategy: Strategy) -> Fleet:
                 if strategy.leases else None)
     fb = None if strategy.fallback is None else ctx.names.index(strategy.fallback)
     used = [name for name in ctx.inhouse if strategy.uses(name)]
-    owned, leased, need = (np.zeros((n_all, n), dtype=DTYPE) for _ in range(3))
-    delivered = np.zeros((len(ctx.names), n_all, n), dtype=DTYPE)
     rows = _ordering(shares, fb)
+    # every year of these is written below (leased only when the strategy leases)
+    owned, need = np.empty((n_all, n), dtype=DTYPE), np.empty((n_all, n), dtype=DTYPE)
+    leased = (np.empty((n_all, n), dtype=DTYPE) if contract is not None
+              else np.broadcast_to(DTYPE(0.0), (n_all, n)))
+    delivered = np.empty((len(ctx.names), n_all, n), dtype=DTYPE)
+    delivered[:rows.start] = 0.0
+    delivered[rows.stop:] = 0.0
     index = list(range(len(ctx.names)))[rows]  # the suppliers ordered from, in order
     # a supplier no shock touches delivers every order (x * 1 == x), one without a cap all
     # it can (min(x, inf) == x): those steps are left out
@@ -171,9 +176,10 @@ def cash(ctx: Context, service: Service, out: np.ndarray, rows: slice
     ----------
     service : Service
         Costs at service of the suppliers ``rows`` (:attr:`Fleet.rows`).
-    out : ndarray, shape (S + 4, T, n), zeros
+    out : ndarray, shape (S + 4, T, n)
         Chips by supplier, then servers and networking, data centres, energy and operations
-        (the layout of a strategy's spend); a cost that is zero in every trial is left zero.
+        (the layout of a strategy's spend); the rows of suppliers not ordered from and of
+        costs that are zero in every trial (``Context.free``) are left as they are.
 
     Returns
     -------
@@ -199,8 +205,9 @@ def cash(ctx: Context, service: Service, out: np.ndarray, rows: slice
 
 def facility_cash(ctx: Context, service: Service, out: np.ndarray) -> dict[str, np.ndarray]:
     """Cash paid in each horizon year for everything but the chips [USD], written into
-    ``out``, shape (4, T, n), zeros: ``servers_networking``, ``datacentre``, ``energy`` and
-    ``operations`` (views of its rows). A cost that is zero in every trial is left zero."""
+    ``out``, shape (4, T, n): ``servers_networking``, ``datacentre``, ``energy`` and
+    ``operations`` (views of its rows). A cost that is zero in every trial
+    (``Context.free``) is left as it is: zeros in ``out`` give its +0."""
     t = ctx.n_years
     paid = dict(zip(("servers_networking", "datacentre", "energy", "operations"), out,
                     strict=True))
