@@ -105,7 +105,7 @@ def _context(scenario: Scenario, d: Draws) -> st.Context:
         cash_weights=(weights[0].astype(DTYPE), weights[1].astype(DTYPE)),
         cost_per_mw=d["datacentre.cost_per_mw"], energy_per_mw=energy_per_mw, om=om,
         free=frozenset(name for name, rate in (("energy", energy_per_mw), ("operations", om))
-                       if _all_plus_zero(rate)),
+                       if all_plus_zero(rate)),
         margin=(d["leasing.provider_margin"] if scenario.leasing is not None
                 else np.zeros(d.n_trials, dtype=DTYPE)),
         contract_years=scenario.leasing.contract_years if scenario.leasing is not None else 1,
@@ -114,8 +114,9 @@ def _context(scenario: Scenario, d: Draws) -> st.Context:
                          d[f"suppliers.{name}.learning_rate"]) for name in inhouse})
 
 
-def _all_plus_zero(x: np.ndarray) -> bool:
-    """Whether every element is +0.0 (a cost rate of zero, so its cost is +0 bit for bit)."""
+def all_plus_zero(x: np.ndarray) -> bool:
+    """Whether every element is +0.0: a cost rate of zero in every trial, whose cost (rate x
+    finite power, never -0) is +0 bit for bit, so it is not computed."""
     return not x.any() and not np.signbit(x).any()
 
 

@@ -147,15 +147,27 @@ def _inhouse_capacity(scenario: Scenario, name: str, d: Draws, n_all: int
     return delayed * actual, planned, delayed * no_failure, program
 
 
+def limits(scenario: Scenario) -> tuple[tuple[bool, ...], tuple[bool, ...]]:
+    """Per supplier: whether a shock can touch it and whether its capacity is limited.
+
+    Where neither, its deliverable share is 1 and its capacity ``inf`` in every trial and
+    year, and the steps that apply them (``x * 1``, ``min(x, inf)``) leave every bit as it is:
+    :func:`supply` and the fleet skip them.
+    """
+    names = scenario.supplier_names
+    shocked = tuple(any(name in shock.suppliers for shock in scenario.shocks.values())
+                    for name in names)
+    capped = tuple(isinstance(scenario.suppliers[name], InHouse)
+                   or scenario.suppliers[name].capacity is not None for name in names)
+    return shocked, capped
+
+
 def supply(scenario: Scenario, d: Draws, n_all: int) -> Supply:
     """Every supplier's paths over the horizon and the lead-time years after it."""
     n, names = d.n_trials, scenario.supplier_names
     shape = (len(names), n_all, n)
     price, kw, server = (np.empty(shape, dtype=DTYPE) for _ in range(3))
-    shocked = tuple(any(name in shock.suppliers for shock in scenario.shocks.values())
-                    for name in names)
-    capped = tuple(isinstance(scenario.suppliers[name], InHouse)
-                   or scenario.suppliers[name].capacity is not None for name in names)
+    shocked, capped = limits(scenario)
     # read-only constants where no supplier is shocked or capped: no memory, no fill
     fraction = (np.ones(shape, dtype=DTYPE) if any(shocked)
                 else np.broadcast_to(DTYPE(1.0), shape))

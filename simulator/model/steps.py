@@ -140,6 +140,12 @@ class Service:
     server_value: np.ndarray  # servers of all units bought [USD]
 
 
+def owned_share(lease: np.ndarray) -> np.ndarray | None:
+    """``1 - lease``, the owned share of each year's units, or None when nothing is leased:
+    then ``x * (1 - 0) == x`` bit for bit and the products are skipped."""
+    return 1.0 - lease if lease.any() else None
+
+
 def service_costs(ctx: Context, delivered: np.ndarray, price: np.ndarray, kw: np.ndarray,
                   server: np.ndarray, lease: np.ndarray) -> Service:
     """What the strategy's purchases cost when they start serving, and the power they draw.
@@ -156,8 +162,8 @@ def service_costs(ctx: Context, delivered: np.ndarray, price: np.ndarray, kw: np
     server_value = np.einsum("stn,stn->tn", delivered, server)
     kw_bought = np.einsum("stn,stn->tn", delivered, kw)
     chips, servers, kw_owned = value, server_value, kw_bought
-    if lease.any():  # without leases everything is owned: x * (1 - 0) == x, so skipped
-        owned = 1.0 - lease
+    owned = owned_share(lease)
+    if owned is not None:
         chips, servers, kw_owned = value * owned, server_value * owned, kw_bought * owned
     power = cm.in_service(kw_owned, ctx.surv, ages=ctx.surv_ages)
     power *= 1e-3

@@ -1,0 +1,139 @@
+"""Every shortcut the cost model takes gives the same bits as the general path it skips.
+
+The model leaves out the work a scenario does not need (suppliers no strategy orders from,
+supply cuts without shocks, caps without limits, leases nobody signs, zero-cost categories,
+products with a survival or payment weight of exactly 1, payment years nobody pays in). Each
+shortcut rests on an identity of IEEE arithmetic (``x * 1 == x``, ``min(x, inf) == x``,
+``x + 0 == x`` for x not -0); these tests switch every one of them off and compare every output
+array of a chunk, byte for byte.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import yaml
+
+from simulator.io.loading import scenario_from_dict
+from simulator.model import chunk, paths, steps
+from simulator.model import cost_model as cm
+from simulator.model import sourcing as so
+from simulator.sample.draws import sample
+from tests.conftest import BASE, REPO
+
+
+def _general_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Switch off every shortcut: the model then does all the arithmetic it skips."""
+    real_ages = cm.kernel_ages
+
+    def no_whole_ages(kernel):
+        alive, whole = real_ages(kernel)
+        return alive, np.zeros_like(whole)
+
+    def every_limit(scenario):
+        n = len(scenario.supplier_names)
+        return (True,) * n, (True,) * n
+
+    monkeypatch.setattr(cm, "kernel_ages", no_whole_ages)
+    monkeypatch.setattr(cm, "paid_ahead", lambda weights: weights)
+    monkeypatch.setattr(chunk, "all_plus_zero", lambda x: False)
+    monkeypatch.setattr(paths, "limits", every_limit)
+    monkeypatch.setattr(steps, "owned_share", lambda lease: 1.0 - lease)
+    monkeypatch.setattr(steps, "_ordering",
+                        lambda shares, fb: slice(0, shares.shape[1]))
+
+
+def _load(path) -> dict:
+    return yaml.safe_load(path.read_text())
+
+
+def _capped_merchant(data: dict) -> dict:
+    data["suppliers"]["amd"]["capacity"] = {"first_year": 3e5, "growth": 0.4, "max": 2e6}
+    return data
+
+
+def _free_energy(data: dict) -> dict:
+    data["energy"]["price_per_mwh"] = 0
+    data["operations"]["cost_per_mw_year"] = 0
+    return data
+
+
+SCENARIOS = {
+    "base": lambda: _load(BASE),
+    "minimal": lambda: _load(REPO / "benchmarks" / "minimal.yaml"),
+    "capped merchant": lambda: _capped_merchant(_load(BASE)),
+    "free energy, in-house and leases": lambda: _free_energy(_load(BASE)),
+    "no lead times": lambda: {**_load(BASE), "fleet": {"lifetime_years": 4,
+                                                       "order_lead_years": 0},
+                              "datacentre": {**_load(BASE)["datacentre"], "lead_years": 0}},
+}
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_run_chunk_is_bit_identical_to_the_general_path(name, monkeypatch):
+    scenario = scenario_from_dict(SCENARIOS[name]())
+    draws = sample(scenario, 3000, rng=np.random.default_rng(11))
+    with np.errstate(all="ignore"):
+        fast = chunk.run_chunk(scenario, draws)
+        monkeypatch.undo()
+        _general_path(monkeypatch)
+        general = chunk.run_chunk(scenario, draws)
+    for field in dataclasses.fields(fast):
+        a, b = getattr(fast, field.name), getattr(general, field.name)
+        assert (a.dtype, a.shape) == (b.dtype, b.shape), field.name
+        assert a.tobytes() == b.tobytes(), field.name
+
+
+def test_in_service_skips_whole_ages_exactly():
+    rng = np.random.default_rng(3)
+    bought = rng.random((9, 50), dtype=np.float32) * 1e3
+    kernel = cm.survival_by_age(rng.choice([2.0, 3.0, 4.5], 50).astype(np.float32), 9)
+    alive, whole = cm.kernel_ages(kernel)
+    assert whole[:2].all() and not whole[3] and 8 not in alive
+    expected = bought * kernel[0]
+    for a in range(1, 9):
+        expected[a:] += bought[:9 - a] * kernel[a]
+    assert cm.in_service(bought, kernel).tobytes() == expected.tobytes()
+
+
+def test_cash_without_lead_times_and_trailing_weights_exactly():
+    rng = np.random.default_rng(4)
+    cost = rng.random((8, 40), dtype=np.float32) * 1e6
+    w = cm.payment_weights(rng.uniform(0.0, 1.0, 40), 3)
+    assert len(cm.paid_ahead(w)) == 2  # paid at most a year ahead: two weights of four
+    full = cost[:5] * w[0].astype(np.float32)
+    for k in range(1, 4):
+        full += cost[k:5 + k] * w[k].astype(np.float32)
+    assert cm.cash_by_year(cost, cm.paid_ahead(w), 5).tobytes() == full.tobytes()
+    at_service = cm.payment_weights(np.zeros(40), 0)
+    assert cm.cash_by_year(cost, at_service, 5).tobytes() == \
+        (cost[:5] * np.float32(1.0)).tobytes()
+
+
+def test_allocate_without_cuts_or_caps_exactly():
+    rng = np.random.default_rng(5)
+    orders = rng.random((3, 30), dtype=np.float32) * 100
+    ones, inf = np.ones_like(orders), np.full_like(orders, np.inf)
+    for fb in (None, 0, 2):
+        expected = so.allocate(orders, ones, inf, fb)
+        assert so.allocate(orders, None, None, fb).tobytes() == expected.tobytes()
+
+
+def test_availabilities_match_generation_by_generation():
+    rng = np.random.default_rng(6)
+    delay = rng.uniform(0.0, 2.5, 200).astype(np.float32)
+    fails = rng.random((6, 200)) < 0.3
+    cancel = so.cancellation_offset(fails, delay, 1, 2, 2)
+    t = np.arange(12, dtype=np.float32)[:, None]
+    expected = [np.zeros((12, 200), dtype=np.float32) for _ in range(2)]
+    for g in range(6):
+        s = 1 + delay + g * 2
+        overlap = np.clip(np.minimum(t + 1, s + 2) - np.maximum(t, s), 0.0, 1.0)
+        expected[0] += overlap * (~fails[g] & (s < cancel))
+        expected[1] += overlap * ~np.zeros(200, dtype=bool)
+    got = so.availabilities(delay, 1, 2, 6, 12, [(fails, cancel), (None, None)])
+    for g, e in zip(got, expected, strict=True):
+        assert g.tobytes() == np.minimum(e, 1.0).tobytes()
