@@ -85,12 +85,13 @@ def _context(scenario: Scenario, d: Draws) -> st.Context:
     new_kw = base_shares[0].astype(DTYPE) @ supply.kw[:, 0, :]
     lifetime = d["fleet.lifetime_years"]
     start, before, legacy_kw = paths.start_levels(scenario, d, lifetime, new_kw)
-    legacy = cm.legacy_in_service(before, lifetime, n_all)
+    one = cm.per_trial_or_one  # kernels of fixed inputs: (T, 1), broadcast over trials
+    legacy = cm.legacy_in_service(before, one(lifetime), n_all)
     inhouse = {name: names.index(name) for name in scenario.inhouse_suppliers()}
-    surv = cm.survival_by_age(lifetime, n_all)
-    dc_surv = cm.survival_by_age(d["datacentre.life_years"], n_years)
-    weights = (cm.paid_ahead(cm.payment_weights(d["fleet.order_lead_years"], k)),
-               cm.paid_ahead(cm.payment_weights(d["datacentre.lead_years"], k)))
+    surv = cm.survival_by_age(one(lifetime), n_all)
+    dc_surv = cm.survival_by_age(one(d["datacentre.life_years"]), n_years)
+    weights = (cm.paid_ahead(cm.payment_weights(one(d["fleet.order_lead_years"]), k)),
+               cm.paid_ahead(cm.payment_weights(one(d["datacentre.lead_years"]), k)))
     energy_per_mw = (cm.HOURS_PER_YEAR * d["energy.utilisation"] * d["energy.pue"]
                      * d["energy.price_per_mwh"])
     om = d["operations.cost_per_mw_year"]
@@ -117,7 +118,7 @@ def _context(scenario: Scenario, d: Draws) -> st.Context:
 def all_plus_zero(x: np.ndarray) -> bool:
     """Whether every element is +0.0: a cost rate of zero in every trial, whose cost (rate x
     finite power, never -0) is +0 bit for bit, so it is not computed."""
-    return not x.any() and not np.signbit(x).any()
+    return cm.is_plus_zero(x)
 
 
 def _strategy(ctx: st.Context, strategy, dependence: int, cats: list[str],

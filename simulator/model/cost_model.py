@@ -96,6 +96,25 @@ def powers(x: np.ndarray, n_years: int) -> np.ndarray:
     return out
 
 
+def is_plus_zero(x: np.ndarray) -> bool:
+    """Whether every element of ``x`` is +0.0 (checked on one element when ``x`` is a
+    broadcast of one value, as the draws give a fixed input)."""
+    one = x if any(x.strides) else x.reshape(-1)[:1]
+    return not one.any() and not np.signbit(one).any()
+
+
+def per_trial_or_one(x: np.ndarray) -> np.ndarray:
+    """A per-trial input, shape (n,), or its one value, shape (1,), when it is the same in
+    every trial (a fixed input, which the draws give as a read-only broadcast).
+
+    The equations broadcast over trials, so a (1,) input gives the same numbers, bit for bit,
+    with the work of one trial, as long as they use the basic operations (+ - x / min max):
+    transcendental functions (power, exp, log) may round their last bit differently on
+    broadcast operands and get per-trial arrays.
+    """
+    return x[:1] if x.ndim == 1 and x.size and x.strides[0] == 0 else x
+
+
 def demand_path(start: np.ndarray, growth: np.ndarray, decay: np.ndarray, noise_sd: np.ndarray,
                 z: np.ndarray, observed: int = 1) -> np.ndarray:
     """Required installed compute by year.
@@ -111,7 +130,8 @@ def demand_path(start: np.ndarray, growth: np.ndarray, decay: np.ndarray, noise_
     noise_sd : ndarray, shape (n,)
         Standard deviation of the yearly log-noise, ``sigma`` [-].
     z : ndarray, shape (T, n)
-        Standard-normal innovations; rows of observed years are ignored.
+        Standard-normal innovations; rows of observed years are ignored. Without noise, best
+        a read-only broadcast of +0 (no memory, no work).
     observed : int
         Years from the start that are history (at least the start year): no noise there.
 
@@ -122,7 +142,12 @@ def demand_path(start: np.ndarray, growth: np.ndarray, decay: np.ndarray, noise_
     """
     n_years = z.shape[0]
     g = growth * powers(1.0 - decay, n_years - 1)  # (T-1, n): g_1 .. g_{T-1}
-    step = np.log1p(g) + noise_sd * z[1:] - 0.5 * noise_sd**2
+    if is_plus_zero(z) and is_plus_zero(noise_sd):
+        # no noise: the noise terms are +0 x +0 - 0.5 x (+0)^2, which only turns a -0 into +0
+        step = np.log1p(g)
+        step += 0.0
+    else:
+        step = np.log1p(g) + noise_sd * z[1:] - 0.5 * noise_sd**2
     step[:max(observed, 1) - 1] = np.log1p(g[:max(observed, 1) - 1])  # history: the trend alone
     log_d = np.empty((n_years, len(start)), dtype=step.dtype)
     log_d[0] = 0.0
@@ -147,7 +172,7 @@ def trend(base: np.ndarray, gain: np.ndarray, n_years: int) -> np.ndarray:
     -------
     ndarray, shape (T, n)
     """
-    return base * powers(1.0 / (1.0 + gain), n_years)
+    return base * powers(1.0 / (1.0 + per_trial_or_one(gain)), n_years)
 
 
 def survival(lifetime: np.ndarray, age: np.ndarray) -> np.ndarray:

@@ -97,8 +97,12 @@ def start_levels(scenario: Scenario, d: Draws, lifetime: np.ndarray, new_kw: np.
 
 def demand(scenario: Scenario, d: Draws, start: np.ndarray, n_all: int) -> np.ndarray:
     """Required compute [units], shape (T + K, n): noise within the horizon, the trend after."""
-    z = np.zeros((n_all, d.n_trials), dtype=d.demand_noise.dtype)
-    z[:d.demand_noise.shape[1]] = d.demand_noise.T
+    noise = d.demand_noise
+    if cm.is_plus_zero(noise):  # no yearly noise: a broadcast of +0, no memory
+        z = np.broadcast_to(np.zeros(1, dtype=noise.dtype), (n_all, d.n_trials))
+    else:
+        z = np.zeros((n_all, d.n_trials), dtype=noise.dtype)
+        z[:noise.shape[1]] = noise.T
     return cm.demand_path(start, d["demand.growth.initial"], d["demand.growth.decay"],
                           d["demand.growth.noise_sd"], z, int(scenario.horizon.observed.sum()))
 

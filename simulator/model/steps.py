@@ -35,9 +35,9 @@ class Context:
     legacy: np.ndarray         # pre-start fleet in service [units]
     legacy_power: np.ndarray   # its power [MW]
     legacy_mw: np.ndarray      # (n,) building capacity before the start [MW]
-    surv: np.ndarray           # survival by age [-]
+    surv: np.ndarray           # survival by age [-] ((T + K, 1) for a fixed lifetime)
     surv_ages: tuple[np.ndarray, np.ndarray]  # its :func:`cost_model.kernel_ages`
-    dc_surv: np.ndarray        # (T, n) building survival by age [-]
+    dc_surv: np.ndarray        # (T, n) building survival by age [-] ((T, 1) if fixed)
     dc_ages: tuple[np.ndarray, np.ndarray]
     lifetime: np.ndarray       # (n,) chip life [yr]
     dc_life: np.ndarray        # (n,) building life [yr]
@@ -103,9 +103,10 @@ def fleet(ctx: Context, strategy: Strategy) -> Fleet:
     # learning lowers in-house prices year by year: a strategy using them needs its own copy
     price = sup.price.copy() if used else sup.price
     cumulative = {name: np.zeros(n, dtype=DTYPE) for name in used}
+    surv = np.broadcast_to(ctx.surv, (n_all, n))  # a fixed lifetime's is (T + K, 1)
     for t in range(n_all):  # the fleet, learning and fallbacks depend on earlier years
         # vintages t-1, t-2, ... at ages 1, 2, ...
-        alive = ctx.legacy[t] + np.einsum("an,an->n", owned[:t][::-1], ctx.surv[1:t + 1])
+        alive = ctx.legacy[t] + np.einsum("an,an->n", owned[:t][::-1], surv[1:t + 1])
         if contract is not None:
             alive += np.einsum("an,a->n", leased[:t][::-1], contract[1:t + 1])
         need[t] = cm.units_needed(ctx.demand[t], alive)

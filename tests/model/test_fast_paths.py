@@ -1,12 +1,12 @@
 """Every shortcut the cost model takes gives the same bits as the general path it skips.
 
 The model leaves out the work a scenario does not need (suppliers no strategy orders from,
-supply cuts without shocks, caps without limits, leases nobody signs, zero-cost categories,
-products with a survival or payment weight of exactly 1, payment years nobody pays in). Each
-shortcut rests on an identity of IEEE arithmetic (``x * 1 == x``, ``min(x, inf) == x``,
-``x + 0 == x`` for x not -0); these tests switch every one of them off and compare every output
-array of a chunk, byte for byte.
-"""
+supply cuts without shocks, caps without limits, leases nobody signs, demand without noise,
+zero-cost categories, products with a survival or payment weight of exactly 1, payment years
+nobody pays in) and computes the kernels of fixed inputs once for all trials. Each shortcut
+rests on an identity of IEEE arithmetic (``x * 1 == x``, ``min(x, inf) == x``, ``x + 0 == x``
+for x not -0, the basic operations rounding the same whatever the memory layout); these tests
+switch every one of them off and compare every output array of a chunk, byte for byte."""
 
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ def _general_path(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(cm, "kernel_ages", no_whole_ages)
     monkeypatch.setattr(cm, "paid_ahead", lambda weights: weights)
-    monkeypatch.setattr(chunk, "all_plus_zero", lambda x: False)
+    monkeypatch.setattr(cm, "is_plus_zero", lambda x: False)
+    monkeypatch.setattr(cm, "per_trial_or_one", lambda x: x)
     monkeypatch.setattr(paths, "limits", every_limit)
     monkeypatch.setattr(steps, "owned_share", lambda lease: 1.0 - lease)
     monkeypatch.setattr(steps, "_ordering",
