@@ -122,10 +122,10 @@ def all_plus_zero(x: np.ndarray) -> bool:
 
 
 def _strategy(ctx: st.Context, strategy, dependence: int, cats: list[str],
-              out: dict[str, np.ndarray]) -> dict:
+              out: dict[str, np.ndarray], residue: np.ndarray) -> dict:
     """Every output of one strategy: spend by category, installed GW and unmet demand written
     into ``out``'s (C, T, n) and (T, n) arrays (unmet: zeros), and its per-trial results
-    returned."""
+    returned. ``residue``: shortfalls up to it are rounding, not unmet demand, (T, n)."""
     t = ctx.n_years
     spend = out["spend"]
     used = [name for name in ctx.inhouse if strategy.uses(name)]
@@ -154,7 +154,7 @@ def _strategy(ctx: st.Context, strategy, dependence: int, cats: list[str],
         gw += lease.mw
     gw *= 1e-3
     short = ctx.demand[:t] - fleet_units
-    np.copyto(out["unmet"], short, where=short > UNMET_RESIDUE * ctx.demand[:t])
+    np.copyto(out["unmet"], short, where=short > residue)
     program = sum(ctx.supply.program[name] for name in used) if used else 0.0
     if used:
         spend[cats.index(PROGRAM_CATEGORY)] = program
@@ -190,8 +190,9 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
     spend = np.empty((n_strategies, len(cats), n_years, n), dtype=DTYPE)
     gw = np.empty((n_strategies, n_years, n), dtype=DTYPE)
     unmet = np.zeros((n_strategies, n_years, n), dtype=DTYPE)
+    residue = UNMET_RESIDUE * ctx.demand[:n_years]
     per = [_strategy(ctx, s, dependence, cats, {"spend": spend[i], "gw": gw[i],
-                                                "unmet": unmet[i]})
+                                                "unmet": unmet[i]}, residue)
            for i, s in enumerate(scenario.strategies.values())]
     annual = spend.sum(axis=1)
     chips_all = spend[:, :len(ctx.names)].sum(axis=1)

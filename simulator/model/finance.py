@@ -85,8 +85,8 @@ def growth_path(start: np.ndarray, growth: np.ndarray, decay: np.ndarray, n_year
     -------
     ndarray, shape (T, n) [unit of start]
     """
-    return demand_path(start, growth, decay, np.zeros_like(start),
-                       np.zeros((n_years, len(start)), dtype=start.dtype))
+    no_noise = np.broadcast_to(np.zeros(1, dtype=start.dtype), (n_years, len(start)))
+    return demand_path(start, growth, decay, no_noise[0], no_noise)
 
 
 def funding_paths(amounts: list[np.ndarray], happen: list[np.ndarray], offsets: list[int],
