@@ -4,6 +4,7 @@ Run from the repository root::
 
     python benchmarks/profile_engine.py [--trials 200000] [--scenario scenarios/base.yaml]
     python benchmarks/profile_engine.py --stages [--trials 1000000] [--repeat 3]
+    python benchmarks/profile_engine.py --model [--trials 65536] [--scenario ...]
 
 Without ``--stages``: cProfile of one single-process run, top functions by own time.
 
@@ -15,6 +16,10 @@ arrays (``Accumulator._store``), streamed totals (means, paired comparisons, cla
 category histograms, and once at the end merging the chunks' sums and totals into ``Results``.
 ``simulate()`` is then timed on the same trials in the same process; the last line says what
 share of its wall time the stages account for. Medians of ``--repeat`` runs.
+
+With ``--model``: inside the cost model alone, the ms per chunk of each named step of
+``run_chunk`` (cumulative, so nested steps are also counted in their callers), from cProfile
+over the chunks of ``--trials`` (its overhead inflates the figures a little).
 """
 
 from __future__ import annotations
@@ -94,6 +99,40 @@ def stages(scenario_path: str, trials: int, keep_trials: int | None = KEEP_TRIAL
     return times, clock() - t
 
 
+#: The named steps of one chunk (simulator.model), in the order run_chunk calls them.
+MODEL_STEPS = (("chunk", "run_chunk"), ("chunk", "_context"), ("paths", "supply"),
+               ("paths", "_inhouse_capacity"), ("paths", "demand"), ("chunk", "_strategy"),
+               ("steps", "fleet"), ("sourcing", "allocate"), ("steps", "service_costs"),
+               ("steps", "cash"), ("steps", "facility_cash"), ("steps", "leasing"),
+               ("steps", "inhouse_saving"), ("steps", "economic_cost"),
+               ("steps", "dependence_units"), ("cost_model", "in_service"),
+               ("cost_model", "cash_by_year"), ("chunk", "_cash"))
+
+
+def model_steps(scenario_path: str, trials: int) -> tuple[dict[str, tuple[int, float]], int]:
+    """Calls and cumulative seconds of each of :data:`MODEL_STEPS` over the chunks of
+    ``trials`` (draws made beforehand, not counted), and the number of chunks."""
+    scenario = load_scenario(scenario_path)
+    plan = RunPlan(scenario=scenario, trials=trials, seed=1, design=None,
+                   chunk_size=CHUNK_SIZE, keep_spend=False)
+    profile = cProfile.Profile()
+    with threadpool_limits(limits=1, user_api="blas"), \
+            np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        run_chunk(scenario, plan.draws(0))  # warm-up
+        for k in range(plan.n_chunks):
+            draws = plan.draws(k)
+            profile.enable()
+            run_chunk(scenario, draws)
+            profile.disable()
+    stats = pstats.Stats(profile).stats
+    found = {}
+    for (path, _, name), (_, calls, _, cumulative, _) in stats.items():
+        for module, step in MODEL_STEPS:
+            if name == step and path.endswith(f"simulator/model/{module}.py"):
+                found[f"{module}.{step}"] = (calls, cumulative)
+    return found, plan.n_chunks
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--trials", type=int, default=200_000)
@@ -102,7 +141,18 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--stages", action="store_true",
                    help="wall time of every stage of a run, against simulate()'s")
     p.add_argument("--repeat", type=int, default=3, help="runs of --stages (median)")
+    p.add_argument("--model", action="store_true",
+                   help="ms per chunk of each named step inside the cost model")
     a = p.parse_args(argv)
+    if a.model:
+        found, n_chunks = model_steps(a.scenario, a.trials)
+        print(f"{a.scenario}: the cost model's steps over {n_chunks} chunks of {CHUNK_SIZE:,} "
+              f"(cProfile, cumulative)\n\n| step | calls per chunk | ms per chunk |\n"
+              f"|---|---:|---:|")
+        for module, step in MODEL_STEPS:
+            calls, seconds = found.get(f"{module}.{step}", (0, 0.0))
+            print(f"| {module}.{step} | {calls / n_chunks:g} | {seconds / n_chunks * 1e3:.1f} |")
+        return
     if a.stages:
         simulate(load_scenario(a.scenario), trials=1000, workers=1)  # warm-up
         runs = [stages(a.scenario, a.trials) for _ in range(a.repeat)]
