@@ -1,4 +1,4 @@
-"""Where a run spends its time, two ways (on demand, not in CI).
+"""Where a run spends its time, three ways (on demand, not in CI).
 
 Run from the repository root::
 

@@ -103,6 +103,12 @@ def is_plus_zero(x: np.ndarray) -> bool:
     return not one.any() and not np.signbit(one).any()
 
 
+def is_one(x: np.ndarray) -> bool:
+    """Whether every element of ``x`` is exactly 1 (a factor that changes nothing)."""
+    one = x if any(x.strides) else x.reshape(-1)[:1]
+    return bool((one == 1.0).all())
+
+
 def per_trial_or_one(x: np.ndarray) -> np.ndarray:
     """A per-trial input, shape (n,), or its one value, shape (1,), when it is the same in
     every trial (a fixed input, which the draws give as a read-only broadcast).

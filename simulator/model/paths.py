@@ -207,12 +207,14 @@ def supply(scenario: Scenario, d: Draws, n_all: int) -> Supply:
     for sname, shock in scenario.shocks.items():
         starts = _pad_years(d.shock_starts[sname], n_all, False)
         active = so.shock_active(starts, d[f"shocks.{sname}.duration_years"])
-        mult = np.where(active, d[f"shocks.{sname}.price_multiplier"], 1.0)
-        frac = np.where(active, d[f"shocks.{sname}.supply_fraction"], 1.0)
-        for supplier in shock.suppliers:
-            j = names.index(supplier)
-            price[j] *= mult
-            fraction[j] *= frac
+        # a multiplier fixed at 1 (a price spike that cuts no supply) changes nothing: x * 1 == x
+        for key, target in (("price_multiplier", price), ("supply_fraction", fraction)):
+            factor = d[f"shocks.{sname}.{key}"]
+            if cm.is_one(factor):
+                continue
+            factor = np.where(active, factor, 1.0)
+            for supplier in shock.suppliers:
+                target[names.index(supplier)] *= factor
     return Supply(price=price, kw=kw, server=server, fraction=fraction, capacity=capacity,
                   cap_planned=planned, cap_no_failure=no_failure, program=program,
                   shocked=shocked, capped=capped)

@@ -39,6 +39,7 @@ def _general_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cm, "kernel_ages", no_whole_ages)
     monkeypatch.setattr(cm, "paid_ahead", lambda weights: weights)
     monkeypatch.setattr(cm, "is_plus_zero", lambda x: False)
+    monkeypatch.setattr(cm, "is_one", lambda x: False)
     monkeypatch.setattr(cm, "per_trial_or_one", lambda x: x)
     monkeypatch.setattr(paths, "limits", every_limit)
     monkeypatch.setattr(steps, "owned_share", lambda lease: 1.0 - lease)
