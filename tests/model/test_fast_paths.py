@@ -56,6 +56,11 @@ def _capped_merchant(data: dict) -> dict:
     return data
 
 
+def _leasing_inhouse(data: dict) -> dict:
+    data["strategies"]["hybrid"]["lease_share"] = {2025: 0.5, 2030: 0.2}
+    return data
+
+
 def _free_energy(data: dict) -> dict:
     data["energy"]["price_per_mwh"] = 0
     data["operations"]["cost_per_mw_year"] = 0
@@ -67,6 +72,7 @@ SCENARIOS = {
     "minimal": lambda: _load(REPO / "benchmarks" / "minimal.yaml"),
     "capped merchant": lambda: _capped_merchant(_load(BASE)),
     "free energy, in-house and leases": lambda: _free_energy(_load(BASE)),
+    "leases with an in-house program": lambda: _leasing_inhouse(_load(BASE)),
     "no lead times": lambda: {**_load(BASE), "fleet": {"lifetime_years": 4,
                                                        "order_lead_years": 0},
                               "datacentre": {**_load(BASE)["datacentre"], "lead_years": 0}},
