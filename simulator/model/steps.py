@@ -104,19 +104,23 @@ def fleet(ctx: Context, strategy: Strategy) -> Fleet:
     price = sup.price.copy() if used else sup.price
     cumulative = {name: np.zeros(n, dtype=DTYPE) for name in used}
     surv = np.broadcast_to(ctx.surv, (n_all, n))  # a fixed lifetime's is (T + K, 1)
+    alive, orders = np.empty(n, dtype=DTYPE), np.empty((len(index), n), dtype=DTYPE)
     for t in range(n_all):  # the fleet, learning and fallbacks depend on earlier years
         # vintages t-1, t-2, ... at ages 1, 2, ...
-        alive = ctx.legacy[t] + np.einsum("an,an->n", owned[:t][::-1], surv[1:t + 1])
+        np.einsum("an,an->n", owned[:t][::-1], surv[1:t + 1], out=alive)
+        alive += ctx.legacy[t]
         if contract is not None:
             alive += np.einsum("an,a->n", leased[:t][::-1], contract[1:t + 1])
         need[t] = cm.units_needed(ctx.demand[t], alive)
-        got = so.allocate(shares[t, rows][:, None] * need[t],
+        got = so.allocate(np.multiply(shares[t, rows][:, None], need[t], out=orders),
                           None if fraction is None else fraction[:, t],
                           None if capacity is None else capacity[:, t], fb_row,
                           out=delivered[rows, t])
         total = got.sum(axis=0) if len(got) > 1 else got[0]  # + 0 from the others: no change
-        np.multiply(total, 1.0 - lease[t], out=owned[t])
-        if contract is not None:
+        if contract is None:  # all owned: total x (1 - 0) == total
+            owned[t] = total
+        else:
+            np.multiply(total, 1.0 - lease[t], out=owned[t])
             np.multiply(total, lease[t], out=leased[t])
         for name in used:
             j = ctx.inhouse[name]
