@@ -190,12 +190,15 @@ def run_chunk(scenario: Scenario, draws: Draws) -> ChunkOutput:
     spend = np.empty((n_strategies, len(cats), n_years, n), dtype=DTYPE)
     gw = np.empty((n_strategies, n_years, n), dtype=DTYPE)
     unmet = np.zeros((n_strategies, n_years, n), dtype=DTYPE)
+    annual, chips_all = (np.empty((n_strategies, n_years, n), dtype=DTYPE) for _ in range(2))
     residue = UNMET_RESIDUE * ctx.demand[:n_years]
-    per = [_strategy(ctx, s, dependence, cats, {"spend": spend[i], "gw": gw[i],
-                                                "unmet": unmet[i]}, residue)
-           for i, s in enumerate(scenario.strategies.values())]
-    annual = spend.sum(axis=1)
-    chips_all = spend[:, :len(ctx.names)].sum(axis=1)
+    per = []
+    for i, strategy in enumerate(scenario.strategies.values()):
+        per.append(_strategy(ctx, strategy, dependence, cats,
+                             {"spend": spend[i], "gw": gw[i], "unmet": unmet[i]}, residue))
+        # summed while the strategy's spend is still in the cache
+        spend[i].sum(axis=0, out=annual[i])
+        spend[i, :len(ctx.names)].sum(axis=0, out=chips_all[i])
     dep = spend[:, dependence]
     with np.errstate(invalid="ignore", divide="ignore"):
         # spend is non-negative, so no chips bought gives 0 / 0 = NaN: no share that year
