@@ -57,14 +57,14 @@ class RunTotals:
             if name.startswith("inhouse_"):
                 continue
             diff = values - values[base]
-            self.diffs.setdefault(name, Moments((n_strat,))).add(diff, axis=1)
-            ok = ~np.isnan(diff)
-            self.lower[name] = self.lower.get(name, 0) + (ok & (diff < 0)).sum(axis=1)
-            self.paired[name] = self.paired.get(name, 0) + ok.sum(axis=1)
+            paired = self.diffs.setdefault(name, Moments((n_strat,))).add(diff, axis=1)
+            # NaN compares false: trials below the baseline are paired ones
+            self.lower[name] = self.lower.get(name, 0) + (diff < 0).sum(axis=1)
+            self.paired[name] = self.paired.get(name, 0) + paired
         for claim in chunk.scenario.claims:
             values = claim_metric(chunk, claim)
             ok = ~np.isnan(values)
-            holds = (ok & claim.holds(np.where(ok, values, 0.0))).sum(axis=1)
+            holds = (ok & claim.holds(values)).sum(axis=1)
             true, valid = self.claims.get(claim.label, (0, 0))
             self.claims[claim.label] = (true + holds, valid + ok.sum(axis=1))
         self.n += chunk.n_trials

@@ -94,29 +94,12 @@ class LogHistogram:
         if v.shape[:-1] != self.cells:
             raise ValueError(f"values of shape {v.shape[:-1]} for cells {self.cells}")
         n_cells, n = int(np.prod(self.cells)), v.shape[-1]
-        flat_v = v.reshape(n_cells, n)
         flat_counts = self.counts.reshape(n_cells, BINS + 2)
         block_sums = v.sum(axis=-1, dtype=np.float64)
         bits, shift, key_low = ((np.int32, _SHIFT32, _KEY_LOW32) if v.dtype == np.float32
                                 else (np.int64, _SHIFT, _KEY_LOW))
-        flat_keys = flat_v.view(bits)
-        top = BINS + 1
-        # cell by cell, so that a cell's 16k values stay in cache through the passes, and
-        # counting only over the span of bins the cell reaches (a few octaves), not all BINS;
-        # only a cell reaching below LOW (zeros) or beyond HIGH pays for clipping
-        for c in range(n_cells):
-            idx = flat_keys[c] >> shift
-            idx -= key_low - 1
-            lo, hi = int(idx.min()), int(idx.max())
-            if lo < 0 or hi > top:  # zero and negatives (sign bit) go to bin 0, HIGH+ to top
-                np.maximum(idx, 0, out=idx)
-                np.minimum(idx, top, out=idx)
-                lo, hi = min(max(lo, 0), top), min(max(hi, 0), top)
-            if hi == lo:  # e.g. all zero: a supplier a strategy does not use
-                flat_counts[c, lo] += n
-                continue
-            idx -= lo
-            flat_counts[c, lo:hi + 1] += np.bincount(idx, minlength=hi - lo + 1).astype(np.int32)
+        if n:
+            _count_rows(v.reshape(n_cells, n).view(bits), flat_counts, shift, key_low - 1)
         self.sums += block_sums
         self.n += n
         return block_sums
@@ -182,6 +165,42 @@ class LogHistogram:
         return values[bin_[at]].reshape(len(rank), *cells)
 
 
+def _count_rows(keys: np.ndarray, counts: np.ndarray, shift: int, off: int) -> None:
+    """Add each row's bin counts to the same row of ``counts``.
+
+    The bin of a value is ``clip((key >> shift) - off, 0, BINS + 1)``, monotone in the key (an
+    arithmetic shift, a subtraction, a clip), so a row's smallest and largest keys give its
+    lowest and highest bins without a pass over the row. A row of one bin (e.g. all zero: a
+    supplier a strategy does not use) is counted at once; the others row by row, so that a
+    row's values stay in cache through the passes, counting only over the span of bins the row
+    reaches (a few octaves). Clipping the keys to the first key of bin 0 and of the top bin, in
+    place of clipping bins, gives the same bins; only a row reaching below LOW (zeros) or
+    beyond HIGH pays for it. Indices are made in the platform's integer, which ``bincount``
+    takes without a copy.
+    """
+    n = keys.shape[1]
+    top = BINS + 1
+    key_min, key_max = keys.min(axis=1), keys.max(axis=1)
+    lo = np.clip((key_min >> shift).astype(np.int64) - off, 0, top)
+    hi = np.clip((key_max >> shift).astype(np.int64) - off, 0, top)
+    one = lo == hi
+    counts[np.flatnonzero(one), lo[one]] += n
+    floor_key, top_key = off << shift, (off + top) << shift
+    work = np.empty(n, dtype=keys.dtype)
+    index = np.empty(n, dtype=np.intp)
+    for r in np.flatnonzero(~one).tolist():
+        row, low, high = keys[r], int(lo[r]), int(hi[r])
+        if key_min[r] < floor_key:
+            row = np.maximum(row, floor_key, out=work)
+        if key_max[r] > top_key:
+            row = np.minimum(row, top_key, out=work)
+        # the row's lowest bin starts at a multiple of 2**shift: subtracting it before the
+        # shift subtracts the bin after it, exactly
+        np.subtract(row, (off + low) << shift, out=work)
+        np.right_shift(work, shift, out=index)
+        counts[r, low:high + 1] += np.bincount(index, minlength=high - low + 1)
+
+
 @dataclass
 class Moments:
     """Count, mean and sum of squared deviations per cell, skipping NaN; exact and mergeable.
@@ -207,20 +226,35 @@ class Moments:
         self.mean = np.zeros(self.cells)
         self.m2 = np.zeros(self.cells)
 
-    def add(self, values: np.ndarray, *, axis: int) -> None:
-        """Fold a block of values (NaN skipped) in; removing ``axis`` leaves ``cells``."""
+    def add(self, values: np.ndarray, *, axis: int) -> np.ndarray:
+        """Fold a block of values (NaN skipped) in; removing ``axis`` leaves ``cells``.
+
+        Returns
+        -------
+        ndarray, shape cells, int64
+            Values of the block that were not NaN, per cell.
+        """
         v = np.moveaxis(np.asarray(values, dtype=np.float64), axis, -1)
+        n = v.shape[-1]
+        if n:
+            # a NaN anywhere makes its cell's sum NaN, so the sum the mean needs anyway tells
+            # whether masking is needed (inf - inf is NaN too and takes the masked path, which
+            # gives the same numbers when nothing is NaN)
+            total = v.sum(axis=-1)
+            if not np.isnan(total).any():  # the common case: the same as v.mean() and no mask
+                mean_b = total / n
+                dev = v - mean_b[..., None]
+                m2_b = np.square(dev, out=dev).sum(axis=-1)
+                count = np.full(mean_b.shape, n, dtype=np.int64)
+                self.merge(count, mean_b, m2_b)
+                return count
         ok = ~np.isnan(v)
-        if v.shape[-1] and ok.all():  # the common case: no masking needed
-            mean_b = v.mean(axis=-1)
-            m2_b = ((v - mean_b[..., None]) ** 2).sum(axis=-1)
-            self.merge(np.full(mean_b.shape, v.shape[-1], dtype=np.int64), mean_b, m2_b)
-            return
         n_b = ok.sum(axis=-1)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_b = np.where(n_b > 0, np.where(ok, v, 0.0).sum(axis=-1) / n_b, 0.0)
             m2_b = np.where(ok, (v - mean_b[..., None]) ** 2, 0.0).sum(axis=-1)
         self.merge(n_b, mean_b, m2_b)
+        return n_b
 
     def merge(self, count: np.ndarray, mean: np.ndarray, m2: np.ndarray) -> None:
         """Combine with another block's count, mean and m2 (same cells)."""

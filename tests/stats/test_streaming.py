@@ -82,3 +82,56 @@ def test_histogram_quantiles_equal_the_first_bin_whose_running_count_exceeds_the
     expected = np.stack([values[np.argmax(cum > r, axis=-1)] for r in rank])
     assert np.array_equal(h.quantiles(q), expected)
     assert (h.quantiles(q)[:, 0, 0, 0] == 0).all()
+
+
+def _reference_counts(x: np.ndarray) -> np.ndarray:
+    """Counts from each value's bin computed on its own from the float64 number (the
+    definition: octave and top mantissa bits, clipped to the underflow and overflow bins)."""
+    from simulator.stats.streaming import BINS, EDGES
+
+    v = x.astype(np.float64).reshape(-1, x.shape[-1])
+    bins = np.searchsorted(EDGES, v, side="right")  # 0 below LOW, BINS + 1 at or above HIGH
+    bins[np.isnan(v)] = BINS + 1
+    counts = np.zeros((v.shape[0], BINS + 2), dtype=np.int64)
+    for row, b in enumerate(bins):
+        counts[row] = np.bincount(b, minlength=BINS + 2)
+    return counts.reshape(*x.shape[:-1], BINS + 2)
+
+
+def test_histogram_counts_equal_each_values_own_bin():
+    """Rows of one bin, rows reaching below LOW or beyond HIGH, and ordinary rows, in float32
+    and float64, give the counts of binning every value on its own."""
+    rng = np.random.default_rng(11)
+    x = rng.lognormal(15, 6, size=(3, 4, 3001))
+    x[0, 0] = 0.0                      # one bin: all zero
+    x[0, 1] = 7.25e9                   # one bin: a constant
+    x[1, 0, :40] = 0.0                 # zeros among values
+    x[1, 1, :3] = [2.0**54, 3e17, 1e30]  # at and beyond HIGH
+    x[1, 2, :4] = [0.25, 1.0, 2.0**54 * 0.999, -0.0]
+    x[2, 3] = 2.0**55                  # all beyond HIGH
+    for values in (x, x.astype(np.float32)):
+        h = LogHistogram((3, 4))
+        sums = h.add(values, axis=2)
+        np.testing.assert_array_equal(h.counts, _reference_counts(values))
+        np.testing.assert_array_equal(sums, values.sum(axis=2, dtype=np.float64))
+
+
+def test_moments_without_nan_equal_the_masked_path_bit_for_bit():
+    """The common case (no NaN) skips the mask: the same count, mean and m2 to the last bit as
+    the masked computation."""
+    from simulator.stats.streaming import Moments
+
+    rng = np.random.default_rng(3)
+    x = 1e12 + 1e11 * rng.standard_normal((4, 5000))
+    fast = Moments((4,))
+    assert (fast.add(x, axis=1) == 5000).all()
+    ok = np.ones_like(x, dtype=bool)
+    n_b = ok.sum(axis=-1)
+    mean_b = np.where(ok, x, 0.0).sum(axis=-1) / n_b
+    m2_b = np.where(ok, (x - mean_b[..., None]) ** 2, 0.0).sum(axis=-1)
+    masked = Moments((4,))
+    masked.merge(n_b, mean_b, m2_b)
+    assert fast.mean.tobytes() == masked.mean.tobytes()
+    assert fast.m2.tobytes() == masked.m2.tobytes()
+    assert np.array_equal(fast.count, masked.count)
+    assert fast.mean.tobytes() == x.mean(axis=1).tobytes()
