@@ -16,6 +16,25 @@ from simulator.spec.scenario import Scenario
 from simulator.stats.streaming import LogHistogram
 
 
+def uniform_value(value: np.ndarray) -> np.ndarray | None:
+    """The value every element of ``value`` holds, as a 0-d array, when it is zero or NaN
+    (the same bits throughout), else None.
+
+    Only these two: a sum, mean or extreme of copies of them is the same number whatever the
+    order or layout in which it is read, so a field held as one such value broadcast gives
+    every statistic an array of it would, to the last bit.
+    """
+    if not value.size:
+        return None
+    bits = value.view(np.int64 if value.dtype.itemsize == 8 else np.int32)
+    first = value.flat[0]
+    if bits.flat[0] == 0:
+        return None if bits.any() else np.zeros((), dtype=value.dtype)
+    if np.isnan(first) and (bits == bits.flat[0]).all():
+        return np.array(first, dtype=value.dtype)
+    return None
+
+
 @dataclass(frozen=True)
 class BlockSummary:
     """A block's histogram (non-empty bins only), per-chunk sums and per-chunk totals."""
@@ -49,14 +68,19 @@ class Accumulator:
         self.chunk_sums: dict[int, np.ndarray] = {}
         self.chunk_totals: dict[int, RunTotals] = {}
         self.uncertain = scenario.uncertain_paths()
+        self._layout = self.layout(scenario, self.n_kept, keep_spend)
+        #: fields held as one value for every trial stored so far (None: none stored yet),
+        #: given an array only when a chunk holds anything else (see ``_put``)
+        self.uniform: dict[str, np.ndarray | None] = {}
         if arrays is not None:
             # the whole run's arrays (shared memory): this span writes at its own offset
             self.write_at, self._arrays = offset, arrays
         else:
             self.write_at = 0
             self._arrays = {name: np.empty(shape, dtype=dtype) for name, (shape, dtype)
-                            in self.layout(scenario, self.n_kept, keep_spend).items()}
-        self.kept = {name: self._arrays[name] for name in TRIAL_FIELDS}
+                            in self._layout.items() if name not in TRIAL_FIELDS}
+            self.uniform = dict.fromkeys(TRIAL_FIELDS)
+        self.kept = {name: self._arrays[name] for name in TRIAL_FIELDS if name in self._arrays}
         self.spend = self._arrays.get("spend")
         self.inputs = {path: self._arrays[f"input:{path}"] for path in self.uncertain}
 
@@ -83,12 +107,37 @@ class Accumulator:
         """Keep the first ``m`` trials of a chunk at position ``lo`` of this span."""
         lo += self.write_at
         for name in TRIAL_FIELDS:
-            self.kept[name][trial_slice(name, slice(lo, lo + m))] = \
-                trial_major(name, getattr(out, name)[..., :m])
+            value = getattr(out, name)[..., :m]
+            self._put(name, lo, m, trial_major(name, value), value)
         if self.spend is not None:
             self.spend[:, lo:lo + m] = out.spend[..., :m].transpose(0, 3, 2, 1)
         for path in self.uncertain:
             self.inputs[path][lo:lo + m] = draws.values[path][:m]
+
+    def _put(self, name: str, lo: int, m: int, value: np.ndarray,
+             engine: np.ndarray | None = None) -> None:
+        """Write trials ``[lo, lo + m)`` of a field: ``value`` in Results' axis order (or one
+        value for all of them, 0-d), ``engine`` the same in the engine's order (read faster).
+
+        A field without an array yet stays one value while every chunk holds that value in
+        every trial (zero or NaN, e.g. the in-house savings of a scenario without an in-house
+        supplier): no memory is written for it; the first chunk holding anything else gives it
+        its array, filled with that value and then written."""
+        if name in self.uniform:
+            held = self.uniform[name]
+            shape, dtype = self._layout[name]
+            same = value if value.ndim == 0 else uniform_value(value if engine is None
+                                                               else engine)
+            if same is not None:
+                same = same.astype(dtype)  # as the array would hold it
+                if held is None or held.tobytes() == same.tobytes():
+                    self.uniform[name] = same
+                    return
+            self.kept[name] = np.empty(shape, dtype=dtype)
+            if held is not None:
+                self.kept[name][...] = held
+            del self.uniform[name]
+        self.kept[name][trial_slice(name, slice(lo, lo + m))] = value
 
     def add(self, k: int, lo: int, draws: Draws, out: ChunkOutput) -> None:
         """Fold in chunk k, whose trials start at position ``lo`` of this span."""
@@ -117,7 +166,10 @@ class Accumulator:
         if isinstance(block, Accumulator):
             lo, m = block.offset - self.offset, block.n_kept
             for name in TRIAL_FIELDS:
-                self.kept[name][trial_slice(name, slice(lo, lo + m))] = block.kept[name]
+                if name in block.kept:
+                    self._put(name, lo, m, block.kept[name])
+                elif block.uniform[name] is not None:
+                    self._put(name, lo, m, block.uniform[name])
             if self.spend is not None:
                 self.spend[:, lo:lo + m] = block.spend
             for path in self.uncertain:
@@ -147,8 +199,14 @@ class Accumulator:
                 sums += self.chunk_sums[k]
                 totals.merge(self.chunk_totals[k])
             self.histogram.sums = sums
-        return self._as_results(self.kept, self.inputs, totals=totals, prov=prov,
-                                histogram=self.histogram, spend=self.spend)
+        kept = dict(self.kept)
+        for name, value in self.uniform.items():  # read-only views of the one value
+            shape, dtype = self._layout[name]
+            kept[name] = (np.empty(shape, dtype=dtype) if value is None
+                          else np.broadcast_to(value, shape))
+        return self._as_results({name: kept[name] for name in TRIAL_FIELDS}, self.inputs,
+                                totals=totals, prov=prov, histogram=self.histogram,
+                                spend=self.spend)
 
     def _as_results(self, k: dict[str, np.ndarray], inputs: dict[str, np.ndarray], *,
                     totals: RunTotals | None = None, prov: dict | None = None,

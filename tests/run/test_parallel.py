@@ -217,3 +217,46 @@ def test_anonymous_memory_files_are_not_limited_by_the_size_of_dev_shm():
     if not parallel.memfd_available():
         pytest.skip("no memfd_create here")
     assert parallel.shared_memory_free() is None
+
+
+def test_fields_held_as_one_value_equal_the_arrays_of_a_shared_memory_run():
+    """A one-process run holds a field that is zero or NaN in every trial as one broadcast
+    value (the minimal scenario: no in-house supplier, lease, funding or unmet demand); the
+    shared-memory run writes every trial: the same dtypes, shapes and bits, and the same tables."""
+    from simulator.results.fields import TRIAL_FIELDS
+
+    minimal = load_scenario("benchmarks/minimal.yaml")
+    one = simulate(minimal, trials=3000, seed=5, chunk_size=1000, workers=1)
+    two = simulate(minimal, trials=3000, seed=5, chunk_size=1000, workers=2)
+    held = [name for name in TRIAL_FIELDS if not any(getattr(one, name).strides)]
+    assert {"inhouse_net_saving", "committed_lease", "funding", "unmet_units"} <= set(held)
+    assert not any(not any(getattr(two, name).strides) for name in TRIAL_FIELDS)
+    for name in TRIAL_FIELDS:
+        a, b = getattr(one, name), getattr(two, name)
+        assert (a.dtype, a.shape) == (b.dtype, b.shape), name
+        assert np.ascontiguousarray(a).tobytes() == b.tobytes(), name
+    pd.testing.assert_frame_equal(one.summary(), two.summary())
+    pd.testing.assert_frame_equal(one.funding_table(), two.funding_table())
+
+
+def test_blocks_holding_one_value_merge_into_the_serial_arrays():
+    """Blocks returned whole (as from Dask), some fields held as one value, merged in any
+    order, give the serial run's arrays."""
+    from simulator.results.fields import TRIAL_FIELDS
+    from simulator.run.accumulator import Accumulator
+    from simulator.run.blocks import run_block
+    from simulator.run.plan import RunPlan
+
+    minimal = load_scenario("benchmarks/minimal.yaml")
+    plan = RunPlan(scenario=minimal, trials=3000, seed=5, design=None, chunk_size=1000,
+                   keep_spend=False)
+    acc = Accumulator(minimal, plan.trials, keep_spend=False)
+    for chunks in (range(2, 3), range(0, 2)):
+        acc.absorb(run_block(plan, chunks))
+    merged = acc.results({})
+    serial = simulate(minimal, trials=3000, seed=5, chunk_size=1000, workers=1)
+    for name in TRIAL_FIELDS:
+        a, b = getattr(merged, name), getattr(serial, name)
+        assert (a.dtype, a.shape) == (b.dtype, b.shape), name
+        assert np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes(), name
+    assert not any(merged.funding.strides)
