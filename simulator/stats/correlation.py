@@ -238,10 +238,33 @@ def induce_rank_correlation(
     adjusted = scores @ transform.T
     # the k-th smallest value of each column goes where the k-th smallest score is; columns
     # are sorted as contiguous rows of the transposes
-    order = np.argsort(adjusted.T, axis=1, kind="stable")
+    order = stable_row_order(adjusted.T)
     out = np.empty((d, n))
     np.put_along_axis(out, order, np.sort(u.T, axis=1), axis=1)
     return out.T
+
+
+def stable_row_order(a: np.ndarray) -> np.ndarray:
+    """``np.argsort(a, axis=1, kind="stable")``, at the cost of an unstable sort.
+
+    Without ties (or NaN) the sorted order of a row is unique, so any sort finds it; the
+    vectorised unstable sort is several times faster than the stable one on floats. A row
+    with ties, where the two may differ, is sorted stably.
+
+    Parameters
+    ----------
+    a : ndarray, shape (d, n)
+
+    Returns
+    -------
+    ndarray of int, shape (d, n)
+    """
+    order = np.argsort(a, axis=1)
+    ranked = np.take_along_axis(a, order, axis=1)
+    tied = (ranked[:, 1:] == ranked[:, :-1]).any(axis=1) | np.isnan(ranked[:, -1:]).any(axis=1)
+    for row in np.flatnonzero(tied):
+        order[row] = np.argsort(a[row], kind="stable")
+    return order
 
 
 def _checked_inputs(u: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -261,3 +261,15 @@ def test_average_ranks_of_a_sample_with_nan_are_nan():
     from simulator.stats.correlation import average_ranks
 
     assert np.isnan(average_ranks(np.array([1.0, np.nan, 2.0]))).all()
+
+
+def test_stable_row_order_equals_a_stable_argsort_with_and_without_ties():
+    from simulator.stats.correlation import stable_row_order
+
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((4, 5000))
+    a[1, ::3] = 0.5            # many ties
+    a[2, 10:20] = a[2, 5]      # a few
+    a[3, 7] = np.nan
+    for x in (a, a[:1]):
+        assert np.array_equal(stable_row_order(x), np.argsort(x, axis=1, kind="stable"))
