@@ -14,8 +14,9 @@ does it (one BLAS thread, the run's ``keep_trials``), so that the stages add up 
 (``RunPlan.draws``), the cost model (``run_chunk``), the finiteness check, keeping per-trial
 arrays (``Accumulator._store``), streamed totals (means, paired comparisons, claims) and the
 category histograms, and once at the end merging the chunks' sums and totals into ``Results``.
-``simulate()`` is then timed on the same trials in the same process; the last line says what
-share of its wall time the stages account for. Medians of ``--repeat`` runs.
+``simulate()`` is timed on the same trials in the same process, alternately before and after the
+stages (whichever runs second finds memory the first has already had from the system); the last
+line says what share of its wall time the stages account for. Medians of ``--repeat`` runs.
 
 With ``--model``: inside the cost model alone, the ms per chunk of each named step of
 ``run_chunk`` (cumulative, so nested steps are also counted in their callers), from cProfile
@@ -39,6 +40,7 @@ from simulator.model.chunk import run_chunk
 from simulator.results.provenance import provenance
 from simulator.results.totals import RunTotals
 from simulator.run.accumulator import Accumulator
+from simulator.run.blocks import freed_memory_kept
 from simulator.run.engine import KEEP_TRIALS
 from simulator.run.guard import check_finite
 from simulator.run.plan import CHUNK_SIZE, RunPlan
@@ -50,15 +52,20 @@ STAGES = ("setup (plan, accumulator, arrays)", "draws", "cost model (run_chunk)"
 ONCE = (STAGES[0], STAGES[-1])
 
 
-def stages(scenario_path: str, trials: int, keep_trials: int | None = KEEP_TRIALS
-           ) -> tuple[dict[str, list[float]], float]:
+def stages(scenario_path: str, trials: int, keep_trials: int | None = KEEP_TRIALS, *,
+           simulate_first: bool = False) -> tuple[dict[str, list[float]], float]:
     """Wall seconds of each stage of a one-process run, done as :func:`simulate` does it (one
     entry per chunk, or one for the stages run once), and the wall time of ``simulate()``
-    itself on the same trials, measured right after."""
+    itself on the same trials, measured right after (or right before)."""
     scenario = load_scenario(scenario_path)
     clock = time.perf_counter
+    wall = None
+    if simulate_first:
+        t = clock()
+        simulate(scenario, trials=trials, seed=1, workers=1, keep_trials=keep_trials)
+        wall = clock() - t
     times: dict[str, list[float]] = {s: [] for s in STAGES}
-    with threadpool_limits(limits=1, user_api="blas"):
+    with threadpool_limits(limits=1, user_api="blas"), freed_memory_kept():
         t = clock()
         plan = RunPlan(scenario=scenario, trials=trials, seed=1, design=None,
                        chunk_size=CHUNK_SIZE, keep_spend=False, keep_trials=keep_trials)
@@ -94,9 +101,11 @@ def stages(scenario_path: str, trials: int, keep_trials: int | None = KEEP_TRIAL
         acc.results(prov)
         times[STAGES[-1]].append(clock() - t)
     del acc, out, draws
-    t = clock()
-    simulate(scenario, trials=trials, seed=1, workers=1, keep_trials=keep_trials)
-    return times, clock() - t
+    if wall is None:
+        t = clock()
+        simulate(scenario, trials=trials, seed=1, workers=1, keep_trials=keep_trials)
+        wall = clock() - t
+    return times, wall
 
 
 #: The named steps of one chunk (simulator.model), in the order run_chunk calls them.
@@ -155,7 +164,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     if a.stages:
         simulate(load_scenario(a.scenario), trials=1000, workers=1)  # warm-up
-        runs = [stages(a.scenario, a.trials) for _ in range(a.repeat)]
+        runs = [stages(a.scenario, a.trials, simulate_first=i % 2 == 1)
+                for i in range(a.repeat)]
         # per stage, the median over runs of its total over the run
         med = {s: statistics.median(sum(r[0][s]) for r in runs) for s in STAGES}
         wall = statistics.median(r[1] for r in runs)
@@ -169,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"| {s} | {med[s]:.3f} | {per_chunk} | {med[s] / total:.0%} |")
         print(f"| sum of the stages | {total:.3f} | {total / n_chunks * 1e3:.1f} | "
               f"{total / med['draws']:.2f}x the draws |")
-        print(f"| simulate(), measured after | {wall:.3f} | | stages account for "
+        print(f"| simulate(), measured alongside | {wall:.3f} | | stages account for "
               f"{total / wall:.0%} |")
         return
     scenario = load_scenario(a.scenario)
