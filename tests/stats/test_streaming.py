@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from simulator.stats.streaming import RELATIVE_ERROR, LogHistogram
 
@@ -135,3 +136,16 @@ def test_moments_without_nan_equal_the_masked_path_bit_for_bit():
     assert fast.m2.tobytes() == masked.m2.tobytes()
     assert np.array_equal(fast.count, masked.count)
     assert fast.mean.tobytes() == x.mean(axis=1).tobytes()
+
+
+@pytest.mark.parametrize("n", [1, 577, 8193, 20_000])
+def test_histogram_sums_equal_one_sum_over_all_cells(n):
+    """Cells are binned a few at a time: their sums are the numbers one sum over every cell
+    gives, to the last bit, and so are the counts of one pass."""
+    rng = np.random.default_rng(n)
+    x = rng.lognormal(20, 3, size=(5, 9, n)).astype(np.float32)
+    x[1, 2] = 0.0
+    h = LogHistogram((5, 9))
+    sums = h.add(x, axis=2)
+    assert sums.tobytes() == x.sum(axis=2, dtype=np.float64).tobytes()
+    np.testing.assert_array_equal(h.counts, _reference_counts(x))
