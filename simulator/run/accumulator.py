@@ -3,7 +3,7 @@ trials, merged in chunk order so that a run's numbers do not depend on its worke
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -37,13 +37,18 @@ def uniform_value(value: np.ndarray) -> np.ndarray | None:
 
 @dataclass(frozen=True)
 class BlockSummary:
-    """A block's histogram (non-empty bins only), per-chunk sums and per-chunk totals."""
+    """A block's histogram (non-empty bins only), per-chunk sums and per-chunk totals, and the
+    fields it held as one value instead of writing them into the run's shared arrays (its kept
+    trials are ``kept_from .. kept_from + kept_n`` of the run)."""
 
     bins: np.ndarray
     counts: np.ndarray
     n: int
     chunk_sums: dict[int, np.ndarray]
     chunk_totals: dict[int, RunTotals]
+    uniform: dict[str, np.ndarray] = field(default_factory=dict)
+    kept_from: int = 0
+    kept_n: int = 0
 
 
 class Accumulator:
@@ -70,19 +75,28 @@ class Accumulator:
         self.uncertain = scenario.uncertain_paths()
         self._layout = self.layout(scenario, self.n_kept, keep_spend)
         #: fields held as one value for every trial stored so far (None: none stored yet),
-        #: given an array only when a chunk holds anything else (see ``_put``)
-        self.uniform: dict[str, np.ndarray | None] = {}
-        if arrays is not None:
+        #: written into an array only when a chunk holds anything else (see ``_put``)
+        self.uniform: dict[str, np.ndarray | None] = dict.fromkeys(TRIAL_FIELDS)
+        #: blocks of a shared-memory run that held fields as one value: (start, trials, values)
+        self.held: list[tuple[int, int, dict[str, np.ndarray]]] = []
+        self.shared = arrays is not None
+        if self.shared:
             # the whole run's arrays (shared memory): this span writes at its own offset
             self.write_at, self._arrays = offset, arrays
         else:
             self.write_at = 0
             self._arrays = {name: np.empty(shape, dtype=dtype) for name, (shape, dtype)
                             in self._layout.items() if name not in TRIAL_FIELDS}
-            self.uniform = dict.fromkeys(TRIAL_FIELDS)
-        self.kept = {name: self._arrays[name] for name in TRIAL_FIELDS if name in self._arrays}
-        self.spend = self._arrays.get("spend")
-        self.inputs = {path: self._arrays[f"input:{path}"] for path in self.uncertain}
+        self.kept: dict[str, np.ndarray] = {}
+        self.use_arrays(self._arrays)
+
+    def use_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        """Hold the run's per-trial arrays in ``arrays`` (those of the fields written so far,
+        the category spend and the inputs)."""
+        self._arrays = arrays
+        self.kept = {name: arrays[name] for name in self.kept}
+        self.spend = arrays.get("spend")
+        self.inputs = {path: arrays[f"input:{path}"] for path in self.uncertain}
 
     @staticmethod
     def cells(scenario: Scenario) -> tuple[int, int, int]:
@@ -122,7 +136,8 @@ class Accumulator:
         A field without an array yet stays one value while every chunk holds that value in
         every trial (zero or NaN, e.g. the in-house savings of a scenario without an in-house
         supplier): no memory is written for it; the first chunk holding anything else gives it
-        its array, filled with that value and then written."""
+        its array (a shared one is the run's, filled over this span's trials so far; an own
+        one is new, filled whole), filled with that value and then written."""
         if name in self.uniform:
             held = self.uniform[name]
             shape, dtype = self._layout[name]
@@ -133,9 +148,14 @@ class Accumulator:
                 if held is None or held.tobytes() == same.tobytes():
                     self.uniform[name] = same
                     return
-            self.kept[name] = np.empty(shape, dtype=dtype)
-            if held is not None:
-                self.kept[name][...] = held
+            if self.shared:
+                self.kept[name] = self._arrays[name]
+                if held is not None:  # chunks are stored in order from the span's start
+                    self.kept[name][trial_slice(name, slice(self.write_at, lo))] = held
+            else:
+                self.kept[name] = np.empty(shape, dtype=dtype)
+                if held is not None:  # blocks may come in any order
+                    self.kept[name][...] = held
             del self.uniform[name]
         self.kept[name][trial_slice(name, slice(lo, lo + m))] = value
 
@@ -175,6 +195,8 @@ class Accumulator:
             for path in self.uncertain:
                 self.inputs[path][lo:lo + m] = block.inputs[path]
             block = block.summary()
+        elif block.kept_n:
+            self.held.append((block.kept_from - self.offset, block.kept_n, block.uniform))
         if self.histogram is not None:
             self.histogram.merge_counts(block.bins, block.counts, block.n)
         self.chunk_sums.update(block.chunk_sums)
@@ -184,10 +206,16 @@ class Accumulator:
         """What a block contributes besides per-trial arrays, small enough to send back."""
         if self.histogram is None:
             return BlockSummary(bins=np.empty(0, dtype=np.intp), counts=np.empty(0, np.int32),
-                                n=0, chunk_sums={}, chunk_totals={})
+                                n=0, chunk_sums={}, chunk_totals={}, **self._held())
         bins, counts = self.histogram.nonempty()
         return BlockSummary(bins=bins, counts=counts, n=self.histogram.n,
-                            chunk_sums=self.chunk_sums, chunk_totals=self.chunk_totals)
+                            chunk_sums=self.chunk_sums, chunk_totals=self.chunk_totals,
+                            **self._held())
+
+    def _held(self) -> dict:
+        """The fields this span held as one value, and its kept trials (run positions)."""
+        return {"uniform": {name: v for name, v in self.uniform.items() if v is not None},
+                "kept_from": self.offset, "kept_n": self.n_kept}
 
     def results(self, prov: dict) -> Results:
         totals = None
@@ -199,14 +227,27 @@ class Accumulator:
                 sums += self.chunk_sums[k]
                 totals.merge(self.chunk_totals[k])
             self.histogram.sums = sums
-        kept = dict(self.kept)
-        for name, value in self.uniform.items():  # read-only views of the one value
-            shape, dtype = self._layout[name]
-            kept[name] = (np.empty(shape, dtype=dtype) if value is None
-                          else np.broadcast_to(value, shape))
-        return self._as_results({name: kept[name] for name in TRIAL_FIELDS}, self.inputs,
-                                totals=totals, prov=prov, histogram=self.histogram,
-                                spend=self.spend)
+        kept = {name: self._field(name) for name in TRIAL_FIELDS}
+        return self._as_results(kept, self.inputs, totals=totals, prov=prov,
+                                histogram=self.histogram, spend=self.spend)
+
+    def _field(self, name: str) -> np.ndarray:
+        """A field of the run: its array, or a read-only view of the one value it held."""
+        if name in self.kept:
+            return self.kept[name]
+        shape, dtype = self._layout[name]
+        if self.held:  # shared memory: the workers' blocks wrote it or held it
+            values = [held.get(name) for _, _, held in self.held]
+            if all(v is not None and v.tobytes() == values[0].tobytes() for v in values):
+                return np.broadcast_to(values[0], shape)
+            for (lo, m, _), value in zip(self.held, values, strict=True):
+                if value is not None:
+                    self._arrays[name][trial_slice(name, slice(lo, lo + m))] = value
+            return self._arrays[name]
+        value = self.uniform[name]
+        if value is not None:
+            return np.broadcast_to(value, shape)
+        return self._arrays[name] if self.shared else np.empty(shape, dtype=dtype)
 
     def _as_results(self, k: dict[str, np.ndarray], inputs: dict[str, np.ndarray], *,
                     totals: RunTotals | None = None, prov: dict | None = None,

@@ -226,9 +226,7 @@ def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> Accumul
         if borrowed:  # a segment's own buffer cannot outlive it: copy those arrays out
             for name in borrowed:
                 arrays[name] = arrays[name].copy()
-            acc.kept = {name: arrays[name] for name in acc.kept}
-            acc.spend = arrays.get("spend")
-            acc.inputs = {path: arrays[f"input:{path}"] for path in acc.uncertain}
+            acc.use_arrays(arrays)
         done, acc = acc, None
         return done
     finally:

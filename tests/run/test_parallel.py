@@ -219,24 +219,38 @@ def test_anonymous_memory_files_are_not_limited_by_the_size_of_dev_shm():
     assert parallel.shared_memory_free() is None
 
 
-def test_fields_held_as_one_value_equal_the_arrays_of_a_shared_memory_run():
-    """A one-process run holds a field that is zero or NaN in every trial as one broadcast
-    value (the minimal scenario: no in-house supplier, lease, funding or unmet demand); the
-    shared-memory run writes every trial: the same dtypes, shapes and bits, and the same tables."""
+def test_fields_held_as_one_value_equal_the_arrays_they_stand_for():
+    """A field that is zero or NaN in every trial is held as one broadcast value (the minimal
+    scenario: no in-house supplier, lease, funding or unmet demand), by one process and by the
+    workers of a shared-memory run alike: the same dtypes, shapes and bits as written arrays,
+    and the same tables."""
     from simulator.results.fields import TRIAL_FIELDS
 
     minimal = load_scenario("benchmarks/minimal.yaml")
     one = simulate(minimal, trials=3000, seed=5, chunk_size=1000, workers=1)
     two = simulate(minimal, trials=3000, seed=5, chunk_size=1000, workers=2)
-    held = [name for name in TRIAL_FIELDS if not any(getattr(one, name).strides)]
-    assert {"inhouse_net_saving", "committed_lease", "funding", "unmet_units"} <= set(held)
-    assert not any(not any(getattr(two, name).strides) for name in TRIAL_FIELDS)
+    held = {name for name in TRIAL_FIELDS if not any(getattr(one, name).strides)}
+    assert {"inhouse_net_saving", "committed_lease", "funding", "unmet_units"} <= held
+    assert held == {name for name in TRIAL_FIELDS if not any(getattr(two, name).strides)}
     for name in TRIAL_FIELDS:
         a, b = getattr(one, name), getattr(two, name)
         assert (a.dtype, a.shape) == (b.dtype, b.shape), name
-        assert np.ascontiguousarray(a).tobytes() == b.tobytes(), name
+        assert np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes(), name
     pd.testing.assert_frame_equal(one.summary(), two.summary())
     pd.testing.assert_frame_equal(one.funding_table(), two.funding_table())
+
+
+def test_fields_held_by_some_blocks_only_are_written_for_those_blocks():
+    """Chunks of one trial: a field can be zero in every trial of one block and not of
+    another; a shared-memory run then writes the held value over the blocks that held it."""
+    from simulator.results.fields import TRIAL_FIELDS
+
+    base = load_scenario(BASE)
+    one = simulate(base, trials=24, seed=2, chunk_size=1, workers=1)
+    two = simulate(base, trials=24, seed=2, chunk_size=1, workers=2)
+    for name in TRIAL_FIELDS:
+        a, b = getattr(one, name), getattr(two, name)
+        assert np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes(), name
 
 
 def test_blocks_holding_one_value_merge_into_the_serial_arrays():
