@@ -47,52 +47,49 @@ from simulator.run import engine  # noqa: E402
 
 
 class Phases:
-    """Inclusive wall and CPU seconds per phase, with the phase that was running when each
-    started (its parent)."""
+    """Inclusive wall and CPU seconds per phase, keyed by the path of phases that led to it
+    (a step called from two places is two lines)."""
 
     def __init__(self) -> None:
-        self.times: dict[str, list[float]] = {}
-        self.parent: dict[str, str | None] = {}
-        self.order: list[str] = []
+        self.times: dict[tuple[str, ...], list[float]] = {}
         self._stack: list[str] = []
 
-    def add(self, label: str, wall: float, cpu: float, parent: str | None) -> None:
-        if label not in self.times:
-            self.times[label], self.parent[label] = [0.0, 0.0], parent
-            self.order.append(label)
-        self.times[label][0] += wall
-        self.times[label][1] += cpu
+    def add(self, path: tuple[str, ...], wall: float, cpu: float) -> None:
+        entry = self.times.setdefault(path, [0.0, 0.0])
+        entry[0] += wall
+        entry[1] += cpu
 
     def timed(self, label: str, fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            parent = self._stack[-1] if self._stack else None
-            if label in self._stack:  # recursive or re-entrant: counted by the outer call
+            if label in self._stack:  # recursive: counted by the outer call
                 return fn(*args, **kwargs)
             self._stack.append(label)
+            path = tuple(self._stack)
             t, c = time.perf_counter(), time.process_time()
             try:
                 return fn(*args, **kwargs)
             finally:
                 self._stack.pop()
-                self.add(label, time.perf_counter() - t, time.process_time() - c, parent)
+                self.add(path, time.perf_counter() - t, time.process_time() - c)
         return wrapper
 
     def wrap(self, module, name: str, label: str | None = None) -> None:
         setattr(module, name, self.timed(label or name, getattr(module, name)))
 
-    def rows(self, parent: str | None = None, depth: int = 0) -> list[tuple[str, float, float]]:
+    def rows(self, parent: tuple[str, ...] = ()) -> list[tuple[str, float, float]]:
+        """(indented label, wall, CPU) under ``parent``, each followed by its parts and an
+        "other" line for what they leave out."""
         out = []
-        for label in self.order:
-            if self.parent[label] != parent:
+        for path, (wall, cpu) in self.times.items():
+            if path[:-1] != parent:
                 continue
-            wall, cpu = self.times[label]
-            out.append(("  " * depth + label, wall, cpu))
-            kids = self.rows(label, depth + 1)
+            out.append(("  " * (len(path) - 1) + path[-1], wall, cpu))
+            kids = [(p, t) for p, t in self.times.items() if p[:-1] == path]
             if kids:
-                kid_wall = sum(w for lb, w, _ in kids if not lb.startswith("  " * (depth + 2)))
-                kid_cpu = sum(c for lb, _, c in kids if not lb.startswith("  " * (depth + 2)))
-                out += kids + [("  " * (depth + 1) + "other", wall - kid_wall, cpu - kid_cpu)]
+                out += self.rows(path)
+                out.append(("  " * len(path) + "other", wall - sum(t[0] for _, t in kids),
+                            cpu - sum(t[1] for _, t in kids)))
         return out
 
 
@@ -151,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     a.add_argument("--profile", action="store_true", help="cProfile after the simulation")
     args = a.parse_args(argv)
     p = Phases()
-    p.add("imports", time.perf_counter() - _T0, time.process_time() - _C0, None)
+    p.add(("imports",), time.perf_counter() - _T0, time.process_time() - _C0)
     instrument(p)
     with tempfile.TemporaryDirectory() as tmp:
         run(args, p, Path(tmp) / "run")

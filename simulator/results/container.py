@@ -15,7 +15,6 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from simulator.model.finance import funding_gap
 from simulator.results import tables
 from simulator.results.fields import TRIAL_FIELDS
 from simulator.results.totals import RunTotals
@@ -52,6 +51,17 @@ def _once_arrays(method: Callable) -> Callable:
         return self._summaries[key]
 
     return cached
+
+
+#: Summaries holding (S, n) per-trial arrays (or tuples of them): a head of the trials shares
+#: their first columns.
+_PER_TRIAL = ("cumulative", "funding_gap", "cash_peak", "_unmet_share_total")
+
+
+def _read_only(arrays: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    for a in arrays:
+        a.flags.writeable = False
+    return arrays
 
 
 @dataclass(frozen=True, eq=False)
@@ -212,8 +222,14 @@ class Results:
         first = slice(0, n)
         arrays = {name: getattr(self, name)[(slice(None),) * axis + (first,)]
                   for name, axis in self.TRIAL_AXIS.items()}
-        return replace(self, **arrays, inputs={path: v[first] for path, v in self.inputs.items()},
-                       spend=None if self.spend is None else self.spend[:, first])
+        out = replace(self, **arrays, inputs={path: v[first] for path, v in self.inputs.items()},
+                      spend=None if self.spend is None else self.spend[:, first])
+        # per-trial values already computed are the same for the first trials: shared
+        for key, value in self._summaries.items():
+            if key[0] in _PER_TRIAL:
+                out._summaries[key] = (tuple(v[:, first] for v in value)
+                                       if isinstance(value, tuple) else value[:, first])
+        return out
 
     def _year_index(self, year: int | None) -> int:
         if year is None:
@@ -232,6 +248,11 @@ class Results:
         """
         return self.annual[:, :, : self._year_index(through) + 1].sum(axis=2, dtype=np.float64)
 
+    @_once_arrays
+    def _unmet_share_total(self) -> np.ndarray:
+        return (self.unmet_units.sum(axis=2, dtype=np.float64)
+                / self.demand_units.sum(axis=1, dtype=np.float64)[None, :])
+
     def metrics(self) -> dict[str, tuple[str, np.ndarray]]:
         """Headline per-trial metrics: name -> (unit, array of shape (S, n)).
 
@@ -243,8 +264,7 @@ class Results:
         """
         end = int(self.years[-1])
         dep = self.scenario.dependence_supplier
-        unmet = (self.unmet_units.sum(axis=2, dtype=np.float64)
-                 / self.demand_units.sum(axis=1, dtype=np.float64)[None, :])
+        unmet = self._unmet_share_total()
         out = {
             "cumulative_spend": ("USD", self.cumulative()),
             "npv": ("USD", self.npv),
@@ -377,7 +397,6 @@ class Results:
         yearly = annual.astype(np.float64) + (self.interest - self.operating_cash_flow)
         return np.cumsum(yearly, axis=-1)
 
-    @_once_arrays
     def funding_gap(self, through: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The most that must be raised beyond committed funding, through a year.
 
@@ -393,12 +412,28 @@ class Results:
         year : ndarray, shape (S, n)
             First year with a positive gap; ``inf`` if none.
         """
-        t = self._year_index(through) + 1
-        # one strategy at a time: the (strategy, trial, year) cash need of a million-trial run
-        # would take half a gigabyte at once
-        parts = [funding_gap(self.cash_need(i)[:, :t], self.funding[:, :t], self.years[:t])
-                 for i in range(len(self.strategies))]
-        return np.stack([p[0] for p in parts]), np.stack([p[1] for p in parts])
+        key = ("funding_gap", self._year_index(through) + 1)
+        if key not in self._summaries:
+            self._cash_pass([key[1]])
+        return self._summaries[key]
+
+    def _cash_pass(self, ends: list[int] | None = None) -> None:
+        """Everything read from the cumulative cash need, in one pass
+        (:func:`tables.cash_pass`), into the summaries."""
+        gaps, peak, need_q = tables.cash_pass(self, ends or [])
+        for t, gap in gaps.items():
+            self._summaries.setdefault(("funding_gap", t), _read_only(gap))
+        self._summaries[("cash_peak",)] = _read_only((peak,))[0]
+        self._summaries[("cash_need_q",)] = need_q
+
+    def cash_summaries(self) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The peak cumulative cash need of each trial, (S, n) [USD, at least 0], and with
+        ``revenue`` the cash need's percentiles by year per strategy (P, T) [USD]
+        (``tables.PERCENTILES``; an empty list without revenue), read in the same pass as
+        the funding gap."""
+        if ("cash_need_q",) not in self._summaries:
+            self._cash_pass()
+        return self._summaries[("cash_peak",)], self._summaries[("cash_need_q",)]
 
     @_once
     def funding_table(self) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from simulator.model.finance import funding_gap
 from simulator.stats.mc_error import percentile, percentiles_with_se
 
 if TYPE_CHECKING:
@@ -91,34 +92,47 @@ def indicators_table(results: Results) -> pd.DataFrame:
     documents the columns and keeps the table)."""
     dep = results.scenario.dependence_supplier
     demand = results.demand_units.astype(np.float64)
+    # one array per strategy, made when needed (a (S, n, T) float64 ratio would take 1.7 GB
+    # at a million trials); float32 arrays are sorted as float32, the same order at half the
+    # cost; the demand is the same for every strategy: its statistics are computed once
     series = {
-        "installed_gw": ("GW", results.installed_gw),
-        "demand_units": ("compute units", np.broadcast_to(demand, results.installed_gw.shape)),
-        "unmet_share": ("fraction", results.unmet_units / demand[None]),
-        f"{dep}_share": ("fraction", results.dependence_share),
+        "installed_gw": ("GW", lambda i: results.installed_gw[i]),
+        "demand_units": ("compute units", lambda i: results.demand_units),
+        "unmet_share": ("fraction", lambda i: results.unmet_units[i] / demand),
+        f"{dep}_share": ("fraction", lambda i: results.dependence_share[i]),
     }
     rows = []
-    for name, (unit, arr) in series.items():
+    for name, (unit, get) in series.items():
+        stats = None
         for i, s in enumerate(results.strategies):
-            a = np.asarray(arr[i], dtype=np.float64)
-            has = ~np.isnan(a)
-            if has.all():
-                q, mean = percentile(a, PERCENTILES, axis=0), a.mean(axis=0)
-            else:  # shares are undefined in years without purchases (NaN when never)
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    mean = np.nanmean(a, axis=0)
-                # year by year over the trials with purchases, as nanpercentile does
-                q = np.full((len(PERCENTILES), a.shape[1]), np.nan)
-                for t in range(a.shape[1]):
-                    column = a[has[:, t], t]
-                    if column.size:
-                        q[:, t] = percentile(column, PERCENTILES)
+            if stats is None or name != "demand_units":
+                stats = _yearly_stats(get(i))
+            mean, q = stats
             for t, year in enumerate(results.years):
                 rows.append({"strategy": s, "year": int(year), "indicator": name,
                              "unit": unit, "mean": mean[t],
                              **{f"p{p}": q[k, t] for k, p in enumerate(PERCENTILES)}})
     return pd.DataFrame(rows)
+
+
+def _yearly_stats(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and :data:`PERCENTILES` by year of one strategy's (n, T) array, in float64, over
+    the trials where it is defined (not NaN): ``mean`` (T,), ``q`` (P, T)."""
+    a = np.asarray(arr, dtype=np.float64)
+    has = ~np.isnan(a)
+    if has.all():
+        return a.mean(axis=0), percentile(arr, PERCENTILES, axis=0, dtype=np.float64)
+    # shares are undefined in years without purchases (NaN when never)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(a, axis=0)
+    # year by year over the trials with purchases, as nanpercentile does
+    q = np.full((len(PERCENTILES), a.shape[1]), np.nan)
+    for t in range(a.shape[1]):
+        column = arr[has[:, t], t]
+        if column.size:
+            q[:, t] = percentile(column, PERCENTILES, dtype=np.float64)
+    return mean, q
 
 
 def yearly_table(results: Results) -> pd.DataFrame:
@@ -153,15 +167,59 @@ def paths_table(results: Results) -> pd.DataFrame:
     series = [("cumulative_spend", s, np.cumsum(results.annual[i], axis=1, dtype=np.float64))
               for i, s in enumerate(results.strategies)]
     if results.scenario.revenue is not None:
-        series += [("cash_need", s, results.cash_need(i)) for i, s in enumerate(results.strategies)]
+        # read in the same pass as the funding gap (the cash need is not kept)
+        series += [("cash_need", s, q) for s, q in zip(results.strategies,
+                                                       results.cash_summaries()[1],
+                                                       strict=True)]
         series.append(("funding", "", results.funding))
     rows = []
     for quantity, strategy, values in series:
-        q = percentile(values, PERCENTILES, axis=0)  # (P, T)
+        # (P, T); float32 sorted as float32
+        q = values if quantity == "cash_need" else percentile(values, PERCENTILES, axis=0)
         rows.append(pd.DataFrame({"strategy": strategy, "quantity": quantity,
                                   "year": results.years,
                                   **{f"p{p}": q[k] for k, p in enumerate(PERCENTILES)}}))
     return pd.concat(rows, ignore_index=True)
+
+
+def cash_pass(results: Results, ends: list[int]
+              ) -> tuple[dict[int, tuple[np.ndarray, np.ndarray]], np.ndarray, list[np.ndarray]]:
+    """What the funding view reads from the cumulative cash need, in one pass over it per
+    strategy (at 44 MB per strategy for 500,000 kept trials and 11 years, it is not kept).
+
+    Parameters
+    ----------
+    results : Results
+    ends : list of int
+        Years counted from the start (1 = the first year only) through which a funding gap
+        is wanted, besides the horizon's end and the year of each claim on the funding gap.
+
+    Returns
+    -------
+    gaps : dict of int to (ndarray, ndarray)
+        Per end, the funding gap (S, n) [USD] and the year it opens (S, n), as
+        :meth:`Results.funding_gap` returns them.
+    peak : ndarray, shape (S, n)
+        Peak cumulative cash need, at least 0 [USD].
+    need_q : list of ndarray, each (P, T)
+        With ``revenue``, the cash need's :data:`PERCENTILES` by year per strategy [USD];
+        else empty.
+    """
+    ends = sorted({len(results.years), *ends}
+                  | {results._year_index(c.year) + 1 for c in results.scenario.claims
+                     if c.base_metric == "funding_gap"})
+    parts: dict[int, list] = {t: [] for t in ends}
+    peak, need_q = [], []
+    for i in range(len(results.strategies)):
+        need = results.cash_need(i)
+        for t, out in parts.items():
+            out.append(funding_gap(need[:, :t], results.funding[:, :t], results.years[:t]))
+        peak.append(np.maximum(need.max(axis=1), 0.0))
+        if results.scenario.revenue is not None:
+            need_q.append(percentile(need, PERCENTILES, axis=0))
+    gaps = {t: (np.stack([p[0] for p in out]), np.stack([p[1] for p in out]))
+            for t, out in parts.items()}
+    return gaps, np.stack(peak), need_q
 
 
 def trial_frame(results: Results) -> pd.DataFrame:
@@ -187,8 +245,7 @@ def trial_frame(results: Results) -> pd.DataFrame:
 def funding_table(results: Results) -> pd.DataFrame:
     """Per strategy: what must be raised and how likely committed money suffices
     (:meth:`Results.funding_table`, which documents the columns and keeps the table)."""
-    peak = np.stack([np.maximum(results.cash_need(i).max(axis=1), 0.0)
-                     for i in range(len(results.strategies))])
+    peak = results.cash_summaries()[0]
     gap, opens = results.funding_gap()
     series = {
         "cash_spend": ("USD", results.cumulative()),

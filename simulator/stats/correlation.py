@@ -329,7 +329,7 @@ def average_ranks(x: np.ndarray) -> np.ndarray:
     n = x.size
     if n and np.isnan(x).any():
         return np.full(n, np.nan)
-    sorter = np.argsort(x, kind="stable")
+    sorter = np.argsort(x)  # the order of tied values does not change their average rank
     inverse = np.empty(n, dtype=np.intp)
     inverse[sorter] = np.arange(n)
     ordered = x[sorter]

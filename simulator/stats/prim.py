@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from simulator.stats.mc_error import quantile_of_sorted
+
 
 @dataclass(frozen=True)
 class Box:
@@ -149,7 +151,13 @@ def _checked(x, y, names, peel_alpha, min_support, threshold) -> tuple[np.ndarra
 def _peel(x: np.ndarray, y: np.ndarray, peel_alpha: float, min_count: float
           ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Peel until no peel raises the density; returns the step at which each point left the
-    box, shape (n,), and per step which sides of each input were peeled, each (d, 2)."""
+    box, shape (n,), and per step which sides of each input were peeled, each (d, 2).
+
+    Each input's points in the box are kept sorted (sorted once, then only thinned): a peel
+    then keeps one end of the sorted order, its quantiles are read off it and its counts are
+    taken over the slice it would remove, so a step costs a pass over the box per input
+    instead of a partial sort and several full-length masks (the same peels, bit for bit:
+    see :func:`_peels`)."""
     n, d = x.shape
     inside = np.ones(n, dtype=bool)
     # Step at which each point left the box, so any box on the path is `removed_at > step`
@@ -159,26 +167,48 @@ def _peel(x: np.ndarray, y: np.ndarray, peel_alpha: float, min_count: float
     peeled = np.zeros((d, 2), dtype=bool)
     history = [peeled.copy()]
     density = y.sum() / n
+    # rows of each input in sorted order (ties in any order: a peel keeps or drops a whole
+    # run of ties), with the sorted values
+    columns = [(x[rows, j], rows) for j, rows in
+               enumerate(np.argsort(np.ascontiguousarray(x.T), axis=-1)
+                         .astype(np.int32 if n < 2**31 else np.intp))]
+    hits = int(y.sum())
     while True:
-        xb, yb = x[inside], y[inside]
+        m = columns[0][0].size
         best = None
-        for j in range(d):
-            for side, keep in enumerate(_peels(xb[:, j], peel_alpha)):
-                # counts without building the kept subsets (the same integers)
-                count = np.count_nonzero(keep)
-                if count < min_count or count == xb.shape[0]:
+        for j, (values, rows) in enumerate(columns):
+            for side, (start, stop) in enumerate(_peels(values, peel_alpha)):
+                count = stop - start
+                if count < min_count or count == m:
                     continue
-                candidate = np.count_nonzero(yb & keep) / count
+                # hits kept = all hits less those in the slice peeled off
+                gone = rows[:start] if side == 0 else rows[stop:]
+                candidate = (hits - np.count_nonzero(y[gone])) / count
                 if best is None or candidate > best[0]:
-                    best = (candidate, j, side, keep)
+                    best = (candidate, j, side, start, stop)
         if best is None or best[0] <= density:
             return removed_at, history
-        density, j, side, keep = best
-        gone = np.flatnonzero(inside)[~keep]
+        density, j, side, start, stop = best
+        rows = columns[j][1]
+        gone = rows[:start] if side == 0 else rows[stop:]
+        hits -= int(np.count_nonzero(y[gone]))
         inside[gone] = False
         removed_at[gone] = len(history)
         peeled[j, side] = True
         history.append(peeled.copy())
+        columns = [_thinned(column, inside, (start, stop) if k == j else None)
+                   for k, column in enumerate(columns)]
+
+
+def _thinned(column: tuple[np.ndarray, np.ndarray], inside: np.ndarray,
+             kept: tuple[int, int] | None) -> tuple[np.ndarray, np.ndarray]:
+    """One input's sorted (values, rows) with the points no longer inside dropped: the slice
+    ``kept`` of the input just peeled, else those whose row is still inside."""
+    values, rows = column
+    if kept is not None:
+        return values[kept[0]:kept[1]], rows[kept[0]:kept[1]]
+    keep = inside[rows]
+    return values[keep], rows[keep]
 
 
 def _chosen_step(trajectory: pd.DataFrame, threshold: float | None) -> int:
@@ -206,16 +236,24 @@ def _as_bool(y: np.ndarray, n: int) -> np.ndarray:
     return y
 
 
-def _peels(values: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-    """Masks of the points kept by a bottom peel and by a top peel."""
-    low, high = np.quantile(values, [alpha, 1.0 - alpha])
-    keep_bottom = values >= low
-    if keep_bottom.all():
-        keep_bottom = values > low
-    keep_top = values <= high
-    if keep_top.all():
-        keep_top = values < high
-    return keep_bottom, keep_top
+def _peels(ordered: np.ndarray, alpha: float) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The points kept by a bottom peel and by a top peel of one input's sorted values in the
+    box, each as a slice ``(start, stop)`` of them.
+
+    A bottom peel keeps the values at or above the ``alpha`` quantile (``numpy.quantile``'s,
+    :func:`simulator.stats.mc_error.quantile_of_sorted`), or, when that keeps every point
+    (ties), those above it; a top peel the values at or below the ``1 - alpha`` quantile, or
+    those below it.
+    """
+    m = ordered.size
+    low, high = quantile_of_sorted(ordered, [alpha, 1.0 - alpha])
+    start = int(np.searchsorted(ordered, low, side="left"))
+    if start == 0:
+        start = int(np.searchsorted(ordered, low, side="right"))
+    stop = int(np.searchsorted(ordered, high, side="right"))
+    if stop == m:
+        stop = int(np.searchsorted(ordered, high, side="left"))
+    return (start, m), (0, stop)
 
 
 def _stats(y: np.ndarray, mask: np.ndarray, n_interest: int) -> tuple[float, float, float]:

@@ -1,0 +1,87 @@
+"""Percentiles read off sorted samples are NumPy's, bit for bit."""
+
+import numpy as np
+import pytest
+
+from simulator.stats.mc_error import (
+    median_of_sorted,
+    percentile,
+    percentile_of_sorted,
+    percentiles_with_se,
+)
+
+LEVELS = [
+    [5, 25, 50, 75, 95],
+    [0, 100],
+    [0.5, 99.5, 50],
+    list(np.array([0.05, 0.95, 0.5 - 1e-3, 0.5 + 1e-3, 0.0427, 0.9573]) * 100),
+]
+
+
+def _same(a, b) -> bool:
+    a, b = np.atleast_1d(a), np.atleast_1d(b)
+    return a.dtype == b.dtype and a.shape == b.shape and \
+        np.array_equal(a.view(np.uint8), b.view(np.uint8))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 10, 101, 1000, 4096])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+@pytest.mark.parametrize("method", ["linear", "inverted_cdf"])
+def test_of_sorted_matches_numpy(n, dtype, method):
+    rng = np.random.default_rng(n)
+    x = (rng.lognormal(3, 2, size=(3, n)) * rng.choice([-1, 1], size=(3, n))).astype(dtype)
+    x[1, : n // 3] = x[1, 0]  # ties
+    ordered = np.sort(x, axis=-1)
+    for q in LEVELS:
+        assert _same(percentile_of_sorted(ordered, q, method=method),
+                     np.percentile(x, q, axis=-1, method=method))
+
+
+def test_nan_inf_and_scalar_q_match_numpy():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(4, 999))
+    x[0, 5] = np.nan
+    x[1, :10] = np.inf
+    x[2, -3:] = -np.inf
+    ordered = np.sort(x, axis=-1)
+    for method in ("linear", "inverted_cdf"):
+        assert _same(percentile_of_sorted(ordered, [5, 50, 95], method=method),
+                     np.percentile(x, [5, 50, 95], axis=-1, method=method))
+    assert _same(percentile_of_sorted(ordered[3], 10), np.percentile(x[3], 10))
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1])
+def test_percentile_of_float32_as_float64_matches_numpy(axis):
+    rng = np.random.default_rng(2)
+    x = rng.lognormal(size=(5000, 11)).astype(np.float32)
+    x[:100, 3] = 0.0
+    want = np.percentile(x.astype(np.float64), [5, 25, 50, 75, 95], axis=axis)
+    assert _same(percentile(x, [5, 25, 50, 75, 95], axis=axis, dtype=np.float64), want)
+    # -0.0 next to 0.0: sorted after the conversion, as the caller's numbers are
+    x[:50, 3] = -0.0
+    want = np.percentile(x.astype(np.float64), [1, 50], axis=axis)
+    assert _same(percentile(x, [1, 50], axis=axis, dtype=np.float64), want)
+
+
+def test_percentiles_with_se_unchanged():
+    x = np.random.default_rng(3).normal(size=(7, 20_001))
+    q, se = percentiles_with_se(x, (5, 25, 50, 75, 95), axis=1)
+    p = np.array([5, 25, 50, 75, 95]) / 100
+    s = 1.96 * np.sqrt(p * (1 - p) / x.shape[1])
+    levels = np.concatenate([p, np.clip(p - s, 0, 1), np.clip(p + s, 0, 1)]) * 100
+    got = np.percentile(x, levels, axis=1)
+    assert _same(q, got[:5])
+    assert _same(se, (got[10:] - got[5:10]) / (2 * 1.96))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 8, 9, 10, 11, 1000, 1001])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_scalar_percentile_and_median_of_sorted_match_numpy(n, dtype):
+    rng = np.random.default_rng(n)
+    x = np.sort(rng.lognormal(2, 3, size=n).astype(dtype))
+    for q in (0, 0.5, 10, 25, 50, 90, 99.5, 100, 33.3):
+        got, want = percentile_of_sorted(x, q), np.percentile(x, q)
+        assert type(got) is type(want) and _same(got, want)
+    assert _same(median_of_sorted(x), np.median(x))
+    x[-1] = np.nan
+    assert np.isnan(percentile_of_sorted(x, 10)) and np.isnan(median_of_sorted(x))
