@@ -3,7 +3,7 @@
 Run from the repository root::
 
     python benchmarks/profile_cli.py [--trials 1000000] [--scenario scenarios/base.yaml]
-        [--workers N] [--profile] [--cache FILE]
+        [--workers N] [--overlap] [--profile] [--cache FILE]
 
 Runs what ``simulate SCENARIO --trials N -q --out DIR`` runs, in this one process and one step
 after the other (every figure drawn here, none in a second process), and prints the wall and
@@ -14,9 +14,11 @@ indented under the phase that calls them; a phase's "other" line is what its par
 so each level adds up to the line above it and the top level to the script's wall time since
 its first line (Python's own start-up, about 0.05 s, is not in it).
 
-The command itself overlaps phases (it draws four figures in a forked process while the run is
-analysed, and the simulation uses worker processes), so its wall time is below this total:
-``benchmarks/bench_cli.py`` measures it. With ``--profile``: cProfile of everything after the
+The command itself overlaps phases (a forked process computes the summary tables and draws four
+figures while the run is analysed, and the simulation uses worker processes), so its wall time
+is below this total: ``--overlap`` does the same (the table then shows this process's phases,
+"wait for its tables" and the collecting of the figures included), and
+``benchmarks/bench_cli.py`` measures the command itself. With ``--profile``: cProfile of everything after the
 simulation, the top functions by cumulative time.
 """
 
@@ -125,11 +127,18 @@ def run(args: argparse.Namespace, p: Phases, out: Path) -> None:
     profiler = cProfile.Profile() if args.profile else None
     if profiler:
         profiler.enable()
+    early = p.timed("start the figure process", figure_files.start_figures)(results) \
+        if args.overlap else None
     analysis = p.timed("analyse", overview.analyse)(results)
+    if early is not None:
+        results.adopt_tables(p.timed("wait for its tables", early.tables)())
     verdict = p.timed("verdict", build_verdict)(analysis)
-    # figures one after the other in this process: what each costs, wherever it is drawn
+    # without --overlap, figures one after the other in this process: what each costs,
+    # wherever it is drawn
     writers.write_figures = functools.partial(writers.write_figures, workers=1)
-    p.timed("write run", writers.write_run)(analysis, out, verdict=verdict)
+    p.timed("write run", writers.write_run)(analysis, out, verdict=verdict, early=early)
+    if early is not None:
+        early.close()
     if profiler:
         profiler.disable()
         s = io.StringIO()
@@ -145,6 +154,9 @@ def main(argv: list[str] | None = None) -> None:
     a.add_argument("--workers", type=int, default=None)
     a.add_argument("--cache", help="pickle file of the results: written by the first run, "
                    "read (instead of simulating) by the next ones, to time the rest again")
+    a.add_argument("--overlap", action="store_true",
+                   help="as the command does: the summary tables and four figures in a forked "
+                   "process while this one analyses (its time is then not in the table)")
     a.add_argument("--profile", action="store_true", help="cProfile after the simulation")
     args = a.parse_args(argv)
     p = Phases()

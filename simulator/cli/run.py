@@ -118,6 +118,8 @@ def _run(args: argparse.Namespace, argv: list[str], scenario: Scenario, override
         try:
             analysis = analyse(results, sobol_n=args.sobol, batches=batches,
                                workers=args.workers, progress=not args.quiet)
+            if early is not None:  # the summary tables, computed there meanwhile
+                results.adopt_tables(early.tables())
             verdict = build_verdict(analysis)  # once, for the terminal and the report
         except BaseException:
             if early is not None:

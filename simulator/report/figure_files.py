@@ -221,15 +221,38 @@ def _share_out(jobs: list, weights: list[float], n: int) -> list[list]:
 RESULTS_FIGURES = ("fan_chart.png", "spend_by_category.png", "strategies.png", "s_curve.png")
 
 
-def _draw_early(analysis: Analysis, jobs: list) -> None:
+def result_tables(results: Results) -> None:
+    """Compute every summary table a run writes or draws that needs only the results (kept
+    with them: see :meth:`Results.computed_tables`)."""
+    results.summary()
+    results.yearly()
+    results.indicators()
+    results.paths()
+    if len(results.strategies) > 1:
+        results.comparison()
+    if results.scenario.revenue is not None:
+        results.funding_table()
+
+
+def _draw_early(analysis: Analysis, jobs: list, conn) -> None:
     exit_with_parent()
+    # the tables first: the process that analyses waits for them, and the figures read them
+    try:
+        result_tables(analysis.results)
+        tables = analysis.results.computed_tables()
+    except Exception:  # the other process computes them, and reports the error
+        tables = {}
+    conn.send(tables)
+    conn.close()
     for draw, path in jobs:
         draw(analysis, path)
 
 
 class EarlyFigures:
     """Figures being drawn in a forked process from a run's results while the caller
-    analyses them (:func:`start_figures`); :func:`write_figures` collects them.
+    analyses them (:func:`start_figures`); :func:`write_figures` collects them. The process
+    first computes the summary tables (:func:`result_tables`) and sends them back
+    (:meth:`tables`).
 
     Attributes
     ----------
@@ -243,16 +266,36 @@ class EarlyFigures:
         drawn = [(name, draw) for name, draw in figures(stub) if name in RESULTS_FIGURES]
         self.names = tuple(name for name, _ in drawn)
         self._folder = Path(tempfile.mkdtemp(prefix="simulate-figures-"))
+        context = mp.get_context("fork")
+        self._tables, child_end = context.Pipe(duplex=False)
         # forked: the child reads the parent's results in place, nothing is copied or sent
-        self._process = mp.get_context("fork").Process(
-            target=_draw_early, args=(stub, [(draw, self._folder / name) for name, draw in drawn]),
+        self._process = context.Process(
+            target=_draw_early,
+            args=(stub, [(draw, self._folder / name) for name, draw in drawn], child_end),
             daemon=True)
         with deferred():  # the child sets its own signal handling first (exit_with_parent)
             self._process.start()
+        child_end.close()
+
+    def tables(self) -> dict:
+        """The summary tables the process computed before drawing (:func:`result_tables`),
+        for :meth:`Results.adopt_tables`; empty if it could not (it failed or was stopped)."""
+        if self._tables is None:
+            return {}
+        try:
+            return self._tables.recv()
+        except (EOFError, OSError):
+            return {}
+        finally:
+            self._tables.close()
+            self._tables = None
 
     def collect(self, analysis: Analysis, folder: Path) -> list[Path]:
         """Wait for the figures and move them into ``folder``; any the process did not write
         (it failed) are drawn here."""
+        # the tables were sent first: received (and dropped, if not asked for) so the process
+        # is not left waiting to send them
+        analysis.results.adopt_tables(self.tables())
         self._process.join()
         out = []
         for name, draw in figures(analysis):
@@ -267,6 +310,9 @@ class EarlyFigures:
 
     def close(self) -> None:
         """Stop the process if it still runs and remove its temporary folder."""
+        if self._tables is not None:
+            self._tables.close()
+            self._tables = None
         if self._process.is_alive():
             self._process.terminate()
             self._process.join()

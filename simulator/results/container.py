@@ -7,8 +7,6 @@ tables, the terminal summary, the report and the figures read the same ones), ne
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
@@ -17,51 +15,10 @@ import pandas as pd
 
 from simulator.results import tables
 from simulator.results.fields import TRIAL_FIELDS
+from simulator.results.summary_cache import PER_TRIAL, once, once_arrays, read_only
 from simulator.results.totals import RunTotals
 from simulator.spec.scenario import Scenario
 from simulator.stats.streaming import LogHistogram
-
-
-def _once(method: Callable) -> Callable:
-    """Compute a summary table once per Results (per arguments): the CSV tables, the terminal
-    summary, the report and the figures all read the same tables. Callers get a copy, so
-    changing one cannot change what the others read."""
-    @functools.wraps(method)
-    def cached(self, *args, **kwargs):
-        key = (method.__name__, args, tuple(sorted(kwargs.items())))
-        if key not in self._summaries:
-            self._summaries[key] = method(self, *args, **kwargs)
-        return self._summaries[key].copy()
-
-    return cached
-
-
-def _once_arrays(method: Callable) -> Callable:
-    """Like ``_once`` for methods returning an array or a tuple of arrays (the claims, the
-    analysis and the tables ask for the same cumulative spend and funding gap several times):
-    computed once per arguments and returned read-only instead of copied."""
-    @functools.wraps(method)
-    def cached(self, *args, **kwargs):
-        key = (method.__name__, args, tuple(sorted(kwargs.items())))
-        if key not in self._summaries:
-            out = method(self, *args, **kwargs)
-            for a in out if isinstance(out, tuple) else (out,):
-                a.flags.writeable = False
-            self._summaries[key] = out
-        return self._summaries[key]
-
-    return cached
-
-
-#: Summaries holding (S, n) per-trial arrays (or tuples of them): a head of the trials shares
-#: their first columns.
-_PER_TRIAL = ("cumulative", "funding_gap", "cash_peak", "_unmet_share_total")
-
-
-def _read_only(arrays: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
-    for a in arrays:
-        a.flags.writeable = False
-    return arrays
 
 
 @dataclass(frozen=True, eq=False)
@@ -172,7 +129,7 @@ class Results:
     inputs: dict[str, np.ndarray] = field(repr=False)
     provenance: dict[str, Any] = field(repr=False)
     spend: np.ndarray | None = field(default=None, repr=False)
-    #: Summary tables already computed (see ``_once``); a fresh one for every new Results.
+    #: Summary tables already computed (see ``once``); a fresh one for every new Results.
     _summaries: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     #: Per-trial array fields and the position of their trial axis (``spend`` and ``inputs``
@@ -226,7 +183,7 @@ class Results:
                       spend=None if self.spend is None else self.spend[:, first])
         # per-trial values already computed are the same for the first trials: shared
         for key, value in self._summaries.items():
-            if key[0] in _PER_TRIAL:
+            if key[0] in PER_TRIAL:
                 out._summaries[key] = (tuple(v[:, first] for v in value)
                                        if isinstance(value, tuple) else value[:, first])
         return out
@@ -238,7 +195,7 @@ class Results:
             raise ValueError(f"year {year} is outside the horizon {self.years[0]}-{self.years[-1]}")
         return int(year - self.years[0])
 
-    @_once_arrays
+    @once_arrays
     def cumulative(self, through: int | None = None) -> np.ndarray:
         """Cumulative spend from the start year through ``through`` (default: the last year).
 
@@ -248,7 +205,7 @@ class Results:
         """
         return self.annual[:, :, : self._year_index(through) + 1].sum(axis=2, dtype=np.float64)
 
-    @_once_arrays
+    @once_arrays
     def _unmet_share_total(self) -> np.ndarray:
         return (self.unmet_units.sum(axis=2, dtype=np.float64)
                 / self.demand_units.sum(axis=1, dtype=np.float64)[None, :])
@@ -282,7 +239,7 @@ class Results:
             out["inhouse_breaks_even"] = ("probability", breaks_even)
         return out
 
-    @_once
+    @once
     def summary(self) -> pd.DataFrame:
         """Distribution of each headline metric (:meth:`metrics`) per strategy.
 
@@ -301,7 +258,6 @@ class Results:
         """
         return tables.summary_table(self)
 
-    @_once
     def comparison(self, baseline: str | None = None) -> pd.DataFrame:
         """Paired differences of each strategy against the baseline, on the same trials.
 
@@ -318,9 +274,25 @@ class Results:
             trial; ``p_cheaper`` is the share of trials where the strategy's value is lower
             (cheaper, for money; less dependent or less unmet, for shares).
         """
+        # one table for the baseline, however it is named
+        return self._comparison(baseline or self.scenario.baseline_strategy)
+
+    @once
+    def _comparison(self, baseline: str) -> pd.DataFrame:
         return tables.comparison_table(self, baseline)
 
-    @_once
+    def computed_tables(self) -> dict:
+        """The summary tables computed so far, for :meth:`adopt_tables` of the same Results
+        in another process (e.g. a forked one that computed them while this one analysed)."""
+        return {k: v for k, v in self._summaries.items() if isinstance(v, pd.DataFrame)}
+
+    def adopt_tables(self, computed: dict) -> None:
+        """Take summary tables from :meth:`computed_tables` of the same Results in another
+        process, instead of computing them again (those already computed here are kept)."""
+        for key, table in computed.items():
+            self._summaries.setdefault(key, table)
+
+    @once
     def indicators(self) -> pd.DataFrame:
         """Yearly non-money indicators per strategy.
 
@@ -334,7 +306,7 @@ class Results:
         """
         return tables.indicators_table(self)
 
-    @_once
+    @once
     def yearly(self) -> pd.DataFrame:
         """Spend per strategy, year and category, plus a ``total`` category.
 
@@ -349,7 +321,7 @@ class Results:
         """
         return tables.yearly_table(self)
 
-    @_once
+    @once
     def paths(self) -> pd.DataFrame:
         """Percentiles by year of the cumulative quantities the figures draw.
 
@@ -414,17 +386,24 @@ class Results:
         """
         key = ("funding_gap", self._year_index(through) + 1)
         if key not in self._summaries:
-            self._cash_pass([key[1]])
+            self._cash_pass([key[1]], summaries=False)
         return self._summaries[key]
 
-    def _cash_pass(self, ends: list[int] | None = None) -> None:
-        """Everything read from the cumulative cash need, in one pass
-        (:func:`tables.cash_pass`), into the summaries."""
-        gaps, peak, need_q = tables.cash_pass(self, ends or [])
+    def _cash_pass(self, ends: list[int], *, summaries: bool) -> None:
+        """What is read from the cumulative cash need, in one pass (:func:`tables.cash_pass`),
+        into the summaries: the funding gaps not yet computed through ``ends``, the horizon's
+        end and each claim's year, and with ``summaries`` the need's peak and percentiles."""
+        ends = {len(self.years), *ends} | {self._year_index(c.year) + 1
+                                            for c in self.scenario.claims
+                                            if c.base_metric == "funding_gap"}
+        gaps, peak, need_q = tables.cash_pass(
+            self, sorted(t for t in ends if ("funding_gap", t) not in self._summaries),
+            summaries=summaries)
         for t, gap in gaps.items():
-            self._summaries.setdefault(("funding_gap", t), _read_only(gap))
-        self._summaries[("cash_peak",)] = _read_only((peak,))[0]
-        self._summaries[("cash_need_q",)] = need_q
+            self._summaries.setdefault(("funding_gap", t), read_only(gap))
+        if summaries:
+            self._summaries[("cash_peak",)] = read_only((peak,))[0]
+            self._summaries[("cash_need_q",)] = need_q
 
     def cash_summaries(self) -> tuple[np.ndarray, list[np.ndarray]]:
         """The peak cumulative cash need of each trial, (S, n) [USD, at least 0], and with
@@ -432,10 +411,10 @@ class Results:
         (``tables.PERCENTILES``; an empty list without revenue), read in the same pass as
         the funding gap."""
         if ("cash_need_q",) not in self._summaries:
-            self._cash_pass()
+            self._cash_pass([], summaries=True)
         return self._summaries[("cash_peak",)], self._summaries[("cash_need_q",)]
 
-    @_once
+    @once
     def funding_table(self) -> pd.DataFrame:
         """Per strategy: what must be raised and how likely committed money suffices.
 

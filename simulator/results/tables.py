@@ -182,8 +182,9 @@ def paths_table(results: Results) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def cash_pass(results: Results, ends: list[int]
-              ) -> tuple[dict[int, tuple[np.ndarray, np.ndarray]], np.ndarray, list[np.ndarray]]:
+def cash_pass(results: Results, ends: list[int], *, summaries: bool = True
+              ) -> tuple[dict[int, tuple[np.ndarray, np.ndarray]], np.ndarray | None,
+                         list[np.ndarray]]:
     """What the funding view reads from the cumulative cash need, in one pass over it per
     strategy (at 44 MB per strategy for 500,000 kept trials and 11 years, it is not kept).
 
@@ -192,7 +193,10 @@ def cash_pass(results: Results, ends: list[int]
     results : Results
     ends : list of int
         Years counted from the start (1 = the first year only) through which a funding gap
-        is wanted, besides the horizon's end and the year of each claim on the funding gap.
+        is wanted.
+    summaries : bool
+        Also the peak and the percentiles (else ``peak`` is None and ``need_q`` empty): the
+        claims need only the gaps, the tables (perhaps in another process) the rest.
 
     Returns
     -------
@@ -205,21 +209,19 @@ def cash_pass(results: Results, ends: list[int]
         With ``revenue``, the cash need's :data:`PERCENTILES` by year per strategy [USD];
         else empty.
     """
-    ends = sorted({len(results.years), *ends}
-                  | {results._year_index(c.year) + 1 for c in results.scenario.claims
-                     if c.base_metric == "funding_gap"})
     parts: dict[int, list] = {t: [] for t in ends}
     peak, need_q = [], []
     for i in range(len(results.strategies)):
         need = results.cash_need(i)
         for t, out in parts.items():
             out.append(funding_gap(need[:, :t], results.funding[:, :t], results.years[:t]))
-        peak.append(np.maximum(need.max(axis=1), 0.0))
-        if results.scenario.revenue is not None:
+        if summaries:
+            peak.append(np.maximum(need.max(axis=1), 0.0))
+        if summaries and results.scenario.revenue is not None:
             need_q.append(percentile(need, PERCENTILES, axis=0))
     gaps = {t: (np.stack([p[0] for p in out]), np.stack([p[1] for p in out]))
             for t, out in parts.items()}
-    return gaps, np.stack(peak), need_q
+    return gaps, np.stack(peak) if summaries else None, need_q
 
 
 def trial_frame(results: Results) -> pd.DataFrame:

@@ -4,6 +4,7 @@ labels that do not overlap, shares as percentages)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import matplotlib
@@ -220,3 +221,37 @@ def test_closing_early_figures_stops_their_process_and_leaves_nothing(analysis):
     early.close()
     assert not early._process.is_alive()
     assert not early._folder.exists()
+
+
+def test_tables_from_the_early_process_equal_those_computed_here(analysis):
+    from simulator.report.figure_files import result_tables, start_figures
+
+    early = start_figures(analysis.results)
+    if early is None:
+        pytest.skip("figures are drawn early only where processes fork, on two cores or more")
+    try:
+        got = early.tables()
+    finally:
+        early.close()
+    fresh = dataclasses.replace(analysis.results)  # a Results with nothing computed yet
+    result_tables(fresh)
+    want = fresh.computed_tables()
+    assert set(got) == set(want) and len(want) >= 5
+    for key, table in want.items():
+        pd.testing.assert_frame_equal(got[key], table, check_exact=True)
+    assert early.tables() == {}  # received once
+
+
+def test_a_head_shares_the_per_trial_values_already_computed(analysis):
+    results = analysis.results
+    n, year = results.n_trials // 3, int(results.years[len(results.years) // 2])
+    whole_cumulative = results.cumulative(year)
+    whole_gap = results.funding_gap(year)
+    head = results.head(n)
+    shared = head.cumulative(year)
+    assert np.shares_memory(shared, whole_cumulative)
+    fresh = dataclasses.replace(head)  # nothing computed: computed from the head's own arrays
+    assert np.array_equal(shared, fresh.cumulative(year))
+    for a, b in zip(head.funding_gap(year), fresh.funding_gap(year), strict=True):
+        assert np.array_equal(a, b)
+    assert np.shares_memory(head.funding_gap(year)[0], whole_gap[0])
