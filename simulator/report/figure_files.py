@@ -216,9 +216,10 @@ def _share_out(jobs: list, weights: list[float], n: int) -> list[list]:
 
 
 #: Figures drawn from the results alone, while the analysis runs (:func:`start_figures`). The
-#: funding chart needs only the results too, but is left to the process that analyses, so that
-#: the two finish at about the same time.
-RESULTS_FIGURES = ("fan_chart.png", "spend_by_category.png", "strategies.png", "s_curve.png")
+#: S-curves and the funding chart need only the results too, but are left to the process that
+#: analyses (the other one computes the summary tables first), so that the two finish at about
+#: the same time.
+RESULTS_FIGURES = ("fan_chart.png", "spend_by_category.png", "strategies.png")
 
 
 def result_tables(results: Results) -> None:
