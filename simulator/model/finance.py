@@ -13,6 +13,8 @@ Shapes as in :mod:`simulator.model.cost_model`: trial axis last.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from simulator.model.cost_model import demand_path, running
@@ -152,3 +154,43 @@ def funding_gap(cash_need: np.ndarray, funding: np.ndarray, years: np.ndarray
     first = np.where(opens.any(axis=-1), years[0] + np.argmax(opens, axis=-1).astype(float),
                      np.inf)
     return np.maximum(shortfall.max(axis=-1), 0.0), first
+
+
+def funding_gaps(cash_need: np.ndarray, funding: np.ndarray, first_year: int,
+                 ends: Iterable[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """:func:`funding_gap` through several years at once, in one pass over the years.
+
+    The gap through year t is the running maximum of the shortfall up to t: one pass over
+    year-major rows gives every end, where :func:`funding_gap` reads the years of each end again
+    (and along the short, strided year axis of trial-major arrays). The numbers are the same.
+
+    Parameters
+    ----------
+    cash_need : ndarray, shape (T, n)
+        Cumulative cash need by year, year-major [USD].
+    funding : ndarray, shape (T, n)
+        Cumulative committed funding received by each year, year-major [USD].
+    first_year : int
+        Calendar year of row 0.
+    ends : iterable of int
+        Years counted from the start (1 = the first year only), each in 1 .. T.
+
+    Returns
+    -------
+    dict of int to (ndarray, ndarray)
+        Per end, the gap (n,) [USD] and the first year with a positive gap (n,) (``inf``: none),
+        as :func:`funding_gap` returns them.
+    """
+    ends = set(ends)
+    out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    worst = first = None
+    for t in range(max(ends, default=0)):
+        short = cash_need[t] - funding[t]
+        if worst is None:
+            worst, first = short, np.where(short > 0, float(first_year), np.inf)
+        else:
+            np.maximum(worst, short, out=worst)
+            first[np.isinf(first) & (short > 0)] = float(first_year + t)
+        if t + 1 in ends:
+            out[t + 1] = (np.maximum(worst, 0.0), first.copy())
+    return out

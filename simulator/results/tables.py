@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from simulator.model.finance import funding_gap
+from simulator.model.finance import funding_gaps
 from simulator.stats.mc_error import percentile, percentiles_with_se
 
 if TYPE_CHECKING:
     from simulator.results.container import Results
 
+#: Trials per block of the cash need's pass (float64, 11 years: ~0.7 MB, within L2).
+CASH_BLOCK = 8192
 #: Percentiles reported in tables [%].
 PERCENTILES = (5, 25, 50, 75, 95)
 
@@ -209,19 +211,32 @@ def cash_pass(results: Results, ends: list[int], *, summaries: bool = True
         With ``revenue``, the cash need's :data:`PERCENTILES` by year per strategy [USD];
         else empty.
     """
-    parts: dict[int, list] = {t: [] for t in ends}
-    peak, need_q = [], []
-    for i in range(len(results.strategies)):
-        need = results.cash_need(i)
-        for t, out in parts.items():
-            out.append(funding_gap(need[:, :t], results.funding[:, :t], results.years[:t]))
-        if summaries:
-            peak.append(np.maximum(need.max(axis=1), 0.0))
-        if summaries and results.scenario.revenue is not None:
-            need_q.append(percentile(need, PERCENTILES, axis=0))
-    gaps = {t: (np.stack([p[0] for p in out]), np.stack([p[1] for p in out]))
-            for t, out in parts.items()}
-    return gaps, np.stack(peak) if summaries else None, need_q
+    n_s, n, n_t = results.annual.shape
+    gaps = {t: (np.empty((n_s, n)), np.empty((n_s, n))) for t in ends}
+    peak = np.empty((n_s, n)) if summaries else None
+    wants_q = summaries and results.scenario.revenue is not None
+    need_q = []
+    for i in range(n_s):
+        # year-major (T, n) blocks of trials that stay in cache: the cumulative sum, the gaps
+        # (running maxima) and the peak read whole rows, not the short, strided year axis of
+        # the trial-major arrays; the same numbers as Results.cash_need and funding_gap
+        need_all = np.empty((n_t, n)) if wants_q else None
+        for lo in range(0, n, CASH_BLOCK):
+            hi = min(lo + CASH_BLOCK, n)
+            need = np.add(results.annual[i, lo:hi].T, (results.interest[lo:hi]
+                                                       - results.operating_cash_flow[lo:hi]).T,
+                          dtype=np.float64,
+                          out=need_all[:, lo:hi] if wants_q else np.empty((n_t, hi - lo)))
+            for t in range(1, n_t):
+                need[t] += need[t - 1]
+            for t, (gap, year) in funding_gaps(need, results.funding[lo:hi].T,
+                                               int(results.years[0]), ends).items():
+                gaps[t][0][i, lo:hi], gaps[t][1][i, lo:hi] = gap, year
+            if summaries:
+                np.maximum(np.maximum.reduce(need, axis=0), 0.0, out=peak[i, lo:hi])
+        if wants_q:
+            need_q.append(percentile(need_all, PERCENTILES, axis=1))
+    return gaps, peak, need_q
 
 
 def trial_frame(results: Results) -> pd.DataFrame:
