@@ -123,7 +123,7 @@ def _fig_s_curve(analysis: Analysis, path: Path) -> None:
     fig, axes = _figure(len(claims), 1, panel=(6.4, 2.9), left=0.9, right=2.7, top=0.55,
                         bottom=0.6, hgap=1.15)
     for ax, claim in zip(axes[:, 0], claims, strict=True):
-        plots_analysis.s_curve(analysis.results, claim, ax=ax)
+        plots_analysis.s_curve(analysis.results, claim, ax=ax, probabilities=analysis.claims)
     fig.savefig(path, dpi=110)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
@@ -48,7 +49,8 @@ CURVE_TRIALS = 100_000
 AXIS_LIMIT = 1e100
 
 
-def s_curve(results: Results, claim, *, ax: Axes | None = None) -> Axes:
+def s_curve(results: Results, claim, *, ax: Axes | None = None,
+            probabilities: pd.DataFrame | None = None) -> Axes:
     """Cumulative distribution (S-curve) of a claim's metric per strategy, with the claim's
     threshold and its probability for each strategy marked.
 
@@ -61,6 +63,10 @@ def s_curve(results: Results, claim, *, ax: Axes | None = None) -> Axes:
     claim : ClaimSpec or str
         E.g. ``"cumulative_spend through 2030 >= 7T"``.
     ax : Axes, optional
+    probabilities : DataFrame, optional
+        The claim's probabilities as :func:`simulator.analysis.claims.evaluate_claims` gives
+        them (rows of other claims are ignored), e.g. ``Analysis.claims``; default: evaluated
+        here.
 
     Returns
     -------
@@ -71,7 +77,9 @@ def s_curve(results: Results, claim, *, ax: Axes | None = None) -> Axes:
 
     ax = new_axes(ax, (10, 4.5))
     claim = as_claim(claim)
-    table = evaluate_claims(results, [claim]).set_index("strategy")
+    if probabilities is None or claim.label not in set(probabilities["claim"]):
+        probabilities = evaluate_claims(results, [claim])
+    table = probabilities[probabilities["claim"] == claim.label].set_index("strategy")
     values = claim_metric(results.head(CURVE_TRIALS), claim)
     money = claim.base_metric in MONEY_METRICS
     share = claim.base_metric in ("dependence_share", "unmet_demand")

@@ -104,6 +104,17 @@ def test_shares_on_a_share_claim_axis_are_percentages(analysis):
     assert legend is not None and legend.get_bbox_to_anchor().x0 >= ax.bbox.x1 - 1
 
 
+def test_s_curve_reads_the_analysis_probabilities_as_it_would_compute_them(analysis):
+    claim = analysis.results.scenario.claims[0]
+    legends = []
+    for probabilities in (None, analysis.claims):
+        ax = plots_analysis.s_curve(analysis.results, claim, ax=Figure().subplots(),
+                                    probabilities=probabilities)
+        legends.append([t.get_text() for t in ax.get_legend().get_texts()])
+    assert legends[0] == legends[1]
+    assert all("P = " in text for text in legends[0])
+
+
 def test_input_labels_are_words_with_units():
     assert plot_style.input_label("suppliers.nvidia.price_per_unit", "USD/unit") == \
         "nvidia: price per unit [USD/unit]"
