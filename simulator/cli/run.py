@@ -59,9 +59,22 @@ def _missing_extras(args: argparse.Namespace) -> list[str]:
     return out
 
 
+def _single_run_options(args: argparse.Namespace) -> list[str]:
+    """Options of a single run given with ``--sweep``, which would otherwise be ignored."""
+    if not args.sweep:
+        return []
+    return [opt for opt, on in (("--parquet", args.parquet), ("--sobol", args.sobol),
+                                ("--precision", args.precision)) if on]
+
+
 def simulate_command(args: argparse.Namespace, argv: list[str]) -> int:
     if (problem := _backend_problem(args)) is not None:
         print(f"error: {problem}", file=sys.stderr)
+        return 2
+    if ignored := _single_run_options(args):
+        print(f"error: {', '.join(ignored)} {'applies' if len(ignored) == 1 else 'apply'} to a "
+              "single run, not to --sweep (a sweep writes sweep.csv and sweep.png); run the "
+              "value you want on its own with --set KEY=VALUE", file=sys.stderr)
         return 2
     if missing := _missing_extras(args):
         for problem in missing:

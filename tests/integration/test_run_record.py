@@ -127,3 +127,15 @@ def test_a_sweep_with_overrides_gets_its_own_default_folder(scenario, tmp_path, 
     assert changed.name.startswith("tiny-sweep-energy.pue-") and changed != plain
     assert (tmp_path / plain / "sweep.csv").is_file()
     assert (tmp_path / changed / "sweep.csv").is_file()
+
+
+@pytest.mark.parametrize("option", [["--parquet"], ["--sobol", "64"], ["--precision", "0.01"]])
+def test_single_run_options_with_a_sweep_are_refused_not_ignored(scenario, tmp_path, capsys,
+                                                                   option):
+    out = tmp_path / "sweep"
+    code = main([str(scenario), "--sweep", "energy.pue=1.1,1.3", *option, "--out", str(out),
+                 "-q"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {option[0]} applies to a single run, not to --sweep")
+    assert "Traceback" not in err and not out.exists()
