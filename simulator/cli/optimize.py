@@ -18,9 +18,9 @@ from simulator.cli.arguments import (
     trial_count,
     worker_count,
 )
-from simulator.cli.outputs import write_into
-from simulator.errors import Issue, NumericalError, ScenarioError
-from simulator.report.run_folder import OutputFolder, OutputFolderError
+from simulator.cli.outputs import FAILURES, failure_exit, write_into
+from simulator.errors import Issue, ScenarioError
+from simulator.report.run_folder import OutputFolder
 from simulator.spec.scenario import Scenario
 
 
@@ -109,15 +109,11 @@ def _optimize_run(args: argparse.Namespace, scenario: Scenario, variants: dict[s
                                wall_seconds=time.perf_counter() - t0,
                                extra={"overrides": args.set, "budget": args.budget,
                                       "variants": {n: v.source_file for n, v in variants.items()}})
-    except OutputFolderError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"error: cannot write outputs to {out}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    except (NumericalError, SearchTooLargeError) as exc:
+    except SearchTooLargeError as exc:
         print(f"error: {args.scenario}: {exc}", file=sys.stderr)
         return 2
+    except FAILURES as exc:
+        return failure_exit(exc, args, out)
     if not args.quiet:
         ev = search.evaluation
         print(format_optimize(search.table, ev.objectives, scenario.levers, method=search.method,

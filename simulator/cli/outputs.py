@@ -1,6 +1,7 @@
 """Where the ``simulate`` commands write: the default output folder of a run (its own folder
 when overrides change the numbers), the output folder checked before anything is simulated,
-and the truthful message about what an interrupted run leaves in it."""
+the truthful message about what an interrupted run leaves in it, and how a command that
+fails ends (one line, an exit code)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,38 @@ import argparse
 import hashlib
 import sys
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from simulator import interrupts
+from simulator.errors import NumericalError, ScenarioError
 from simulator.report.run_folder import OutputFolder, OutputFolderError
+
+#: What a run, a sweep or a lever search can end with besides its result: each has its message
+#: and exit code in :func:`failure_exit`.
+FAILURES = (BrokenProcessPool, ScenarioError, NumericalError, OutputFolderError, OSError,
+            RuntimeError)
+
+
+def failure_exit(exc: BaseException, args: argparse.Namespace, out: Path | str) -> int:
+    """Print the one-line message for one of :data:`FAILURES` and return its exit code (2 for
+    the scenario's fault, 1 otherwise); an interrupt that reached the workers first stays an
+    interrupt."""
+    if isinstance(exc, BrokenProcessPool):  # before RuntimeError, which it is
+        if interrupts.received is not None:  # the signal reached the workers first
+            raise interrupts.Interrupted(interrupts.received) from None
+        message, code = (f"a worker process died (out of memory?); nothing was written; {out} "
+                         "is unchanged"), 1
+    elif isinstance(exc, ScenarioError):
+        message, code = str(exc), 2
+    elif isinstance(exc, NumericalError):
+        message, code = f"{args.scenario}: {exc}", 2
+    elif isinstance(exc, OSError):
+        message, code = f"cannot write outputs to {out}: {exc.strerror or exc}", 1
+    else:  # OutputFolderError; RuntimeError: a missing extra, an unreachable or lost cluster
+        message, code = str(exc), 1
+    print(f"error: {message}", file=sys.stderr)
+    return code
 
 
 def default_output(name: str, overrides: list[str], *, suffix: str = "") -> Path:

@@ -8,15 +8,14 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 
 from simulator import interrupts
 from simulator.cli.arguments import load_with_options, run_overrides, sweep_values
-from simulator.cli.outputs import default_output, write_into
-from simulator.errors import NumericalError, ScenarioError
+from simulator.cli.outputs import FAILURES, default_output, failure_exit, write_into
+from simulator.errors import ScenarioError
 from simulator.io.inheritance import subject_notice
-from simulator.report.run_folder import OutputFolder, OutputFolderError
+from simulator.report.run_folder import OutputFolder
 from simulator.spec.scenario import Scenario
 
 
@@ -139,24 +138,8 @@ def _run(args: argparse.Namespace, argv: list[str], scenario: Scenario, override
                 early.close()
             raise
         files = write_run(analysis, folder, parquet=args.parquet, verdict=verdict, early=early)
-    except BrokenProcessPool:
-        if interrupts.received is not None:  # the signal reached the workers first
-            raise interrupts.Interrupted(interrupts.received) from None
-        print("error: a worker process died (out of memory?); nothing was written; "
-              f"{out} is unchanged", file=sys.stderr)
-        return 1
-    except OutputFolderError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"error: cannot write outputs to {out}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    except NumericalError as exc:
-        print(f"error: {args.scenario}: {exc}", file=sys.stderr)
-        return 2
-    except RuntimeError as exc:  # a missing optional dependency or an unreachable cluster
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    except FAILURES as exc:
+        return failure_exit(exc, args, out)
     interrupts.checkpoint("done")
     if not args.quiet:
         print(format_summary(analysis, verdict=verdict))
@@ -193,22 +176,8 @@ def _sweep(args: argparse.Namespace, scenario: Scenario, key: str, values: list,
                   f"{', '.join(dict.fromkeys(table['quantity']))}", file=sys.stderr)
             return 2
         files = write_sweep(table, folder, path=key, quantities=quantities)
-    except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except NumericalError as exc:
-        print(f"error: {args.scenario}: {exc}", file=sys.stderr)
-        return 2
-    except OutputFolderError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"error: cannot write outputs to {folder.path}: {exc.strerror or exc}",
-              file=sys.stderr)
-        return 1
-    except RuntimeError as exc:  # a missing extra, an unreachable or lost Dask cluster
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    except FAILURES as exc:
+        return failure_exit(exc, args, folder.path)
     if not args.quiet:
         if overrides:
             print("overrides: " + " ".join(overrides) + "\n")

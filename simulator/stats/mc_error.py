@@ -144,7 +144,7 @@ def quantile_of_sorted(ordered: np.ndarray, quantiles, *, method: str = "linear"
         gamma = np.asanyarray(virtual - previous, dtype=virtual.dtype)
         a, b = ordered[..., previous], ordered[..., following]
         diff = b - a
-        result = np.add(a, diff * gamma, out=...)
+        result = np.asanyarray(np.add(a, diff * gamma))  # an array, as out=... gives on NumPy 2
         np.subtract(b, diff * (1 - gamma), out=result, where=gamma >= 0.5, casting="unsafe",
                     dtype=type(result.dtype))
     else:

@@ -24,6 +24,11 @@ def _same(a, b) -> bool:
         np.array_equal(a.view(np.uint8), b.view(np.uint8))
 
 
+def _same_or_nan(a, b) -> bool:
+    nan = np.isnan(a)
+    return bool(np.array_equal(nan, np.isnan(b)) and _same(a[~nan], b[~nan]))
+
+
 @pytest.mark.parametrize("n", [1, 2, 3, 7, 10, 101, 1000, 4096])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
 @pytest.mark.parametrize("method", ["linear", "inverted_cdf"])
@@ -45,8 +50,11 @@ def test_nan_inf_and_scalar_q_match_numpy():
     x[2, -3:] = -np.inf
     ordered = np.sort(x, axis=-1)
     for method in ("linear", "inverted_cdf"):
-        assert _same(percentile_of_sorted(ordered, [5, 50, 95], method=method),
-                     np.percentile(x, [5, 50, 95], axis=-1, method=method))
+        got = percentile_of_sorted(ordered, [5, 50, 95], method=method)
+        want = np.percentile(x, [5, 50, 95], axis=-1, method=method)
+        # NumPy before 2 writes a NaN with other payload bits where a row holds NaN: the same value
+        same = _same if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else _same_or_nan
+        assert same(got, want)
     assert _same(percentile_of_sorted(ordered[3], 10), np.percentile(x[3], 10))
 
 
