@@ -254,7 +254,8 @@ def evaluate(scenario: Scenario, cands: Sequence[Candidate], *,
         tasks = [t for t in tasks if t]
         from simulator.run.parallel import exit_with_parent
 
-        with ProcessPoolExecutor(max_workers=workers, initializer=exit_with_parent) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=exit_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             parts = list(pool.map(_worker, [(sampling, t, claims, n, seed, chunk_size, design)
                                             for t in tasks]))
     for index, part in parts:

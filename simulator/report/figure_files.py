@@ -188,10 +188,10 @@ def figures(analysis: Analysis) -> list[tuple[str, Callable[[Analysis, Path], No
 _worker_analysis: Analysis | None = None
 
 
-def _receive(analysis: Analysis) -> None:
+def _receive(analysis: Analysis, parent: int) -> None:
     global _worker_analysis
     _worker_analysis = analysis
-    exit_with_parent()
+    exit_with_parent(parent)
 
 
 def _draw_in_worker(jobs: list[tuple[Callable[[Analysis, Path], None], Path]]) -> None:
@@ -235,8 +235,8 @@ def result_tables(results: Results) -> None:
         results.funding_table()
 
 
-def _draw_early(analysis: Analysis, jobs: list, conn) -> None:
-    exit_with_parent()
+def _draw_early(analysis: Analysis, jobs: list, conn, parent: int) -> None:
+    exit_with_parent(parent)
     # the tables first: the process that analyses waits for them, and the figures read them
     try:
         result_tables(analysis.results)
@@ -272,7 +272,8 @@ class EarlyFigures:
         # forked: the child reads the parent's results in place, nothing is copied or sent
         self._process = context.Process(
             target=_draw_early,
-            args=(stub, [(draw, self._folder / name) for name, draw in drawn], child_end),
+            args=(stub, [(draw, self._folder / name) for name, draw in drawn], child_end,
+                  os.getpid()),
             daemon=True)
         with deferred():  # the child sets its own signal handling first (exit_with_parent)
             self._process.start()
@@ -358,7 +359,7 @@ def write_figures(analysis: Analysis, folder: Path, *, workers: int | None = Non
                                    min(workers, len(jobs)))
         # the analysis goes to each worker once (inherited, where processes fork)
         pool = ProcessPoolExecutor(max_workers=len(theirs), initializer=_receive,
-                                   initargs=(analysis,))
+                                   initargs=(analysis, os.getpid()))
         try:
             with deferred():  # workers start here: see simulator.run.parallel.run_local
                 pending = [pool.submit(_draw_in_worker, group) for group in theirs]

@@ -108,13 +108,21 @@ def _views(names: dict[str, str], shared: dict[str, tuple[tuple[int, ...], type,
     return arrays, borrowed
 
 
-def exit_with_parent() -> None:
+def exit_with_parent(parent: int | None = None) -> None:
     """Pool initializer: a worker whose parent died (killed, so no cleanup ran) exits instead
     of waiting for work forever, holding its memory (and here the shared memory, which lives
     until every process using it is gone). Signals as :func:`simulator.interrupts.in_worker`
-    sets them: the parent alone acts on Ctrl-C."""
+    sets them: the parent alone acts on Ctrl-C.
+
+    Parameters
+    ----------
+    parent : int, optional
+        The parent's process id, taken in the parent (``initargs=(os.getpid(),)``): a parent
+        killed between the fork and this initializer has already handed the worker to another
+        process, whose id ``os.getppid()`` would give here. Default: ``os.getppid()``.
+    """
     interrupts.in_worker()
-    parent = os.getppid()
+    parent = os.getppid() if parent is None else parent
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -204,7 +212,8 @@ def run_local(plan: RunPlan, *, workers: int, progress: bool = False) -> Accumul
         acc = Accumulator(plan.scenario, plan.trials, keep_spend=plan.keep_spend,
                            keep_trials=plan.keep_trials, streaming=plan.streaming, arrays=arrays)
         bar = progress_bar(plan.n_chunks, enabled=progress)
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=exit_with_parent)
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=exit_with_parent,
+                                   initargs=(os.getpid(),))
         try:
             # workers start on the first submit: a fork copies the held-back signals, so none
             # runs Python code under this process's handlers before its initializer

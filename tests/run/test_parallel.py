@@ -274,3 +274,18 @@ def test_blocks_holding_one_value_merge_into_the_serial_arrays():
         assert (a.dtype, a.shape) == (b.dtype, b.shape), name
         assert np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes(), name
     assert not any(merged.funding.strides)
+
+
+@pytest.mark.parametrize("parent_alive", [True, False])
+def test_a_worker_whose_parent_died_before_it_started_exits(parent_alive):
+    """The parent's id comes from the parent: a worker reparented before its initializer ran
+    (its parent killed right after the fork) still sees that its parent is gone."""
+    from tests.integration.signal_harness import PATIENCE
+
+    parent = "os.getppid()" if parent_alive else "0"  # no process has id 0: gone
+    code = ("import os, time\n"
+            "from simulator.run.parallel import exit_with_parent\n"
+            f"exit_with_parent({parent})\n"
+            "time.sleep(1.5)\n")
+    proc = subprocess.run([sys.executable, "-c", code], timeout=PATIENCE)  # a hang guard
+    assert proc.returncode == (0 if parent_alive else 1)
