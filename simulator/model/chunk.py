@@ -105,20 +105,15 @@ def _context(scenario: Scenario, d: Draws) -> st.Context:
         dc_life=d["datacentre.life_years"], chip_weights=weights[0], dc_weights=weights[1],
         cash_weights=(weights[0].astype(DTYPE), weights[1].astype(DTYPE)),
         cost_per_mw=d["datacentre.cost_per_mw"], energy_per_mw=energy_per_mw, om=om,
+        # a rate of +0 in every trial costs +0 bit for bit (x finite power, never -0): skipped
         free=frozenset(name for name, rate in (("energy", energy_per_mw), ("operations", om))
-                       if all_plus_zero(rate)),
+                       if cm.is_plus_zero(rate)),
         margin=(d["leasing.provider_margin"] if scenario.leasing is not None
                 else np.zeros(d.n_trials, dtype=DTYPE)),
         contract_years=scenario.leasing.contract_years if scenario.leasing is not None else 1,
         learning={name: (d[f"suppliers.{name}.capacity.first_year"]
                          * d[f"suppliers.{name}.capacity.compute_per_chip"],
                          d[f"suppliers.{name}.learning_rate"]) for name in inhouse})
-
-
-def all_plus_zero(x: np.ndarray) -> bool:
-    """Whether every element is +0.0: a cost rate of zero in every trial, whose cost (rate x
-    finite power, never -0) is +0 bit for bit, so it is not computed."""
-    return cm.is_plus_zero(x)
 
 
 def _strategy(ctx: st.Context, strategy, dependence: int, cats: list[str],

@@ -365,11 +365,10 @@ class Results:
         -------
         ndarray, shape (S, n, T), or (n, T) for one strategy, float64 [USD, nominal]
         """
-        annual = self.annual if strategy is None else self.annual[strategy]
-        # in float64 from the float32 spend and net interest, summed in place: the same numbers
-        # as converting first, one (n, T) array fewer
-        yearly = np.add(annual, self.interest - self.operating_cash_flow, dtype=np.float64)
-        return np.cumsum(yearly, axis=-1, out=yearly)
+        if strategy is not None:
+            return tables.cash_need_by_year(self, strategy).T
+        return np.stack([tables.cash_need_by_year(self, i).T
+                         for i in range(len(self.strategies))])
 
     def funding_gap(self, through: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The most that must be raised beyond committed funding, through a year.

@@ -184,6 +184,38 @@ def paths_table(results: Results) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
+def cash_need_by_year(results: Results, strategy: int, trials: slice = slice(None), *,
+                      out: np.ndarray | None = None) -> np.ndarray:
+    """Cumulative cash need of one strategy, year-major: infrastructure cash spend plus debt
+    interest minus operating cash flow, summed from the start year (the one home of this
+    equation: :meth:`Results.cash_need` and :func:`cash_pass` read it).
+
+    Parameters
+    ----------
+    results : Results
+    strategy : int
+        Index of the strategy.
+    trials : slice
+        Kept trials to read (default all).
+    out : ndarray, shape (T, m), float64, optional
+        Where to write it.
+
+    Returns
+    -------
+    ndarray, shape (T, m), float64 [USD, nominal]
+        ``m`` trials; rows are years, so the running sum adds whole rows.
+    """
+    annual = results.annual[strategy, trials]
+    if out is None:
+        out = np.empty(annual.shape[::-1])
+    # in float64 from the float32 spend and net interest
+    np.add(annual.T, (results.interest[trials] - results.operating_cash_flow[trials]).T,
+           dtype=np.float64, out=out)
+    for t in range(1, len(out)):
+        out[t] += out[t - 1]
+    return out
+
+
 def cash_pass(results: Results, ends: list[int], *, summaries: bool = True
               ) -> tuple[dict[int, tuple[np.ndarray, np.ndarray]], np.ndarray | None,
                          list[np.ndarray]]:
@@ -219,16 +251,12 @@ def cash_pass(results: Results, ends: list[int], *, summaries: bool = True
     for i in range(n_s):
         # year-major (T, n) blocks of trials that stay in cache: the cumulative sum, the gaps
         # (running maxima) and the peak read whole rows, not the short, strided year axis of
-        # the trial-major arrays; the same numbers as Results.cash_need and funding_gap
+        # the trial-major arrays; the same numbers as funding_gap
         need_all = np.empty((n_t, n)) if wants_q else None
         for lo in range(0, n, CASH_BLOCK):
             hi = min(lo + CASH_BLOCK, n)
-            need = np.add(results.annual[i, lo:hi].T, (results.interest[lo:hi]
-                                                       - results.operating_cash_flow[lo:hi]).T,
-                          dtype=np.float64,
-                          out=need_all[:, lo:hi] if wants_q else np.empty((n_t, hi - lo)))
-            for t in range(1, n_t):
-                need[t] += need[t - 1]
+            need = cash_need_by_year(results, i, slice(lo, hi),
+                                     out=need_all[:, lo:hi] if wants_q else None)
             for t, (gap, year) in funding_gaps(need, results.funding[lo:hi].T,
                                                int(results.years[0]), ends).items():
                 gaps[t][0][i, lo:hi], gaps[t][1][i, lo:hi] = gap, year
