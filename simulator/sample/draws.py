@@ -85,6 +85,14 @@ class Draws:
     def __getitem__(self, key: str) -> np.ndarray:
         return self.values[key]
 
+    def trials(self, lo: int, hi: int) -> Draws:
+        """The draws of trials ``lo .. hi - 1`` (views, nothing copied)."""
+        return Draws(values={k: v[lo:hi] for k, v in self.values.items()},
+                     demand_noise=self.demand_noise[lo:hi],
+                     shock_starts={k: v[lo:hi] for k, v in self.shock_starts.items()},
+                     generation_fails={k: v[lo:hi] for k, v in self.generation_fails.items()},
+                     raises_happen=[v[lo:hi] for v in self.raises_happen])
+
     def astype(self, dtype: type) -> Draws:
         """The same draws with input values and demand noise in ``dtype`` (events unchanged;
         a broadcast value stays a broadcast)."""
