@@ -134,19 +134,8 @@ def quantile_of_sorted(ordered: np.ndarray, quantiles, *, method: str = "linear"
     n = ordered.shape[-1]
     quantiles = np.asanyarray(quantiles)
     if method == "linear":
-        virtual = (n - 1) * quantiles
-        previous = np.floor(virtual)
-        following = previous + 1
-        above = virtual >= n - 1
-        previous[above] = -1
-        following[above] = -1
-        previous, following = previous.astype(np.intp), following.astype(np.intp)
-        gamma = np.asanyarray(virtual - previous, dtype=virtual.dtype)
-        a, b = ordered[..., previous], ordered[..., following]
-        diff = b - a
-        result = np.asanyarray(np.add(a, diff * gamma))  # an array, as out=... gives on NumPy 2
-        np.subtract(b, diff * (1 - gamma), out=result, where=gamma >= 0.5, casting="unsafe",
-                    dtype=type(result.dtype))
+        previous, following, gamma = linear_positions(n, quantiles)
+        result = interpolate(ordered[..., previous], ordered[..., following], gamma)
     else:
         index = (n * quantiles) - 1
         previous = np.floor(index)
@@ -159,6 +148,44 @@ def quantile_of_sorted(ordered: np.ndarray, quantiles, *, method: str = "linear"
         nan = np.isnan(last)
         if nan.any():
             np.copyto(result, last, where=nan)
+    return result
+
+
+def linear_positions(n: int, quantiles) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where ``numpy.quantile``'s linear method reads a sorted sample of ``n`` values.
+
+    Parameters
+    ----------
+    n : int
+        Sample size, > 0.
+    quantiles : ndarray, shape (q,)
+        In [0, 1].
+
+    Returns
+    -------
+    previous, following : ndarray, shape (q,), intp
+        Positions of the two values each quantile lies between (-1: the last).
+    gamma : ndarray, shape (q,)
+        The weight of the following one, for :func:`interpolate`.
+    """
+    virtual = (n - 1) * np.asanyarray(quantiles)
+    previous = np.floor(virtual)
+    following = previous + 1
+    above = virtual >= n - 1
+    previous[above] = -1
+    following[above] = -1
+    previous, following = previous.astype(np.intp), following.astype(np.intp)
+    return previous, following, np.asanyarray(virtual - previous, dtype=virtual.dtype)
+
+
+def interpolate(a: np.ndarray, b: np.ndarray, gamma: np.ndarray) -> np.ndarray:
+    """``numpy.quantile``'s linear interpolation between the values ``a`` and ``b`` read at
+    :func:`linear_positions` (from the nearer one, as NumPy does, so that the result is
+    exact at gamma 0 and 1), in their dtype; shapes (..., q)."""
+    diff = b - a
+    result = np.asanyarray(np.add(a, diff * gamma))  # an array, as out=... gives on NumPy 2
+    np.subtract(b, diff * (1 - gamma), out=result, where=gamma >= 0.5, casting="unsafe",
+                dtype=type(result.dtype))
     return result
 
 

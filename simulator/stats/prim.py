@@ -16,12 +16,13 @@ Statistics and Computing 9, 123-143.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from simulator.stats.mc_error import quantile_of_sorted
+from simulator.stats.mc_error import interpolate, linear_positions
 
 
 @dataclass(frozen=True)
@@ -153,9 +154,10 @@ def _peel(x: np.ndarray, y: np.ndarray, peel_alpha: float, min_count: float
     """Peel until no peel raises the density; returns the step at which each point left the
     box, shape (n,), and per step which sides of each input were peeled, each (d, 2).
 
-    Each input's points in the box are kept sorted (sorted once, then only thinned): a peel
-    then keeps one end of the sorted order, its quantiles are read off it and its counts are
-    taken over the slice it would remove, so a step costs a pass over the box per input
+    Each input's points in the box are kept as their rows in sorted order (sorted once, then
+    only thinned): a peel then keeps one end of that order, its quantiles and cut points are
+    read off the few values they need (two quantiles, four bisections) and its counts are
+    taken over the slice it would remove, so a step costs one pass over the box per input
     instead of a partial sort and several full-length masks (the same peels, bit for bit:
     see :func:`_peels`)."""
     n, d = x.shape
@@ -167,17 +169,16 @@ def _peel(x: np.ndarray, y: np.ndarray, peel_alpha: float, min_count: float
     peeled = np.zeros((d, 2), dtype=bool)
     history = [peeled.copy()]
     density = y.sum() / n
+    values = np.ascontiguousarray(x.T)  # (d, n): each input's values contiguous
     # rows of each input in sorted order (ties in any order: a peel keeps or drops a whole
-    # run of ties), with the sorted values
-    columns = [(x[rows, j], rows) for j, rows in
-               enumerate(np.argsort(np.ascontiguousarray(x.T), axis=-1)
-                         .astype(np.int32 if n < 2**31 else np.intp))]
+    # run of ties)
+    columns = list(np.argsort(values, axis=-1).astype(np.int32 if n < 2**31 else np.intp))
     hits = int(y.sum())
     while True:
-        m = columns[0][0].size
+        m = columns[0].size
         best = None
-        for j, (values, rows) in enumerate(columns):
-            for side, (start, stop) in enumerate(_peels(values, peel_alpha)):
+        for j, rows in enumerate(columns):
+            for side, (start, stop) in enumerate(_peels(values[j], rows, peel_alpha)):
                 count = stop - start
                 if count < min_count or count == m:
                     continue
@@ -189,26 +190,16 @@ def _peel(x: np.ndarray, y: np.ndarray, peel_alpha: float, min_count: float
         if best is None or best[0] <= density:
             return removed_at, history
         density, j, side, start, stop = best
-        rows = columns[j][1]
+        rows = columns[j]
         gone = rows[:start] if side == 0 else rows[stop:]
         hits -= int(np.count_nonzero(y[gone]))
         inside[gone] = False
         removed_at[gone] = len(history)
         peeled[j, side] = True
         history.append(peeled.copy())
-        columns = [_thinned(column, inside, (start, stop) if k == j else None)
-                   for k, column in enumerate(columns)]
-
-
-def _thinned(column: tuple[np.ndarray, np.ndarray], inside: np.ndarray,
-             kept: tuple[int, int] | None) -> tuple[np.ndarray, np.ndarray]:
-    """One input's sorted (values, rows) with the points no longer inside dropped: the slice
-    ``kept`` of the input just peeled, else those whose row is still inside."""
-    values, rows = column
-    if kept is not None:
-        return values[kept[0]:kept[1]], rows[kept[0]:kept[1]]
-    keep = inside[rows]
-    return values[keep], rows[keep]
+        # the input just peeled keeps a slice of its order; the others drop the rows gone
+        columns = [rows[start:stop] if k == j else rows[inside[rows]]
+                   for k, rows in enumerate(columns)]
 
 
 def _chosen_step(trajectory: pd.DataFrame, threshold: float | None) -> int:
@@ -236,23 +227,34 @@ def _as_bool(y: np.ndarray, n: int) -> np.ndarray:
     return y
 
 
-def _peels(ordered: np.ndarray, alpha: float) -> tuple[tuple[int, int], tuple[int, int]]:
-    """The points kept by a bottom peel and by a top peel of one input's sorted values in the
-    box, each as a slice ``(start, stop)`` of them.
+def _peels(values: np.ndarray, rows: np.ndarray, alpha: float
+           ) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The points kept by a bottom peel and by a top peel of one input in the box, each as a
+    slice ``(start, stop)`` of ``rows``, its points in the box in sorted order.
 
     A bottom peel keeps the values at or above the ``alpha`` quantile (``numpy.quantile``'s,
-    :func:`simulator.stats.mc_error.quantile_of_sorted`), or, when that keeps every point
-    (ties), those above it; a top peel the values at or below the ``1 - alpha`` quantile, or
-    those below it.
+    read off the sorted values as :func:`simulator.stats.mc_error.quantile_of_sorted` does),
+    or, when that keeps every point (ties), those above it; a top peel the values at or below
+    the ``1 - alpha`` quantile, or those below it. The cuts are found by bisection over the
+    sorted order (``numpy.searchsorted``'s sides), reading only the values they compare.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n,)
+        The input's value at every row [its unit].
+    rows : ndarray, shape (m,), int
+        Rows in the box, in increasing order of value.
     """
-    m = ordered.size
-    low, high = quantile_of_sorted(ordered, [alpha, 1.0 - alpha])
-    start = int(np.searchsorted(ordered, low, side="left"))
+    m = rows.size
+    previous, following, gamma = linear_positions(m, np.array([alpha, 1.0 - alpha]))
+    low, high = interpolate(values[rows[previous]], values[rows[following]], gamma)
+    value = values.__getitem__
+    start = bisect.bisect_left(rows, low, key=value)
     if start == 0:
-        start = int(np.searchsorted(ordered, low, side="right"))
-    stop = int(np.searchsorted(ordered, high, side="right"))
+        start = bisect.bisect_right(rows, low, key=value)
+    stop = bisect.bisect_right(rows, high, key=value)
     if stop == m:
-        stop = int(np.searchsorted(ordered, high, side="left"))
+        stop = bisect.bisect_left(rows, high, key=value)
     return (start, m), (0, stop)
 
 

@@ -153,3 +153,50 @@ def test_non_finite_inputs_raise():
     x[3, 1] = np.nan
     with pytest.raises(ValueError, match="non-finite"):
         prim_box(x, y, names=NAMES)
+
+
+def naive_trajectory(x: np.ndarray, y: np.ndarray, alpha: float = 0.05,
+                     min_support: float = 0.05) -> list[tuple[int, int, float]]:
+    """PRIM as its definition reads, with masks over every point and numpy's own quantile and
+    searchsorted on each input's sorted values in the box: (input, side, density) per peel."""
+    inside = np.ones(len(y), dtype=bool)
+    density, path = y.mean(), []
+    while True:
+        best = None
+        for j in range(x.shape[1]):
+            ordered = np.sort(x[inside, j])
+            m = ordered.size
+            low, high = np.quantile(ordered, [alpha, 1 - alpha])
+            start = np.searchsorted(ordered, low, "left") or np.searchsorted(ordered, low, "right")
+            stop = np.searchsorted(ordered, high, "right")
+            if stop == m:
+                stop = np.searchsorted(ordered, high, "left")
+            for side, keep in ((0, x[:, j] >= ordered[min(start, m - 1)]),
+                               (1, x[:, j] <= ordered[max(stop - 1, 0)])):
+                kept = inside & keep
+                count = kept.sum()
+                if count < min_support * len(y) or count == m:
+                    continue
+                candidate = y[kept].sum() / count
+                if best is None or candidate > best[0]:
+                    best = (candidate, j, side, kept)
+        if best is None or best[0] <= density:
+            return path
+        density, j, side, inside = best
+        path.append((j, side, density))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_peeling_is_the_naive_definition_step_for_step(seed):
+    """Every peel (input, side, density) matches a direct implementation over masks, on inputs
+    with long runs of ties (discrete) and without."""
+    rng = np.random.default_rng(seed)
+    n = 3000
+    x = np.column_stack([rng.random(n), rng.integers(0, 4, n).astype(float),
+                         rng.normal(size=n).round(1), rng.lognormal(size=n)])
+    y = (x[:, 0] + 0.2 * x[:, 1] + 0.1 * x[:, 2] + 0.2 * rng.random(n)) > 1.1
+    box = prim_box(x, y, names=["a", "b", "c", "d"], threshold=None)
+    path = naive_trajectory(x, y)
+    assert len(box.trajectory) == len(path) + 1
+    assert box.trajectory["density"].tolist()[1:] == [d for _, _, d in path]
+    assert box.density == path[-1][2]
