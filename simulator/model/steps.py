@@ -170,13 +170,21 @@ def service_costs(ctx: Context, delivered: np.ndarray, price: np.ndarray, kw: np
     owned = owned_share(lease)
     if owned is not None:
         chips, servers, kw_owned = value * owned, server_value * owned, kw_bought * owned
+    power, build = power_and_build(ctx, kw_owned)
+    return Service(chips=chips, servers=servers, build=build, power=power,
+                   kw_bought=kw_bought, values=value, server_value=server_value)
+
+
+def power_and_build(ctx: Context, kw_owned: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Owned IT power in service [MW], pre-start fleet included, and the cost of the buildings
+    for new capacity [USD], each (T + K, n), from the power of the owned units bought each
+    year, ``kw_owned`` (T + K, n) [kW]."""
     power = cm.in_service(kw_owned, ctx.surv, ages=ctx.surv_ages)
     power *= 1e-3
     power += ctx.legacy_power
     build = cm.datacentre_build_mw(power, ctx.legacy_mw)
     build *= ctx.cost_per_mw
-    return Service(chips=chips, servers=servers, build=build, power=power,
-                   kw_bought=kw_bought, values=value, server_value=server_value)
+    return power, build
 
 
 def cash(ctx: Context, service: Service, out: np.ndarray, rows: slice
@@ -301,6 +309,46 @@ def inhouse_saving(ctx: Context, strategy: Strategy, f: Fleet, paid: dict[str, n
         First year from which the cumulative net saving stays non-negative (``inf``: never).
     """
     rows = [ctx.inhouse[name] for name in ctx.inhouse if strategy.uses(name)]
+    cf_chips, cf, cf_lease = counterfactual(ctx, f, rows, paid, lease)
+    own_lease = 0.0 if lease is None else lease.payments
+
+    def facilities(c, extra):
+        return c["datacentre"] + c["energy"] + c["operations"] + extra
+
+    yearly = {"chips": cf_chips - paid["chips"].sum(axis=0),
+              "servers": cf["servers_networking"] - paid["servers_networking"],
+              "facilities": facilities(cf, cf_lease) - facilities(paid, own_lease),
+              "program": -program}
+    total = sum(yearly.values())
+    path = cm.running(np.add, total.astype(np.float64))
+    parts = {k: v.sum(axis=0, dtype=np.float64) for k, v in yearly.items()}
+    return parts, so.breakeven_year(path, ctx.years_all[:ctx.n_years])
+
+
+def counterfactual(ctx: Context, f: Fleet, rows: list[int], paid: dict[str, np.ndarray],
+                   lease: Leases | None) -> tuple[np.ndarray, dict[str, np.ndarray],
+                                                   np.ndarray | float]:
+    """Cash of the same purchases with the in-house units bought from the fallback instead.
+
+    Parameters
+    ----------
+    rows : list of int
+        The in-house suppliers the strategy uses.
+    paid : dict of str to ndarray
+        The strategy's own cash (:func:`cash`): the other suppliers' chips are paid as there.
+    lease : Leases or None
+        The strategy's leases.
+
+    Returns
+    -------
+    chips : ndarray, shape (T, n)
+        Chips of every supplier [USD], summed in supplier order.
+    facilities : dict of str to ndarray, each (T, n)
+        ``servers_networking``, ``datacentre``, ``energy`` and ``operations`` [USD].
+    lease_payments : ndarray, shape (T, n), or 0.0 without leases [USD]
+    """
+    if counterfactual_owned_only(lease):
+        return _counterfactual_owned(ctx, f, rows, paid)
     fb, sup = f.fallback, ctx.supply
     r = f.rows
     alt = f.delivered[r].copy()
@@ -309,24 +357,57 @@ def inhouse_saving(ctx: Context, strategy: Strategy, f: Fleet, paid: dict[str, n
     service = service_costs(ctx, alt, f.price[r], sup.kw[r], sup.server[r], f.lease)
     cf = facility_cash(ctx, service, np.zeros((4, *paid["energy"].shape), dtype=DTYPE))
     # of the chips, only the fallback's change: the in-house rows now pay +0
-    cf["chips"] = paid["chips"].copy()
-    cf["chips"][rows] = 0.0
+    chips = paid["chips"].copy()
+    chips[rows] = 0.0
     cm.cash_by_year(service.chips[fb - r.start], ctx.cash_weights[0], ctx.n_years,
-                    out=cf["chips"][fb])
+                    out=chips[fb])
     cf_lease = 0.0 if lease is None else leasing(ctx, f, service).payments
-    own_lease = 0.0 if lease is None else lease.payments
+    return chips.sum(axis=0), cf, cf_lease
 
-    def facilities(c, extra):
-        return c["datacentre"] + c["energy"] + c["operations"] + extra
 
-    yearly = {"chips": cf["chips"].sum(axis=0) - paid["chips"].sum(axis=0),
-              "servers": cf["servers_networking"] - paid["servers_networking"],
-              "facilities": facilities(cf, cf_lease) - facilities(paid, own_lease),
-              "program": -program}
-    total = sum(yearly.values())
-    path = cm.running(np.add, total.astype(np.float64))
-    parts = {k: v.sum(axis=0, dtype=np.float64) for k, v in yearly.items()}
-    return parts, so.breakeven_year(path, ctx.years_all[:ctx.n_years])
+def counterfactual_owned_only(lease: Leases | None) -> bool:
+    """Whether :func:`counterfactual` takes its shortcut for a strategy that leases nothing
+    (always; the tests switch it off to compare with the general path)."""
+    return lease is None
+
+
+def _counterfactual_owned(ctx: Context, f: Fleet, rows: list[int], paid: dict[str, np.ndarray]
+                          ) -> tuple[np.ndarray, dict[str, np.ndarray], float]:
+    """:func:`counterfactual` without leases, computing only what it reads: of the chips, the
+    fallback's alone; of the suppliers, those that deliver something. The others (the in-house
+    rows, now +0, and suppliers never ordered from) add +0 to non-negative sums, and the sums
+    run in the same order, so every bit is the general path's."""
+    fb, sup = f.fallback, ctx.supply
+    ordered = set(np.flatnonzero(f.shares.any(axis=0)).tolist()) | {fb}
+    keep = [j for j in range(f.rows.start, f.rows.stop) if j in ordered and j not in rows]
+    # a contiguous run of suppliers is a view, not a copy
+    take = (slice(keep[0], keep[-1] + 1) if keep[-1] - keep[0] == len(keep) - 1 else keep)
+    alt = f.delivered[take].copy() if isinstance(take, slice) else f.delivered[take]
+    i = keep.index(fb)
+    alt[i] += f.delivered[rows].sum(axis=0)
+    server_value = np.einsum("stn,stn->tn", alt, sup.server[take])
+    kw_bought = np.einsum("stn,stn->tn", alt, sup.kw[take])
+    value = alt[i] * f.price[fb]
+    chips, servers, kw_owned = value, server_value, kw_bought
+    owned = owned_share(f.lease)
+    if owned is not None:
+        chips, servers, kw_owned = value * owned, server_value * owned, kw_bought * owned
+    power, build = power_and_build(ctx, kw_owned)
+    service = Service(chips=chips[None], servers=servers, build=build, power=power,
+                      kw_bought=kw_bought, values=value[None], server_value=server_value)
+    cf = facility_cash(ctx, service, np.zeros((4, *paid["energy"].shape), dtype=DTYPE))
+    fb_cash = cm.cash_by_year(chips, ctx.cash_weights[0], ctx.n_years)
+    # numpy sums the supplier axis row after row: the same sum, the in-house rows as +0
+    total = None
+    for j in range(len(ctx.names)):
+        row = fb_cash if j == fb else paid["chips"][j]
+        if total is None:
+            total = np.zeros_like(fb_cash) if j in rows else row.copy()
+        elif j in rows:
+            total += 0.0
+        else:
+            total += row
+    return total, cf, 0.0
 
 
 REASONS = ("planned", "cap", "delay", "failure")

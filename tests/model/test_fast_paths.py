@@ -43,6 +43,7 @@ def _general_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cm, "per_trial_or_one", lambda x: x)
     monkeypatch.setattr(paths, "limits", every_limit)
     monkeypatch.setattr(steps, "owned_share", lambda lease: 1.0 - lease)
+    monkeypatch.setattr(steps, "counterfactual_owned_only", lambda lease: False)
     monkeypatch.setattr(steps, "_ordering",
                         lambda shares, fb: slice(0, shares.shape[1]))
 
