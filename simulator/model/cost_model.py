@@ -162,7 +162,8 @@ def demand_path(start: np.ndarray, growth: np.ndarray, decay: np.ndarray, noise_
     return start * np.exp(log_d)
 
 
-def trend(base: np.ndarray, gain: np.ndarray, n_years: int) -> np.ndarray:
+def trend(base: np.ndarray, gain: np.ndarray, n_years: int, *, out: np.ndarray | None = None,
+          steps: np.ndarray | None = None) -> np.ndarray:
     """A quantity that improves by ``gain`` per year: ``base / (1 + gain) ** t``.
 
     Parameters
@@ -173,12 +174,22 @@ def trend(base: np.ndarray, gain: np.ndarray, n_years: int) -> np.ndarray:
         Yearly improvement [1/yr], e.g. price-performance gain.
     n_years : int
         T: years t = 0 .. T-1 since the start.
+    out : ndarray, shape (T, n), optional
+        Where to write the path (e.g. a supplier's row of the shared paths).
+    steps : ndarray, shape (T, n) or (T, 1), optional
+        :func:`trend_steps` of ``gain``, when several bases share the gain.
 
     Returns
     -------
     ndarray, shape (T, n)
     """
-    return base * powers(1.0 / (1.0 + per_trial_or_one(gain)), n_years)
+    return np.multiply(base, trend_steps(gain, n_years) if steps is None else steps, out=out)
+
+
+def trend_steps(gain: np.ndarray, n_years: int) -> np.ndarray:
+    """``1 / (1 + gain) ** t`` for t = 0 .. T-1 [-], shape (T, n), or (T, 1) for a fixed gain:
+    the factors of :func:`trend`."""
+    return powers(1.0 / (1.0 + per_trial_or_one(gain)), n_years)
 
 
 def survival(lifetime: np.ndarray, age: np.ndarray) -> np.ndarray:
@@ -282,9 +293,12 @@ def in_service(per_vintage: np.ndarray, kernel: np.ndarray, *,
     return out
 
 
-def units_needed(demand: np.ndarray, alive: np.ndarray) -> np.ndarray:
-    """Units to buy this year: ``max(0, demand - fleet in service)`` [compute units], shape (n,)."""
-    return np.maximum(demand - alive, 0.0)
+def units_needed(demand: np.ndarray, alive: np.ndarray, out: np.ndarray | None = None
+                 ) -> np.ndarray:
+    """Units to buy this year: ``max(0, demand - fleet in service)`` [compute units], shape (n,),
+    written into ``out`` when given."""
+    short = np.subtract(demand, alive, out=out)
+    return np.maximum(short, 0.0, out=short)
 
 
 def datacentre_build_mw(power_mw: np.ndarray, power_before_start_mw: np.ndarray) -> np.ndarray:

@@ -181,7 +181,8 @@ def supply(scenario: Scenario, d: Draws, n_all: int) -> Supply:
                            else (capacity, capacity))
     program = {}
     server_base = d["servers_networking.cost_per_unit"]
-    server_gain = d["servers_networking.price_performance_gain"]
+    # every supplier's servers improve at the same rate: its powers once
+    server_steps = cm.trend_steps(d["servers_networking.price_performance_gain"], n_all)
     for j, name in enumerate(names):
         sup, p = scenario.suppliers[name], f"suppliers.{name}"
         if isinstance(sup, Merchant):
@@ -191,9 +192,10 @@ def supply(scenario: Scenario, d: Draws, n_all: int) -> Supply:
         else:
             keep = 1.0 - d[f"{p}.performance_penalty"]
             base = d[f"{p}.unit_cost"] / keep
-        price[j] = cm.trend(base, d[f"{p}.price_performance_gain"], n_all)
-        kw[j] = cm.trend(d[f"{p}.kw_per_unit"] / keep, d[f"{p}.power_efficiency_gain"], n_all)
-        server[j] = cm.trend(server_base / keep, server_gain, n_all)
+        cm.trend(base, d[f"{p}.price_performance_gain"], n_all, out=price[j])
+        cm.trend(d[f"{p}.kw_per_unit"] / keep, d[f"{p}.power_efficiency_gain"], n_all,
+                 out=kw[j])
+        cm.trend(server_base / keep, None, n_all, out=server[j], steps=server_steps)
         if isinstance(sup, InHouse):
             capacity[j], planned[j], no_failure[j], program[name] = \
                 _inhouse_capacity(scenario, name, d, n_all)

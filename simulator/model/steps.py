@@ -104,14 +104,20 @@ def fleet(ctx: Context, strategy: Strategy) -> Fleet:
     price = sup.price.copy() if used else sup.price
     cumulative = {name: np.zeros(n, dtype=DTYPE) for name in used}
     surv = np.broadcast_to(ctx.surv, (n_all, n))  # a fixed lifetime's is (T + K, 1)
+    # ages past the longest life (or contract) hold +0 units in every trial: those terms add
+    # nothing to the non-negative sums and are left out
+    last = _last_age(ctx.surv_ages[0])
+    last_contract = 0 if contract is None else _last_age(cm.kernel_ages(contract[:, None])[0])
     alive, orders = np.empty(n, dtype=DTYPE), np.empty((len(index), n), dtype=DTYPE)
     for t in range(n_all):  # the fleet, learning and fallbacks depend on earlier years
         # vintages t-1, t-2, ... at ages 1, 2, ...
-        np.einsum("an,an->n", owned[:t][::-1], surv[1:t + 1], out=alive)
+        hi = min(t, last)
+        np.einsum("an,an->n", owned[t - hi:t][::-1], surv[1:hi + 1], out=alive)
         alive += ctx.legacy[t]
         if contract is not None:
-            alive += np.einsum("an,a->n", leased[:t][::-1], contract[1:t + 1])
-        need[t] = cm.units_needed(ctx.demand[t], alive)
+            hi = min(t, last_contract)
+            alive += np.einsum("an,a->n", leased[t - hi:t][::-1], contract[1:hi + 1])
+        cm.units_needed(ctx.demand[t], alive, out=need[t])
         got = so.allocate(np.multiply(shares[t, rows][:, None], need[t], out=orders),
                           None if fraction is None else fraction[:, t],
                           None if capacity is None else capacity[:, t], fb_row,
@@ -129,6 +135,11 @@ def fleet(ctx: Context, strategy: Strategy) -> Fleet:
             cumulative[name] += got[index.index(j)]
     return Fleet(delivered=delivered, price=price, owned=owned, leased=leased, need=need,
                  lease=lease, shares=shares, fallback=fb, rows=rows)
+
+
+def _last_age(alive: np.ndarray) -> int:
+    """The oldest age at which a kernel holds anything in some trial (0 if none)."""
+    return int(alive[-1]) if len(alive) else 0
 
 
 @dataclass(frozen=True)

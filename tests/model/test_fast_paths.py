@@ -26,17 +26,14 @@ from tests.conftest import BASE, REPO
 
 def _general_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """Switch off every shortcut: the model then does all the arithmetic it skips."""
-    real_ages = cm.kernel_ages
-
-    def no_whole_ages(kernel):
-        alive, whole = real_ages(kernel)
-        return alive, np.zeros_like(whole)
+    def every_age(kernel):
+        return np.arange(len(kernel)), np.zeros(len(kernel), dtype=bool)
 
     def every_limit(scenario):
         n = len(scenario.supplier_names)
         return (True,) * n, (True,) * n
 
-    monkeypatch.setattr(cm, "kernel_ages", no_whole_ages)
+    monkeypatch.setattr(cm, "kernel_ages", every_age)
     monkeypatch.setattr(cm, "paid_ahead", lambda weights: weights)
     monkeypatch.setattr(cm, "is_plus_zero", lambda x: False)
     monkeypatch.setattr(cm, "is_one", lambda x: False)
