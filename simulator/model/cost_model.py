@@ -68,6 +68,31 @@ def running(ufunc: np.ufunc, x: np.ndarray) -> np.ndarray:
     return out
 
 
+def sum_rows(x: np.ndarray, plus: np.ndarray | None = None) -> np.ndarray:
+    """``x.sum(axis=0)``, then ``+ plus`` when given, the same bits in fewer passes.
+
+    NumPy sums the first axis of a C-ordered array row after row, starting from a copy of the
+    first; this adds the same rows in the same order, without the copy.
+
+    Parameters
+    ----------
+    x : ndarray, shape (S, ...)
+    plus : ndarray, shape (...), optional
+
+    Returns
+    -------
+    ndarray, shape (...): a new array
+    """
+    if len(x) == 1:
+        return x[0].copy() if plus is None else x[0] + plus
+    out = np.zeros(x.shape[1:], dtype=x.dtype) if len(x) == 0 else x[0] + x[1]
+    for row in x[2:]:
+        out += row
+    if plus is not None:
+        out += plus
+    return out
+
+
 def powers(x: np.ndarray, n_years: int) -> np.ndarray:
     """``x ** t`` for t = 0 .. T-1 by repeated multiplication.
 

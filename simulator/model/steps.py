@@ -225,7 +225,7 @@ def cash(ctx: Context, service: Service, out: np.ndarray, rows: slice
     # only what serves after the horizon counts, and only where it is paid ahead: those years
     wip = np.zeros(out.shape[-1])
     if len(ctx.chip_weights) > 1:
-        wip = cm.work_in_progress(service.chips[:, t:].sum(axis=0) + service.servers[t:],
+        wip = cm.work_in_progress(cm.sum_rows(service.chips[:, t:], service.servers[t:]),
                                   ctx.chip_weights, 0)
     if len(ctx.dc_weights) > 1:
         wip = wip + cm.work_in_progress(service.build[t:], ctx.dc_weights, 0)
@@ -268,9 +268,10 @@ def leasing(ctx: Context, f: Fleet, service: Service) -> Leases:
     contract = fi.contract_by_age(ctx.contract_years, n_all, DTYPE)
     leased, lease = f.leased, f.lease
     units = f.owned + leased  # all units bought that year
+    bought = units > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        per_unit = [np.where(units > 0, x / units, 0.0)
-                    for x in (service.values.sum(axis=0), service.server_value,
+        per_unit = [np.where(bought, x / units, 0.0)
+                    for x in (cm.sum_rows(service.values), service.server_value,
                               service.kw_bought)]
     rent = fi.lease_price(*per_unit[:2], per_unit[2], ctx.cost_per_mw, ctx.lifetime,
                           ctx.dc_life, ctx.energy_per_mw, ctx.om, ctx.margin)
@@ -287,8 +288,7 @@ def economic_cost(ctx: Context, service: Service, paid: dict[str, np.ndarray],
     their life from their first year of service, buildings over theirs, plus energy,
     operations, the in-house program and lease payments."""
     t = ctx.n_years
-    hardware = service.chips[:, :t].sum(axis=0)
-    hardware += service.servers[:t]
+    hardware = cm.sum_rows(service.chips[:, :t], service.servers[:t])
     depreciation = cm.in_service(hardware, ctx.surv[:t], ages=ctx.surv_ages)
     depreciation /= ctx.lifetime
     building = cm.in_service(service.build[:t], ctx.dc_surv, ages=ctx.dc_ages)
@@ -298,7 +298,11 @@ def economic_cost(ctx: Context, service: Service, paid: dict[str, np.ndarray],
     opex = [paid[c] for c in ("energy", "operations") if c not in ctx.free]
     opex += [c for c in (program, lease_payments) if isinstance(c, np.ndarray)]
     if opex:
-        depreciation += sum(opex[1:], start=opex[0])
+        # summed in the same order as sum(opex[1:], start=opex[0]), in one new array
+        total = opex[0] + opex[1] if len(opex) > 1 else opex[0]
+        for c in opex[2:]:
+            total += c
+        depreciation += total
     return depreciation.sum(axis=0, dtype=np.float64)
 
 
@@ -323,14 +327,22 @@ def inhouse_saving(ctx: Context, strategy: Strategy, f: Fleet, paid: dict[str, n
     cf_chips, cf, cf_lease = counterfactual(ctx, f, rows, paid, lease)
     own_lease = 0.0 if lease is None else lease.payments
 
+    # cash is a sum of non-negative products, never -0: adding the +0 of no leases, or
+    # starting a sum from 0, would change no bit and is left out
     def facilities(c, extra):
-        return c["datacentre"] + c["energy"] + c["operations"] + extra
+        out = c["datacentre"] + c["energy"]
+        out += c["operations"]
+        if isinstance(extra, np.ndarray):
+            out += extra
+        return out
 
-    yearly = {"chips": cf_chips - paid["chips"].sum(axis=0),
+    yearly = {"chips": cf_chips - cm.sum_rows(paid["chips"]),
               "servers": cf["servers_networking"] - paid["servers_networking"],
               "facilities": facilities(cf, cf_lease) - facilities(paid, own_lease),
               "program": -program}
-    total = sum(yearly.values())
+    total = yearly["chips"] + yearly["servers"]
+    total += yearly["facilities"]
+    total += yearly["program"]
     path = cm.running(np.add, total.astype(np.float64))
     parts = {k: v.sum(axis=0, dtype=np.float64) for k, v in yearly.items()}
     return parts, so.breakeven_year(path, ctx.years_all[:ctx.n_years])

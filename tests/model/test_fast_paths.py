@@ -165,3 +165,13 @@ def test_run_chunk_does_not_depend_on_its_block_size(name):
                 a, b = getattr(whole, field.name), getattr(blocked, field.name)
                 assert (a.dtype, a.shape) == (b.dtype, b.shape), field.name
                 assert a.tobytes() == b.tobytes(), (size, field.name)
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, 5])
+def test_sum_rows_is_numpys_sum_over_the_first_axis(rows):
+    rng = np.random.default_rng(rows)
+    x = (rng.random((rows, 7, 300)) * 10.0 ** rng.integers(-6, 9, (rows, 7, 300))
+         ).astype(np.float32)
+    plus = rng.random((7, 300), dtype=np.float32) * 1e4
+    assert cm.sum_rows(x).tobytes() == x.sum(axis=0).tobytes()
+    assert cm.sum_rows(x, plus).tobytes() == (x.sum(axis=0) + plus).tobytes()
