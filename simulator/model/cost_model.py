@@ -434,30 +434,32 @@ def cash_by_year(service_cost: np.ndarray, weights: np.ndarray, n_years: int,
 
     Parameters
     ----------
-    service_cost : ndarray, shape (T + K, n)
-        Cost of what starts serving in each year [USD], past the horizon's end too.
+    service_cost : ndarray, shape (..., T + K, n)
+        Cost of what starts serving in each year [USD], past the horizon's end too (e.g. by
+        supplier: the leading axes are computed alike, in one pass each).
     weights : ndarray, shape (K + 1, n)
         :func:`payment_weights`, best already in ``service_cost``'s dtype.
     n_years : int
         T.
-    out : ndarray, shape (T, n), optional
+    out : ndarray, shape (..., T, n), optional
         Where to write the cash (e.g. a category of the strategy's spend).
 
     Returns
     -------
-    ndarray, shape (T, n) [USD]
+    ndarray, shape (..., T, n) [USD]
         ``cash[t] = sum_k w[k] service_cost[t + k]``; payments before the start are sunk.
     """
     weights = weights.astype(service_cost.dtype, copy=False)
     if out is None:
-        out = np.empty((n_years, *service_cost.shape[1:]), dtype=service_cost.dtype)
+        out = np.empty((*service_cost.shape[:-2], n_years, service_cost.shape[-1]),
+                       dtype=service_cost.dtype)
     if len(weights) == 1 and (weights[0] == 1.0).all():  # no lead time: paid at service
-        out[...] = service_cost[:n_years]
+        out[...] = service_cost[..., :n_years, :]
         return out
-    np.multiply(service_cost[:n_years], weights[0], out=out)
+    np.multiply(service_cost[..., :n_years, :], weights[0], out=out)
     scratch = np.empty_like(out)
     for k in range(1, len(weights)):
-        out += np.multiply(service_cost[k:n_years + k], weights[k], out=scratch)
+        out += np.multiply(service_cost[..., k:n_years + k, :], weights[k], out=scratch)
     return out
 
 

@@ -130,10 +130,12 @@ def _inhouse_capacity(scenario: Scenario, name: str, d: Draws, n_all: int
     ceiling = (np.full(n, np.inf, dtype=DTYPE) if sup.capacity.max is None
                else d[f"{p}.capacity.max"])
 
+    per_chip = so.compute_path(d[f"{p}.capacity.compute_per_chip"],
+                               d[f"{p}.capacity.compute_per_chip_growth"], n_all)
+
     def ramp(slip):
         return so.capacity_path(d[f"{p}.capacity.first_year"], d[f"{p}.capacity.growth"],
-                                ceiling, first + slip, n_all, d[f"{p}.capacity.compute_per_chip"],
-                                d[f"{p}.capacity.compute_per_chip_growth"])
+                                ceiling, first + slip, n_all, per_chip)
 
     # as planned, no delay: availability is the same in every trial, (T + K, 1) (the ramp's
     # powers stay per trial: a power's last bit depends on the memory layout)

@@ -141,7 +141,8 @@ def capacity_path(first_year: np.ndarray, growth: np.ndarray, ceiling: np.ndarra
     volume_start : ndarray, shape (n,)
         Offset of the first volume year from the start year [yr] (delay included).
     compute_per_chip : ndarray, shape (n,), optional
-        Compute units per chip in the start year, q0 [units/chip]; default 1.
+        Compute units per chip in the start year, q0 [units/chip]; default 1. Without
+        ``compute_growth``: the whole path, :func:`compute_path`, shape (T, n).
     compute_growth : ndarray, shape (n,), optional
         Yearly growth of compute per chip, g_q [1/yr]; default 0.
 
@@ -154,8 +155,17 @@ def capacity_path(first_year: np.ndarray, growth: np.ndarray, ceiling: np.ndarra
     chips = np.minimum(first_year * (1.0 + growth) ** age, ceiling)
     if compute_per_chip is None:
         return chips
+    if compute_growth is not None:
+        compute_per_chip = compute_path(compute_per_chip, compute_growth, n_years)
+    return chips * compute_per_chip
+
+
+def compute_path(compute_per_chip: np.ndarray, compute_growth: np.ndarray, n_years: int
+                 ) -> np.ndarray:
+    """Compute units per chip by year, ``q0 (1 + g_q) ** t`` [units/chip], shape (T, n): the
+    factor :func:`capacity_path` applies, computed once when several ramps share it."""
     # repeated products, not a broadcast power: the same numbers whatever the chunk's size
-    return chips * (compute_per_chip * powers(1.0 + compute_growth, n_years))
+    return compute_per_chip * powers(1.0 + compute_growth, n_years)
 
 
 def wright_factor(cumulative: np.ndarray, reference: np.ndarray, learning_rate: np.ndarray

@@ -122,10 +122,14 @@ def fleet(ctx: Context, strategy: Strategy) -> Fleet:
                           None if fraction is None else fraction[:, t],
                           None if capacity is None else capacity[:, t], fb_row,
                           out=delivered[rows, t])
-        total = got.sum(axis=0) if len(got) > 1 else got[0]  # + 0 from the others: no change
         if contract is None:  # all owned: total x (1 - 0) == total
-            owned[t] = total
+            total = owned[t]
+            if len(got) > 1:  # + 0 from the others: no change
+                got.sum(axis=0, out=total)
+            else:
+                total[...] = got[0]
         else:
+            total = got.sum(axis=0) if len(got) > 1 else got[0]
             np.multiply(total, 1.0 - lease[t], out=owned[t])
             np.multiply(total, lease[t], out=leased[t])
         for name in used:
@@ -220,8 +224,7 @@ def cash(ctx: Context, service: Service, out: np.ndarray, rows: slice
     """
     t, n_sup = ctx.n_years, len(ctx.names)
     paid = {"chips": out[:n_sup], **facility_cash(ctx, service, out[n_sup:])}
-    for chips, row in zip(service.chips, paid["chips"][rows], strict=True):
-        cm.cash_by_year(chips, ctx.cash_weights[0], t, out=row)
+    cm.cash_by_year(service.chips, ctx.cash_weights[0], t, out=paid["chips"][rows])
     # only what serves after the horizon counts, and only where it is paid ahead: those years
     wip = np.zeros(out.shape[-1])
     if len(ctx.chip_weights) > 1:
@@ -394,6 +397,16 @@ def counterfactual_owned_only(lease: Leases | None) -> bool:
     return lease is None
 
 
+def _facility_rows(ctx: Context, shape: tuple[int, ...]) -> np.ndarray:
+    """Room for :func:`facility_cash`, (4, T, n): the rows of the costs it leaves as they are
+    (zero in every trial) zeroed, the others written there."""
+    out = np.empty((4, *shape), dtype=DTYPE)
+    for k, name in enumerate(("servers_networking", "datacentre", "energy", "operations")):
+        if name in ctx.free:
+            out[k] = 0.0
+    return out
+
+
 def _counterfactual_owned(ctx: Context, f: Fleet, rows: list[int], paid: dict[str, np.ndarray]
                           ) -> tuple[np.ndarray, dict[str, np.ndarray], float]:
     """:func:`counterfactual` without leases, computing only what it reads: of the chips, the
@@ -418,7 +431,7 @@ def _counterfactual_owned(ctx: Context, f: Fleet, rows: list[int], paid: dict[st
     power, build = power_and_build(ctx, kw_owned)
     service = Service(chips=chips[None], servers=servers, build=build, power=power,
                       kw_bought=kw_bought, values=value[None], server_value=server_value)
-    cf = facility_cash(ctx, service, np.zeros((4, *paid["energy"].shape), dtype=DTYPE))
+    cf = facility_cash(ctx, service, _facility_rows(ctx, paid["energy"].shape))
     fb_cash = cm.cash_by_year(chips, ctx.cash_weights[0], ctx.n_years)
     # numpy sums the supplier axis row after row: the same sum, the in-house rows as +0
     total = None
