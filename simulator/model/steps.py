@@ -62,6 +62,7 @@ class Fleet:
     owned: np.ndarray      # [units]
     leased: np.ndarray     # [units]
     need: np.ndarray       # units ordered [units]
+    orders: np.ndarray     # (S', T+K, n) units ordered from each supplier of ``rows`` [units]
     lease: np.ndarray      # (T+K, 1) lease share [-]
     shares: np.ndarray     # (T+K, S) planned shares [-]
     fallback: int | None
@@ -108,7 +109,7 @@ def fleet(ctx: Context, strategy: Strategy) -> Fleet:
     # nothing to the non-negative sums and are left out
     last = _last_age(ctx.surv_ages[0])
     last_contract = 0 if contract is None else _last_age(cm.kernel_ages(contract[:, None])[0])
-    alive, orders = np.empty(n, dtype=DTYPE), np.empty((len(index), n), dtype=DTYPE)
+    alive, orders = np.empty(n, dtype=DTYPE), np.empty((len(index), n_all, n), dtype=DTYPE)
     for t in range(n_all):  # the fleet, learning and fallbacks depend on earlier years
         # vintages t-1, t-2, ... at ages 1, 2, ...
         hi = min(t, last)
@@ -118,7 +119,7 @@ def fleet(ctx: Context, strategy: Strategy) -> Fleet:
             hi = min(t, last_contract)
             alive += np.einsum("an,a->n", leased[t - hi:t][::-1], contract[1:hi + 1])
         cm.units_needed(ctx.demand[t], alive, out=need[t])
-        got = so.allocate(np.multiply(shares[t, rows][:, None], need[t], out=orders),
+        got = so.allocate(np.multiply(shares[t, rows][:, None], need[t], out=orders[:, t]),
                           None if fraction is None else fraction[:, t],
                           None if capacity is None else capacity[:, t], fb_row,
                           out=delivered[rows, t])
@@ -138,7 +139,7 @@ def fleet(ctx: Context, strategy: Strategy) -> Fleet:
             price[j, t] *= so.wright_factor(cumulative[name], reference, rate)
             cumulative[name] += got[index.index(j)]
     return Fleet(delivered=delivered, price=price, owned=owned, leased=leased, need=need,
-                 lease=lease, shares=shares, fallback=fb, rows=rows)
+                 orders=orders, lease=lease, shares=shares, fallback=fb, rows=rows)
 
 
 def _last_age(alive: np.ndarray) -> int:
@@ -455,14 +456,17 @@ def dependence_units(ctx: Context, f: Fleet, dependence: int) -> dict[str, np.nd
     not deliver because of their capacity or a shock (``cap``), a slipped volume start
     (``delay``) or a failed or cancelled generation (``failure``)."""
     t, sup = ctx.n_years, ctx.supply
-    out = {"planned": (f.shares[:t, dependence, None] * f.need[:t]).sum(axis=0,
-                                                                      dtype=np.float64)}
+    r = f.rows
+    # the fleet's orders are these products (share x need), bit for bit
+    planned = (f.orders[dependence - r.start, :t] if r.start <= dependence < r.stop
+               else f.shares[:t, dependence, None] * f.need[:t])
+    out = {"planned": planned.sum(axis=0, dtype=np.float64)}
     causes = [np.zeros(f.need.shape[1])] * 3
     if f.fallback == dependence:
         for j in range(len(ctx.names)):
             if j == dependence or not f.shares[:t, j].any():
                 continue
-            orders = f.shares[:t, j, None] * f.need[:t]
+            orders = f.orders[j - r.start, :t]
             if not sup.capped[j]:
                 # it delivered orders x share let through: the shortfall is all a supply cut,
                 # and there is none without a shock (no delay, no failure: + 0 each)
