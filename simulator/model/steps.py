@@ -271,19 +271,23 @@ def leasing(ctx: Context, f: Fleet, service: Service) -> Leases:
     t, n_all = ctx.n_years, len(ctx.years_all)
     contract = fi.contract_by_age(ctx.contract_years, n_all, DTYPE)
     leased, lease = f.leased, f.lease
-    units = f.owned + leased  # all units bought that year
+    # only contracts signed within the horizon are paid for: the rent of the years after it
+    # is not needed
+    units = f.owned[:t] + leased[:t]  # all units bought that year
     bought = units > 0
+    values = service.values[:, :t]
     with np.errstate(invalid="ignore", divide="ignore"):
         per_unit = [np.where(bought, x / units, 0.0)
-                    for x in (cm.sum_rows(service.values), service.server_value,
-                              service.kw_bought)]
+                    for x in (values[0] if len(values) == 1 else cm.sum_rows(values),
+                              service.server_value[:t], service.kw_bought[:t])]
     rent = fi.lease_price(*per_unit[:2], per_unit[2], ctx.cost_per_mw, ctx.lifetime,
                           ctx.dc_life, ctx.energy_per_mw, ctx.om, ctx.margin)
-    payment = (leased * rent)[:t]  # yearly payment of each year's contracts [USD/yr]
+    payment = np.multiply(leased[:t], rent, out=rent)  # of each year's contracts [USD/yr]
+    mw = cm.in_service(service.kw_bought[:t] * lease[:t], contract[:t])
+    mw *= 1e-3
     return Leases(payments=cm.in_service(payment, contract[:t]),
                   committed=fi.committed_after_horizon(payment, ctx.contract_years),
-                  units=cm.in_service(leased, contract),
-                  mw=cm.in_service(service.kw_bought[:t] * lease[:t], contract[:t]) * 1e-3)
+                  units=cm.in_service(leased, contract), mw=mw)
 
 
 def economic_cost(ctx: Context, service: Service, paid: dict[str, np.ndarray],
