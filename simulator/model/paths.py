@@ -179,8 +179,9 @@ def supply(scenario: Scenario, d: Draws, n_all: int) -> Supply:
                 else np.broadcast_to(DTYPE(1.0), shape))
     capacity = (np.full(shape, np.inf, dtype=DTYPE) if any(capped)
                 else np.broadcast_to(DTYPE(np.inf), shape))
-    planned, no_failure = ((capacity.copy(), capacity.copy()) if any(capped)
-                           else (capacity, capacity))
+    planned, no_failure = ((np.full(shape, np.inf, dtype=DTYPE), np.full(shape, np.inf,
+                                                                         dtype=DTYPE))
+                           if any(capped) else (capacity, capacity))
     program = {}
     server_base = d["servers_networking.cost_per_unit"]
     # every supplier's servers improve at the same rate: its powers once

@@ -168,8 +168,8 @@ def compute_path(compute_per_chip: np.ndarray, compute_growth: np.ndarray, n_yea
     return compute_per_chip * powers(1.0 + compute_growth, n_years)
 
 
-def wright_factor(cumulative: np.ndarray, reference: np.ndarray, learning_rate: np.ndarray
-                  ) -> np.ndarray:
+def wright_factor(cumulative: np.ndarray, reference: np.ndarray, learning_rate: np.ndarray,
+                  *, exponent: np.ndarray | None = None) -> np.ndarray:
     """Wright's law: cost multiplier ``(max(V / V0, 1)) ** log2(rate)`` after cumulative volume V.
 
     Parameters
@@ -180,12 +180,23 @@ def wright_factor(cumulative: np.ndarray, reference: np.ndarray, learning_rate: 
         Volume at which the start-year cost applies, V0 [units].
     learning_rate : ndarray, shape (n,)
         Progress ratio in (0, 1]: each doubling multiplies cost by it [-].
+    exponent : ndarray, shape (n,), optional
+        ``log2(learning_rate)``, when computed once for many years.
 
     Returns
     -------
     ndarray, shape (n,) [-], in (0, 1]
     """
-    return np.maximum(cumulative / reference, 1.0) ** np.log2(learning_rate)
+    if exponent is None:
+        exponent = np.log2(learning_rate)
+    return np.maximum(cumulative / reference, 1.0) ** exponent
+
+
+def learning_starts_at_one(reference: np.ndarray) -> bool:
+    """Whether :func:`wright_factor` is exactly 1 before any unit is made: ``max(0 / V0, 1)
+    ** e == 1`` for every positive ``V0`` (and any exponent), so a price times it is left as
+    it is until the first unit ships."""
+    return bool((reference > 0).all())
 
 
 def cancellation_offset(fails: np.ndarray, delay: np.ndarray, first_volume_offset: float,
@@ -321,10 +332,14 @@ def allocate(orders: np.ndarray, supply_fraction: np.ndarray | None,
     if capacity is not None:
         np.minimum(delivered, capacity, out=delivered)
     if fallback is not None:
-        short = (orders - delivered).sum(axis=0) - (orders[fallback] - delivered[fallback])
-        order_f = orders[fallback] + short
-        delivered[fallback] = order_f if supply_fraction is None \
-            else order_f * supply_fraction[fallback]
+        missing = orders - delivered
+        short = missing.sum(axis=0)
+        short -= missing[fallback]
+        order_f = np.add(orders[fallback], short, out=short)
+        if supply_fraction is None:
+            delivered[fallback] = order_f
+        else:
+            np.multiply(order_f, supply_fraction[fallback], out=delivered[fallback])
         if capacity is not None:
             np.minimum(delivered[fallback], capacity[fallback], out=delivered[fallback])
     return delivered

@@ -104,6 +104,10 @@ def fleet(ctx: Context, strategy: Strategy) -> Fleet:
     # learning lowers in-house prices year by year: a strategy using them needs its own copy
     price = sup.price.copy() if used else sup.price
     cumulative = {name: np.zeros(n, dtype=DTYPE) for name in used}
+    learning = {name: (ctx.inhouse[name], *ctx.learning[name],
+                       np.log2(ctx.learning[name][1])) for name in used}
+    # before an in-house unit is made, the price is multiplied by exactly 1: left out
+    made = {name: not so.learning_starts_at_one(ctx.learning[name][0]) for name in used}
     surv = np.broadcast_to(ctx.surv, (n_all, n))  # a fixed lifetime's is (T + K, 1)
     # ages past the longest life (or contract) hold +0 units in every trial: those terms add
     # nothing to the non-negative sums and are left out
@@ -134,10 +138,12 @@ def fleet(ctx: Context, strategy: Strategy) -> Fleet:
             np.multiply(total, 1.0 - lease[t], out=owned[t])
             np.multiply(total, lease[t], out=leased[t])
         for name in used:
-            j = ctx.inhouse[name]
-            reference, rate = ctx.learning[name]
-            price[j, t] *= so.wright_factor(cumulative[name], reference, rate)
+            j, reference, rate, exponent = learning[name]
+            if made[name]:
+                price[j, t] *= so.wright_factor(cumulative[name], reference, rate,
+                                                exponent=exponent)
             cumulative[name] += got[index.index(j)]
+            made[name] = made[name] or bool(cumulative[name].any())
     return Fleet(delivered=delivered, price=price, owned=owned, leased=leased, need=need,
                  orders=orders, lease=lease, shares=shares, fallback=fb, rows=rows)
 

@@ -41,6 +41,7 @@ def _general_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(paths, "limits", every_limit)
     monkeypatch.setattr(steps, "owned_share", lambda lease: 1.0 - lease)
     monkeypatch.setattr(steps, "counterfactual_owned_only", lambda lease: False)
+    monkeypatch.setattr(so, "learning_starts_at_one", lambda reference: False)
     monkeypatch.setattr(steps, "_ordering",
                         lambda shares, fb: slice(0, shares.shape[1]))
 
