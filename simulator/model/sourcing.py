@@ -222,11 +222,19 @@ def cancellation_offset(fails: np.ndarray, delay: np.ndarray, first_volume_offse
     never = np.full(fails.shape[1], np.inf)
     if after is None:
         return never
-    count = np.cumsum(fails, axis=0)
-    reached = count >= after                     # (G, n)
-    g = np.argmax(reached, axis=0)
+    # generation by generation over contiguous rows (a cumulative sum or argmax along the
+    # first axis steps through memory one strided element at a time)
+    count = np.zeros(fails.shape[1], dtype=np.intp)
+    g = np.zeros(fails.shape[1], dtype=np.intp)  # the first generation reaching ``after``
+    reached = np.zeros(fails.shape[1], dtype=bool)
+    for k, failed in enumerate(fails):
+        count += failed
+        now = count >= after
+        now &= ~reached
+        g[now] = k
+        reached |= now
     start = np.floor(first_volume_offset + delay + g * generation_years)
-    return np.where(reached.any(axis=0), start, never)
+    return np.where(reached, start, never)
 
 
 def program_costs(nre: np.ndarray, team: np.ndarray, start_offset: int, generation_years: int,
@@ -362,8 +370,7 @@ def breakeven_year(cumulative_saving: np.ndarray, years: np.ndarray) -> np.ndarr
     """
     negative = cumulative_saving < 0
     n_years = negative.shape[0]
-    # index of the last negative year, -1 if none
-    last_negative = np.where(negative.any(axis=0),
-                             n_years - 1 - np.argmax(negative[::-1], axis=0), -1)
+    # index of the last negative year, -1 if none (a maximum over contiguous year rows)
+    last_negative = (negative * np.arange(1, n_years + 1)[:, None]).max(axis=0, initial=0) - 1
     year = years[0] + last_negative + 1.0
     return np.where(last_negative == n_years - 1, np.inf, year)

@@ -176,3 +176,22 @@ def test_sum_rows_is_numpys_sum_over_the_first_axis(rows):
     plus = rng.random((7, 300), dtype=np.float32) * 1e4
     assert cm.sum_rows(x).tobytes() == x.sum(axis=0).tobytes()
     assert cm.sum_rows(x, plus).tobytes() == (x.sum(axis=0) + plus).tobytes()
+
+
+@pytest.mark.parametrize("after", [1, 2, 3])
+def test_cancellation_and_breakeven_match_their_axis_formulas(after):
+    """Year by year over contiguous rows, the same numbers as a cumulative sum and argmax
+    along the generation (year) axis."""
+    rng = np.random.default_rng(after)
+    fails = rng.random((7, 500)) < 0.3
+    delay = rng.uniform(0.0, 2.0, 500).astype(np.float32)
+    reached = np.cumsum(fails, axis=0) >= after
+    start = np.floor(1 + delay + np.argmax(reached, axis=0) * 2)
+    expected = np.where(reached.any(axis=0), start, np.inf)
+    assert so.cancellation_offset(fails, delay, 1, 2, after).tobytes() == expected.tobytes()
+    cum = rng.standard_normal((11, 500)) + np.linspace(-2.0, 2.0, 11)[:, None] * after
+    negative = cum < 0
+    last = np.where(negative.any(axis=0), 10 - np.argmax(negative[::-1], axis=0), -1)
+    expected = np.where(last == 10, np.inf, 2025 + last + 1.0)
+    years = np.arange(2025, 2036)
+    assert so.breakeven_year(cum, years).tobytes() == expected.tobytes()
