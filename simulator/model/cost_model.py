@@ -302,19 +302,30 @@ def in_service(per_vintage: np.ndarray, kernel: np.ndarray, *,
     n_years = per_vintage.shape[0]
     alive, whole = kernel_ages(kernel) if ages is None else ages
     dtype = np.result_type(per_vintage, kernel)
-    out = (per_vintage.astype(dtype) if whole[0]
-           else np.multiply(per_vintage, kernel[0], dtype=dtype))
     # a convolution over ages: T(T+1)/2 products instead of the T^2 of a year-by-vintage
     # matrix; ages where nothing survives in any trial are skipped, and so are the products
     # where every trial survives whole (x * 1 == x)
+    later = alive[(alive > 0) & (alive < n_years)]
+    if not whole[0]:
+        out = np.multiply(per_vintage, kernel[0], dtype=dtype)
+    elif not len(later):
+        return per_vintage.astype(dtype)
+    else:
+        # age 0 whole: the first later age adds straight onto the quantity itself, the same
+        # sums as a copy of it added to afterwards
+        out = np.empty(per_vintage.shape, dtype=dtype)
+        out[:later[0]] = per_vintage[:later[0]]
     scratch = None
-    for a in alive[(alive > 0) & (alive < n_years)]:
+    for i, a in enumerate(later):
         part = per_vintage[:n_years - a]
         if not whole[a]:
             if scratch is None:
                 scratch = np.empty((n_years - 1, *out.shape[1:]), dtype=dtype)
             part = np.multiply(part, kernel[a], out=scratch[:n_years - a])
-        out[a:] += part
+        if i == 0 and whole[0]:
+            np.add(per_vintage[a:], part, out=out[a:])
+        else:
+            out[a:] += part
     return out
 
 
