@@ -42,6 +42,7 @@ def _general_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(steps, "owned_share", lambda lease: 1.0 - lease)
     monkeypatch.setattr(steps, "counterfactual_owned_only", lambda lease: False)
     monkeypatch.setattr(so, "learning_starts_at_one", lambda reference: False)
+    monkeypatch.setattr(cm, "cash_in_one_pass", lambda cost, weights, n_years: False)
     monkeypatch.setattr(steps, "_ordering",
                         lambda shares, fb: slice(0, shares.shape[1]))
 
@@ -195,3 +196,19 @@ def test_cancellation_and_breakeven_match_their_axis_formulas(after):
     expected = np.where(last == 10, np.inf, 2025 + last + 1.0)
     years = np.arange(2025, 2036)
     assert so.breakeven_year(cum, years).tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("lead_shape", [(), (3,)])
+@pytest.mark.parametrize("n", [2, 3, 7, 777, 8192])
+def test_cash_in_one_pass_is_the_loop_over_payment_years(lead_shape, n, monkeypatch):
+    rng = np.random.default_rng(n)
+    cost = (rng.random((*lead_shape, 14, n)) * 10.0 ** rng.integers(0, 10, (*lead_shape, 14, n))
+            ).astype(np.float32)
+    cost[..., :2, : n // 2] = 0.0
+    weights = cm.payment_weights(rng.uniform(0.2, 3.0, n), 3).astype(np.float32)
+    assert cm.cash_in_one_pass(cost, weights, 11)
+    assert not cm.cash_in_one_pass(cost[..., :1], weights[:, :1], 11)  # one trial
+    assert not cm.cash_in_one_pass(cost, weights[:, :1], 11)  # weights shared by every trial
+    one_pass = cm.cash_by_year(cost, weights, 11)
+    monkeypatch.setattr(cm, "cash_in_one_pass", lambda cost, weights, n_years: False)
+    assert one_pass.tobytes() == cm.cash_by_year(cost, weights, 11).tobytes()
