@@ -114,9 +114,9 @@ MODEL_STEPS = (("chunk", "run_chunk"), ("chunk", "_context"), ("paths", "supply"
                ("paths", "_inhouse_capacity"), ("paths", "demand"), ("chunk", "_strategy"),
                ("steps", "fleet"), ("sourcing", "allocate"), ("steps", "service_costs"),
                ("steps", "cash"), ("steps", "facility_cash"), ("steps", "leasing"),
-               ("steps", "inhouse_saving"), ("steps", "economic_cost"),
+               ("saving", "inhouse_saving"), ("steps", "economic_cost"),
                ("steps", "dependence_units"), ("cost_model", "in_service"),
-               ("cost_model", "cash_by_year"), ("chunk", "_cash"))
+               ("cash_timing", "cash_by_year"), ("chunk", "_cash"))
 
 
 def model_steps(scenario_path: str, trials: int) -> tuple[dict[str, tuple[int, float]], int]:

@@ -16,6 +16,7 @@ import numpy as np
 from simulator.model import cost_model as cm
 from simulator.model import finance as fi
 from simulator.model import paths
+from simulator.model import saving as sv
 from simulator.model import steps as st
 from simulator.model.paths import DTYPE
 from simulator.sample.draws import Draws
@@ -160,7 +161,7 @@ def _strategy(ctx: st.Context, strategy, dependence: int, cats: list[str],
     program = sum(ctx.supply.program[name] for name in used) if used else 0.0
     if used:
         spend[cats.index(PROGRAM_CATEGORY)] = program
-        res["saving"], res["breakeven"] = st.inhouse_saving(ctx, strategy, f, paid, lease,
+        res["saving"], res["breakeven"] = sv.inhouse_saving(ctx, strategy, f, paid, lease,
                                                             program)
     res["economic"] = st.economic_cost(ctx, service, paid, program,
                                        0.0 if lease is None else lease.payments)
@@ -217,7 +218,7 @@ def run_chunk(scenario: Scenario, draws: Draws, *,
         share = dep / big["chips"]
         share_total = (dep.sum(axis=1, dtype=np.float64)
                        / big["chips"].sum(axis=1, dtype=np.float64))
-    saving = {k: joined(f"saving_{k}") for k in st.SAVING_PARTS}
+    saving = {k: joined(f"saving_{k}") for k in sv.SAVING_PARTS}
     operating, funding, interest = _cash(scenario, d, n_years)
     return ChunkOutput(
         spend=spend, annual=annual,
@@ -256,7 +257,7 @@ def _block(scenario: Scenario, d: Draws, cats: list[str], out: dict[str, np.ndar
            "breakeven": np.stack([p.get("breakeven", nan) for p in per]),
            **{key: np.stack([p[key] for p in per])
               for key in ("economic", "committed_lease", "work_in_progress")}}
-    for k in st.SAVING_PARTS:
+    for k in sv.SAVING_PARTS:
         res[f"saving_{k}"] = np.stack([p["saving"][k] if "saving" in p else nan for p in per])
     for k in st.REASONS:
         res[f"reasons_{k}"] = np.stack([p["reasons"][k] for p in per])

@@ -17,7 +17,8 @@ import pytest
 import yaml
 
 from simulator.io.loading import load_scenario, scenario_from_dict
-from simulator.model import chunk, paths, steps
+from simulator.model import cash_timing as ct
+from simulator.model import chunk, paths, saving, steps
 from simulator.model import cost_model as cm
 from simulator.model import sourcing as so
 from simulator.sample.draws import sample
@@ -40,9 +41,9 @@ def _general_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cm, "per_trial_or_one", lambda x: x)
     monkeypatch.setattr(paths, "limits", every_limit)
     monkeypatch.setattr(steps, "owned_share", lambda lease: 1.0 - lease)
-    monkeypatch.setattr(steps, "counterfactual_owned_only", lambda lease: False)
+    monkeypatch.setattr(saving, "counterfactual_owned_only", lambda lease: False)
     monkeypatch.setattr(so, "learning_starts_at_one", lambda reference: False)
-    monkeypatch.setattr(cm, "cash_in_one_pass", lambda cost, weights, n_years: False)
+    monkeypatch.setattr(ct, "cash_in_one_pass", lambda cost, weights, n_years: False)
     monkeypatch.setattr(steps, "_ordering",
                         lambda shares, fb: slice(0, shares.shape[1]))
 
@@ -115,9 +116,9 @@ def test_cash_without_lead_times_and_trailing_weights_exactly():
     full = cost[:5] * w[0].astype(np.float32)
     for k in range(1, 4):
         full += cost[k:5 + k] * w[k].astype(np.float32)
-    assert cm.cash_by_year(cost, cm.paid_ahead(w), 5).tobytes() == full.tobytes()
+    assert ct.cash_by_year(cost, cm.paid_ahead(w), 5).tobytes() == full.tobytes()
     at_service = cm.payment_weights(np.zeros(40), 0)
-    assert cm.cash_by_year(cost, at_service, 5).tobytes() == \
+    assert ct.cash_by_year(cost, at_service, 5).tobytes() == \
         (cost[:5] * np.float32(1.0)).tobytes()
 
 
@@ -206,9 +207,9 @@ def test_cash_in_one_pass_is_the_loop_over_payment_years(lead_shape, n, monkeypa
             ).astype(np.float32)
     cost[..., :2, : n // 2] = 0.0
     weights = cm.payment_weights(rng.uniform(0.2, 3.0, n), 3).astype(np.float32)
-    assert cm.cash_in_one_pass(cost, weights, 11)
-    assert not cm.cash_in_one_pass(cost[..., :1], weights[:, :1], 11)  # one trial
-    assert not cm.cash_in_one_pass(cost, weights[:, :1], 11)  # weights shared by every trial
-    one_pass = cm.cash_by_year(cost, weights, 11)
-    monkeypatch.setattr(cm, "cash_in_one_pass", lambda cost, weights, n_years: False)
-    assert one_pass.tobytes() == cm.cash_by_year(cost, weights, 11).tobytes()
+    assert ct.cash_in_one_pass(cost, weights, 11)
+    assert not ct.cash_in_one_pass(cost[..., :1], weights[:, :1], 11)  # one trial
+    assert not ct.cash_in_one_pass(cost, weights[:, :1], 11)  # weights shared by every trial
+    one_pass = ct.cash_by_year(cost, weights, 11)
+    monkeypatch.setattr(ct, "cash_in_one_pass", lambda cost, weights, n_years: False)
+    assert one_pass.tobytes() == ct.cash_by_year(cost, weights, 11).tobytes()

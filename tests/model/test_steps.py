@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from simulator import simulate
 from simulator.io.loading import scenario_from_dict
+from simulator.model import cash_timing as ct
 from simulator.model import cost_model as cm
 from simulator.model import sourcing as so
 from tests.conftest import ENGINE_RTOL
@@ -45,8 +46,8 @@ def test_cash_and_work_in_progress_by_hand():
     third year's 40 is work in progress at the end."""
     service = np.array([[10.0], [20.0], [40.0]])
     w = cm.payment_weights(np.array([1.0]), 1)
-    np.testing.assert_allclose(cm.cash_by_year(service, w, 2)[:, 0], [15.0, 30.0])
-    np.testing.assert_allclose(cm.work_in_progress(service, w, 2), [20.0])
+    np.testing.assert_allclose(ct.cash_by_year(service, w, 2)[:, 0], [15.0, 30.0])
+    np.testing.assert_allclose(ct.work_in_progress(service, w, 2), [20.0])
 
 
 def test_order_lead_time_in_the_engine(tiny):
