@@ -233,7 +233,9 @@ def survival(lifetime: np.ndarray, age: np.ndarray) -> np.ndarray:
         ``clip(L - age, 0, 1)``; zero for negative ages (not yet bought).
     """
     age = np.asarray(age, dtype=np.result_type(lifetime, 1.0))[:, None]
-    return np.where(age < 0, 0.0, np.clip(lifetime - age, 0.0, 1.0))
+    share = np.clip(lifetime - age, 0.0, 1.0)
+    # no age before purchase (as in every kernel by age): nothing to zero
+    return np.where(age < 0, 0.0, share) if (age < 0).any() else share
 
 
 def survival_by_age(lifetime: np.ndarray, n_years: int) -> np.ndarray:

@@ -129,7 +129,8 @@ def _counterfactual_owned(ctx: st.Context, f: st.Fleet, rows: list[int], paid: d
     take = (slice(keep[0], keep[-1] + 1) if keep[-1] - keep[0] == len(keep) - 1 else keep)
     alt = f.delivered[take].copy() if isinstance(take, slice) else f.delivered[take]
     i = keep.index(fb)
-    alt[i] += f.delivered[rows].sum(axis=0)
+    # a single in-house supplier's row is its own sum: added without copies
+    alt[i] += f.delivered[rows[0]] if len(rows) == 1 else f.delivered[rows].sum(axis=0)
     server_value = np.einsum("stn,stn->tn", alt, sup.server[take])
     kw_bought = np.einsum("stn,stn->tn", alt, sup.kw[take])
     value = alt[i] * f.price[fb]
