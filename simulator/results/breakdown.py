@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from simulator.model.steps import REASONS, SAVING_PARTS
+from simulator.model.saving import SAVING_PARTS
+from simulator.model.steps import REASONS
 
 if TYPE_CHECKING:
     from simulator.results.container import Results
