@@ -6,10 +6,12 @@ The names, units and meanings of the metrics live with the claim format
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.results import tables
 from simulator.spec.claim_spec import ClaimSpec
 
 if TYPE_CHECKING:
@@ -43,3 +45,23 @@ def claim_metric(results: Results, claim: ClaimSpec) -> np.ndarray:
     if metric == "funding_gap":
         return results.funding_gap(year)[0]
     raise ValueError(f"unknown claim metric {claim.metric!r}")
+
+
+def claim_metrics(results: Results, claims: Sequence[ClaimSpec]) -> list[np.ndarray]:
+    """The per-trial values of several claims' metrics, each as :func:`claim_metric` gives it,
+    for Results read once (one chunk's trials): nothing is kept on ``results``.
+
+    The funding gaps of every funding-gap claim come from one pass over the cash need through
+    the latest of their years (:func:`tables.cash_pass`, where :meth:`Results.funding_gap` also
+    reads through the horizon's end for the tables): the same running maxima, the same numbers.
+
+    Returns
+    -------
+    list of ndarray, each shape (S, n), float64
+        In the order of ``claims``.
+    """
+    ends = sorted({results._year_index(c.year) + 1 for c in claims
+                   if c.base_metric == "funding_gap"})
+    gaps = tables.cash_pass(results, ends, summaries=False)[0] if ends else {}
+    return [gaps[results._year_index(c.year) + 1][0] if c.base_metric == "funding_gap"
+            else claim_metric(results, c) for c in claims]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simulator.results.metrics import claim_metric
+from simulator.results.metrics import claim_metrics
 from simulator.stats.streaming import Moments
 
 #: Metrics without a meaningful mean (``inf`` for "never").
@@ -61,8 +61,8 @@ class RunTotals:
             # NaN compares false: trials below the baseline are paired ones
             self.lower[name] = self.lower.get(name, 0) + (diff < 0).sum(axis=1)
             self.paired[name] = self.paired.get(name, 0) + paired
-        for claim in chunk.scenario.claims:
-            values = claim_metric(chunk, claim)
+        claims = chunk.scenario.claims
+        for claim, values in zip(claims, claim_metrics(chunk, claims), strict=True):
             ok = ~np.isnan(values)
             holds = (ok & claim.holds(values)).sum(axis=1)
             true, valid = self.claims.get(claim.label, (0, 0))

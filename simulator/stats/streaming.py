@@ -246,25 +246,41 @@ class Moments:
         """
         v = np.moveaxis(np.asarray(values, dtype=np.float64), axis, -1)
         n = v.shape[-1]
-        if n:
-            # a NaN anywhere makes its cell's sum NaN, so the sum the mean needs anyway tells
-            # whether masking is needed (inf - inf is NaN too and takes the masked path, which
-            # gives the same numbers when nothing is NaN)
-            total = v.sum(axis=-1)
-            if not np.isnan(total).any():  # the common case: the same as v.mean() and no mask
-                mean_b = total / n
-                dev = v - mean_b[..., None]
-                m2_b = np.square(dev, out=dev).sum(axis=-1)
-                count = np.full(mean_b.shape, n, dtype=np.int64)
-                self.merge(count, mean_b, m2_b)
-                return count
+        if not n:
+            count, mean_b, m2_b = self._masked(v)
+            self.merge(count, mean_b, m2_b)
+            return count
+        # a NaN anywhere makes its cell's sum NaN, so the sum the mean needs anyway tells
+        # which cells need masking (inf - inf is NaN too and takes the masked path, which
+        # gives the same numbers when nothing is NaN)
+        total = v.sum(axis=-1)
+        bad = np.isnan(total)
+        count = np.full(total.shape, n, dtype=np.int64)
+        mean_b = total / n  # the common case: the same as v.mean() and no mask
+        if not bad.any():
+            dev = v - mean_b[..., None]
+            m2_b = np.square(dev, out=dev).sum(axis=-1)
+        else:
+            # cell by cell the same numbers as masking them all (e.g. the in-house metrics of
+            # strategies without an in-house supplier: NaN throughout, nothing to add)
+            m2_b = np.zeros(total.shape)
+            good = ~bad
+            if good.any():
+                dev = v[good] - mean_b[good][..., None]
+                m2_b[good] = np.square(dev, out=dev).sum(axis=-1)
+            count[bad], mean_b[bad], m2_b[bad] = self._masked(v[bad])
+        self.merge(count, mean_b, m2_b)
+        return count
+
+    @staticmethod
+    def _masked(v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Count, mean and m2 of each cell of ``v`` (trials last), NaN skipped."""
         ok = ~np.isnan(v)
         n_b = ok.sum(axis=-1)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_b = np.where(n_b > 0, np.where(ok, v, 0.0).sum(axis=-1) / n_b, 0.0)
             m2_b = np.where(ok, (v - mean_b[..., None]) ** 2, 0.0).sum(axis=-1)
-        self.merge(n_b, mean_b, m2_b)
-        return n_b
+        return n_b, mean_b, m2_b
 
     def merge(self, count: np.ndarray, mean: np.ndarray, m2: np.ndarray) -> None:
         """Combine with another block's count, mean and m2 (same cells)."""

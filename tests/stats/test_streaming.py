@@ -149,3 +149,23 @@ def test_histogram_sums_equal_one_sum_over_all_cells(n):
     sums = h.add(x, axis=2)
     assert sums.tobytes() == x.sum(axis=2, dtype=np.float64).tobytes()
     np.testing.assert_array_equal(h.counts, _reference_counts(x))
+
+
+def test_moments_mask_only_the_cells_with_nan_bit_for_bit():
+    """Cells without NaN take the unmasked formulas, cells of NaN only add nothing, cells with
+    some NaN are masked: the same count, mean and m2 to the last bit as masking every cell."""
+    from simulator.stats.streaming import Moments
+
+    rng = np.random.default_rng(4)
+    x = 1e12 + 1e11 * rng.standard_normal((2, 3, 4000))
+    x[0, 1] = np.nan                      # a strategy without the metric
+    x[1, 2, ::5] = np.nan                 # some trials without it
+    x[1, 0, :3] = [np.inf, -np.inf, 1.0]  # inf - inf: NaN in the sum, none in the values
+    mixed, masked = Moments((2, 3)), Moments((2, 3))
+    with np.errstate(invalid="ignore"):
+        count = mixed.add(np.moveaxis(x, 2, 1), axis=1)
+        masked.merge(*Moments._masked(x))
+    assert np.array_equal(count, masked.count)
+    assert np.array_equal(count, [[4000, 0, 4000], [4000, 4000, 3200]])
+    assert mixed.mean.tobytes() == masked.mean.tobytes()
+    assert mixed.m2.tobytes() == masked.m2.tobytes()
