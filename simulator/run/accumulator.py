@@ -85,10 +85,24 @@ class Accumulator:
             self.write_at, self._arrays = offset, arrays
         else:
             self.write_at = 0
-            self._arrays = {name: np.empty(shape, dtype=dtype) for name, (shape, dtype)
-                            in self._layout.items() if name not in TRIAL_FIELDS}
+            self._arrays = self._own_arrays(self._layout)
         self.kept: dict[str, np.ndarray] = {}
         self.use_arrays(self._arrays)
+
+    @staticmethod
+    def _own_arrays(layout: dict[str, tuple[tuple[int, ...], type]]) -> dict[str, np.ndarray]:
+        """The arrays of a span writing its own (not the per-trial fields: see ``_put``), the
+        sampled inputs as rows of one array: the system backs one large array with large pages
+        (NumPy asks for them from 4 MB up), where each small one would be faulted in a page of
+        4 kB at a time as the chunks are written."""
+        inputs = [name for name in layout if name.startswith("input:")]
+        arrays = {name: np.empty(shape, dtype=dtype) for name, (shape, dtype) in layout.items()
+                  if name not in TRIAL_FIELDS and name not in inputs}
+        if inputs:
+            shape, dtype = layout[inputs[0]]
+            arrays.update(zip(inputs, np.empty((len(inputs), *shape), dtype=dtype),
+                              strict=True))
+        return arrays
 
     def use_arrays(self, arrays: dict[str, np.ndarray]) -> None:
         """Hold the run's per-trial arrays in ``arrays`` (those of the fields written so far,

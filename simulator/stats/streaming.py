@@ -208,7 +208,8 @@ def _count_rows(keys: np.ndarray, counts: np.ndarray, shift: int, off: int) -> N
         # shift subtracts the bin after it, exactly
         np.subtract(row, (off + low) << shift, out=work)
         np.right_shift(work, shift, out=index)
-        counts[r, low:high + 1] += np.bincount(index, minlength=high - low + 1).astype(np.int32)
+        span = counts[r, low:high + 1]  # int32 is enough (see LogHistogram): no int32 copy
+        np.add(span, np.bincount(index, minlength=high - low + 1), out=span, casting="unsafe")
 
 
 @dataclass
