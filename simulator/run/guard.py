@@ -47,9 +47,19 @@ def _suspects(scenario: Scenario, draws: Draws, trial: int, paths: list[str], n:
 
 def _in_range(value: np.ndarray, as_float32: bool) -> bool:
     """Whether every value is finite (and, if stored as float32, within its range): the
-    extremes decide it, and a NaN anywhere makes them NaN."""
+    extremes decide it, and a NaN anywhere makes them NaN.
+
+    First, in one pass instead of two, the sum: a NaN or infinity anywhere makes it NaN or
+    infinite, so a finite sum means every value is finite (and float32 values are within
+    float32's range); only a sum that is not (an overflow of finite values, or a bad value)
+    reads the extremes.
+    """
     if not value.size:
         return True
+    if value.dtype == np.float32 or not as_float32:
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.isfinite(value.sum()):
+                return True
     low, high = float(value.min()), float(value.max())
     limit = FLOAT32_MAX if as_float32 else np.inf
     return -limit <= low and high <= limit and np.isfinite(low) and np.isfinite(high)

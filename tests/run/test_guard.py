@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from simulator import simulate
@@ -25,3 +26,27 @@ def test_cli_reports_overflow_without_traceback(tiny, write_scenario, capsys):
     assert code == 2
     assert "non-finite" in err and "suppliers.a.price_per_unit = 1e+306" in err
     assert "Traceback" not in err and "RuntimeWarning" not in err
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("as_float32", [True, False])
+def test_the_sum_first_decides_as_the_extremes_do(dtype, as_float32):
+    """A finite sum passes at once; every other case is decided by the extremes: the same
+    answer as reading the extremes alone, for NaN, infinities, finite values whose sum
+    overflows, and float64 values beyond float32's range."""
+    from simulator.run import guard
+
+    def by_extremes(v: np.ndarray) -> bool:
+        limit = guard.FLOAT32_MAX if as_float32 else np.inf
+        low, high = float(v.min()), float(v.max())
+        return -limit <= low and high <= limit and np.isfinite(low) and np.isfinite(high)
+
+    big = float(np.finfo(dtype).max) / 2
+    cases = {"ordinary": [1.0, 2e12, 0.0], "nan": [1.0, np.nan, 3.0], "inf": [np.inf, 1.0],
+             "-inf": [-np.inf, 2.0], "both": [np.inf, -np.inf], "sum overflows": [big] * 4,
+             "beyond float32": [1.0, 1e39], "empty": []}
+    for name, values in cases.items():
+        with np.errstate(over="ignore"):
+            v = np.array(values, dtype=dtype).reshape(1, -1)
+        expected = True if not v.size else by_extremes(v)
+        assert guard._in_range(v, as_float32) == expected, name
