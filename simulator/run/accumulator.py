@@ -11,6 +11,7 @@ from simulator.model.chunk import DTYPE, ChunkOutput, categories
 from simulator.results.container import Results
 from simulator.results.fields import TRIAL_FIELDS, trial_major, trial_slice
 from simulator.results.totals import RunTotals
+from simulator.run.pages import ordinary_pages
 from simulator.sample.draws import Draws
 from simulator.spec.scenario import Scenario
 from simulator.stats.streaming import LogHistogram
@@ -91,18 +92,10 @@ class Accumulator:
 
     @staticmethod
     def _own_arrays(layout: dict[str, tuple[tuple[int, ...], type]]) -> dict[str, np.ndarray]:
-        """The arrays of a span writing its own (not the per-trial fields: see ``_put``), the
-        sampled inputs as rows of one array: the system backs one large array with large pages
-        (NumPy asks for them from 4 MB up), where each small one would be faulted in a page of
-        4 kB at a time as the chunks are written."""
-        inputs = [name for name in layout if name.startswith("input:")]
-        arrays = {name: np.empty(shape, dtype=dtype) for name, (shape, dtype) in layout.items()
-                  if name not in TRIAL_FIELDS and name not in inputs}
-        if inputs:
-            shape, dtype = layout[inputs[0]]
-            arrays.update(zip(inputs, np.empty((len(inputs), *shape), dtype=dtype),
-                              strict=True))
-        return arrays
+        """The arrays of a span writing its own, on ordinary pages (:func:`ordinary_pages`);
+        not those of the per-trial fields, made when first needed (see ``_put``)."""
+        return {name: ordinary_pages(np.empty(shape, dtype=dtype))
+                for name, (shape, dtype) in layout.items() if name not in TRIAL_FIELDS}
 
     def use_arrays(self, arrays: dict[str, np.ndarray]) -> None:
         """Hold the run's per-trial arrays in ``arrays`` (those of the fields written so far,
@@ -167,7 +160,7 @@ class Accumulator:
                 if held is not None:  # chunks are stored in order from the span's start
                     self.kept[name][trial_slice(name, slice(self.write_at, lo))] = held
             else:
-                self.kept[name] = np.empty(shape, dtype=dtype)
+                self.kept[name] = ordinary_pages(np.empty(shape, dtype=dtype))
                 if held is not None:  # blocks may come in any order
                     self.kept[name][...] = held
             del self.uniform[name]
