@@ -13,6 +13,7 @@ from dataclasses import replace
 from simulator import interrupts
 from simulator.cli.arguments import load_with_options, run_overrides, sweep_values
 from simulator.cli.outputs import FAILURES, default_output, failure_exit, write_into
+from simulator.cli.preload import Preload
 from simulator.errors import ScenarioError
 from simulator.io.inheritance import subject_notice
 from simulator.report.run_folder import OutputFolder
@@ -94,15 +95,15 @@ def simulate_command(args: argparse.Namespace, argv: list[str]) -> int:
     return write_into(out, args, lambda f: _run(args, argv, scenario, overrides, f))
 
 
+#: Modules a run needs once its simulation is done, most of a second of imports (pandas,
+#: matplotlib): see :mod:`simulator.cli.preload`.
+AFTER_SIMULATION = ("simulator.analysis.overview", "simulator.report.verdict",
+                    "simulator.report.figure_files", "simulator.report.writers")
+
+
 def _run(args: argparse.Namespace, argv: list[str], scenario: Scenario, overrides: list[str],
          folder: OutputFolder) -> int:
     interrupts.checkpoint("loaded")
-    from simulator.analysis.convergence import simulate_to_precision
-    from simulator.analysis.overview import analyse
-    from simulator.report.figure_files import start_figures
-    from simulator.report.text import format_summary
-    from simulator.report.verdict import build_verdict
-    from simulator.report.writers import write_run
     from simulator.run import engine, plan
 
     out = folder.path
@@ -114,6 +115,8 @@ def _run(args: argparse.Namespace, argv: list[str], scenario: Scenario, override
 
         batches = None
         if args.precision:
+            from simulator.analysis.convergence import simulate_to_precision
+
             results, batches = simulate_to_precision(
                 run, target=args.precision, start_trials=args.trials or scenario.trials,
                 max_trials=args.max_trials, chunk_size=plan.CHUNK_SIZE)
@@ -121,7 +124,15 @@ def _run(args: argparse.Namespace, argv: list[str], scenario: Scenario, override
                 print(f"warning: precision {args.precision} not reached within "
                       f"{args.max_trials:,} trials", file=sys.stderr)
         else:
-            results = run(args.trials)
+            # what comes after the simulation is imported while its workers run
+            with Preload(AFTER_SIMULATION) as preload:
+                results = run(args.trials)
+            preload.wait()
+        from simulator.analysis.overview import analyse
+        from simulator.report.figure_files import start_figures
+        from simulator.report.verdict import build_verdict
+        from simulator.report.writers import write_run
+
         # the exact options, so that a rerun reproduces the run (same seed, same numbers)
         results = replace(results, provenance={**results.provenance, "command": {
             "argv": argv, "rerun": shlex.join(["simulate", *argv]), "overrides": overrides}})
@@ -142,6 +153,8 @@ def _run(args: argparse.Namespace, argv: list[str], scenario: Scenario, override
         return failure_exit(exc, args, out)
     interrupts.checkpoint("done")
     if not args.quiet:
+        from simulator.report.text import format_summary
+
         print(format_summary(analysis, verdict=verdict))
         if batches:
             print("precision batches: " + ", ".join(f"{b['trials']:,}" for b in batches) + "\n")

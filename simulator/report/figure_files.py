@@ -12,6 +12,7 @@ import multiprocessing as mp
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -235,6 +236,15 @@ def result_tables(results: Results) -> None:
         results.funding_table()
 
 
+def _send(conn, tables: dict) -> None:
+    try:
+        conn.send(tables)
+    except OSError:  # the other process stopped listening: it is closing this one
+        pass
+    finally:
+        conn.close()
+
+
 def _draw_early(analysis: Analysis, jobs: list, conn, parent: int) -> None:
     exit_with_parent(parent)
     # the tables first: the process that analyses waits for them, and the figures read them
@@ -243,10 +253,13 @@ def _draw_early(analysis: Analysis, jobs: list, conn, parent: int) -> None:
         tables = analysis.results.computed_tables()
     except Exception:  # the other process computes them, and reports the error
         tables = {}
-    conn.send(tables)
-    conn.close()
+    # sent from a thread: they outgrow the pipe's buffer, and the other process reads them
+    # only when its analysis is done; the figures need not wait for that
+    sender = threading.Thread(target=_send, args=(conn, tables), name="send-tables")
+    sender.start()
     for draw, path in jobs:
         draw(analysis, path)
+    sender.join()
 
 
 class EarlyFigures:
