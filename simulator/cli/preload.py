@@ -60,8 +60,9 @@ class Preload:
     Parameters
     ----------
     modules : sequence of str
-        Module names, imported in this order (an import that fails is left to the caller's
-        own import, which raises it).
+        Module names, imported in this order; ``module:function`` also calls a function of
+        the module without arguments (one that loads what the module would load on first
+        use). What fails is left to the caller, whose own import raises it.
     """
 
     def __init__(self, modules: Sequence[str]) -> None:
@@ -83,14 +84,17 @@ class Preload:
         self._thread.start()
 
     def _run(self) -> None:
-        for name in self.modules:
+        for entry in self.modules:
+            name, _, function = entry.partition(":")
             while _fork_waiting.is_set():  # a fork goes first
                 time.sleep(0.001)
             with _turns:
                 try:
-                    importlib.import_module(name)
-                except Exception:  # raised again where the run imports it
-                    return
+                    module = importlib.import_module(name)
+                    if function:
+                        getattr(module, function)()
+                except Exception:  # raised again where the run imports it, if it needs it
+                    continue
 
     def wait(self) -> None:
         """Wait until the thread (if one started) has imported everything."""

@@ -6,6 +6,7 @@ code for every kind of failure."""
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from dataclasses import replace
@@ -96,9 +97,15 @@ def simulate_command(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 #: Modules a run needs once its simulation is done, most of a second of imports (pandas,
-#: matplotlib): see :mod:`simulator.cli.preload`.
+#: matplotlib): see :mod:`simulator.cli.preload`. Then what the libraries load on first use:
+#: the figure process is forked from this one, and would load them again. Pillow's first save
+#: imports its five common image formats (``preinit``); the first ``savefig`` matplotlib's
+#: renderer; the first CSV pandas' writer; and a table sent between the processes pyarrow's
+#: pandas support.
 AFTER_SIMULATION = ("simulator.analysis.overview", "simulator.report.verdict",
-                    "simulator.report.figure_files", "simulator.report.writers")
+                    "simulator.report.figure_files", "simulator.report.writers",
+                    "matplotlib.backends.backend_agg", "PIL.Image:preinit",
+                    "pandas.io.formats.csvs", "pyarrow.pandas_compat")
 
 
 def _run(args: argparse.Namespace, argv: list[str], scenario: Scenario, overrides: list[str],
@@ -108,9 +115,15 @@ def _run(args: argparse.Namespace, argv: list[str], scenario: Scenario, override
 
     out = folder.path
     try:
+        workers = args.workers
+        if workers is None and args.backend == "local":
+            # a run of several chunks simulates on worker processes even where one process
+            # would simulate them as fast: this process imports what comes next meanwhile
+            workers = os.cpu_count() or 1
+
         def run(trials: int | None):
             return engine.simulate(scenario, trials=trials, seed=args.seed, design=args.sampler,
-                            workers=args.workers, backend=args.backend,
+                            workers=workers, backend=args.backend,
                             scheduler=args.scheduler, progress=not args.quiet)
 
         batches = None

@@ -217,10 +217,9 @@ def _share_out(jobs: list, weights: list[float], n: int) -> list[list]:
 
 
 #: Figures drawn from the results alone, while the analysis runs (:func:`start_figures`). The
-#: S-curves and the funding chart need only the results too, but are left to the process that
-#: analyses (the other one computes the summary tables first), so that the two finish at about
-#: the same time.
-RESULTS_FIGURES = ("fan_chart.png", "spend_by_category.png", "strategies.png")
+#: S-curves need only the results too, but are left to the process that analyses (the other
+#: one computes the summary tables first), so that the two finish at about the same time.
+RESULTS_FIGURES = ("fan_chart.png", "spend_by_category.png", "strategies.png", "funding.png")
 
 
 def result_tables(results: Results) -> None:
