@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -107,8 +106,13 @@ def strategy_index(results: Results, strategy: str | None) -> int:
 
 
 def new_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
-    """The Axes given, or a new figure's of ``figsize`` [inches]."""
-    return ax if ax is not None else plt.figure(figsize=figsize).gca()
+    """The Axes given, or a new pyplot figure's of ``figsize`` [inches] (pyplot is imported
+    only then: the command and the writers draw on figures of their own)."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    return plt.figure(figsize=figsize).gca()
 
 
 def strategy_colour(strategies: Sequence[str], strategy: str) -> str:
