@@ -143,3 +143,22 @@ def test_sobol_indices_of_an_additive_model(tiny):
     assert table.loc["suppliers.a.price_per_unit", "S1"] == pytest.approx(share, abs=0.01)
     assert table.loc["suppliers.a.price_per_unit", "ST"] == pytest.approx(share, abs=0.01)
     assert table.loc["operations.cost_per_mw_year", "ST"] == pytest.approx(1 - share, abs=0.01)
+
+
+def test_rank_correlations_agree_with_scipy_on_a_second_metric_of_the_same_run(base):
+    """The inputs' ranks are kept between calls on the same Results (the analysis and the
+    verdict ask for two metrics): the second call's numbers are SciPy's, as the first's."""
+    from dataclasses import replace
+
+    from simulator.analysis.sensitivity import metric_values
+
+    results = simulate(base, trials=600, seed=3)
+    for metric in ("cumulative_spend", "npv"):
+        table = rank_correlations(results, metric=metric)
+        fresh = rank_correlations(replace(results), metric=metric)  # a new Results: no cache
+        assert table.equals(fresh)
+        values = metric_values(results, metric)[0]
+        for path in list(results.inputs)[:4]:
+            row = table[(table["strategy"] == results.strategies[0]) & (table["input"] == path)]
+            assert float(row["spearman"].iloc[0]) == pytest.approx(
+                stats.spearmanr(results.inputs[path], values).statistic, abs=1e-12)
