@@ -6,8 +6,10 @@ another thread (the child would wait for ever on that module's lock if it import
 importing thread starts only once the first worker has been forked, and every later fork waits
 until the module the thread is importing is complete: imports and forks take turns under one
 lock, taken by every fork of this process (:func:`os.register_at_fork`). Where nothing is forked
-(one worker, or a start method other than fork) nothing is imported ahead: the run imports as
-it goes, as without this module.
+(a run of a few chunks simulates in this process, faster than on a pool; or a start method
+other than fork) the modules are imported after the simulation, by :meth:`Preload.wait`: a
+thread importing beside a simulation in the same process only slows it down (both need the
+interpreter).
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ class Preload:
     def __init__(self, modules: Sequence[str]) -> None:
         self.modules = tuple(modules)
         self._thread: threading.Thread | None = None
+        self._done = False
 
     def __enter__(self) -> Preload:
         global _armed
@@ -80,6 +83,7 @@ class Preload:
             _armed = None
 
     def start(self) -> None:
+        """Start importing in a thread (called after the first fork in the context)."""
         self._thread = threading.Thread(target=self._run, name="preload", daemon=True)
         self._thread.start()
 
@@ -95,9 +99,14 @@ class Preload:
                         getattr(module, function)()
                 except Exception:  # raised again where the run imports it, if it needs it
                     continue
+        self._done = True
 
     def wait(self) -> None:
-        """Wait until the thread (if one started) has imported everything."""
+        """Return once everything is imported: wait for the thread, or import here if none
+        started (what the libraries load on first use is then loaded before a later fork,
+        once for every process forked from this one)."""
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+        elif not self._done:
+            self._run()

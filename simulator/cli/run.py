@@ -6,7 +6,6 @@ code for every kind of failure."""
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import sys
 from dataclasses import replace
@@ -115,15 +114,9 @@ def _run(args: argparse.Namespace, argv: list[str], scenario: Scenario, override
 
     out = folder.path
     try:
-        workers = args.workers
-        if workers is None and args.backend == "local":
-            # a run of several chunks simulates on worker processes even where one process
-            # would simulate them as fast: this process imports what comes next meanwhile
-            workers = os.cpu_count() or 1
-
         def run(trials: int | None):
             return engine.simulate(scenario, trials=trials, seed=args.seed, design=args.sampler,
-                            workers=workers, backend=args.backend,
+                            workers=args.workers, backend=args.backend,
                             scheduler=args.scheduler, progress=not args.quiet)
 
         batches = None
@@ -137,7 +130,8 @@ def _run(args: argparse.Namespace, argv: list[str], scenario: Scenario, override
                 print(f"warning: precision {args.precision} not reached within "
                       f"{args.max_trials:,} trials", file=sys.stderr)
         else:
-            # what comes after the simulation is imported while its workers run
+            # what comes after the simulation is imported while its workers run, if it has
+            # any (a run of a few chunks simulates in this process, faster than a pool)
             with Preload(AFTER_SIMULATION) as preload:
                 results = run(args.trials)
             preload.wait()

@@ -1,6 +1,6 @@
-"""The command's imports ahead of need (simulator.cli.preload): nothing happens without a fork;
-after one, a thread imports the modules in order, calls ``module:function`` entries, and goes
-on past a module that cannot be imported."""
+"""The command's imports ahead of need (simulator.cli.preload): after a fork, a thread imports
+the modules in order, calls ``module:function`` entries, and goes on past a module that cannot
+be imported; without a fork, ``wait`` imports them."""
 
 from __future__ import annotations
 
@@ -28,12 +28,13 @@ def _fork_once() -> None:
     assert process.exitcode == 0
 
 
-def test_nothing_is_imported_without_a_fork(monkeypatch):
+def test_without_a_fork_the_modules_are_imported_by_wait(monkeypatch):
     monkeypatch.delitem(sys.modules, "colorsys", raising=False)
     with Preload(["colorsys"]) as preload:
-        pass
-    preload.wait()
+        assert "colorsys" not in sys.modules
     assert "colorsys" not in sys.modules
+    preload.wait()
+    assert "colorsys" in sys.modules
 
 
 def test_a_fork_starts_the_imports(monkeypatch):
