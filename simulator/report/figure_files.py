@@ -253,8 +253,10 @@ def _draw_early(analysis: Analysis, jobs: list, conn, parent: int) -> None:
     except Exception:  # the other process computes them, and reports the error
         tables = {}
     # sent from a thread: they outgrow the pipe's buffer, and the other process reads them
-    # only when its analysis is done; the figures need not wait for that
-    sender = threading.Thread(target=_send, args=(conn, tables), name="send-tables")
+    # only when its analysis is done; the figures need not wait for that. If a figure fails,
+    # this process ends without them: the other one computes them (and draws that figure)
+    sender = threading.Thread(target=_send, args=(conn, tables), name="send-tables",
+                              daemon=True)
     sender.start()
     for draw, path in jobs:
         draw(analysis, path)
