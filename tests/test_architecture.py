@@ -133,3 +133,27 @@ def test_lower_folders_never_import_higher_ones(module):
     edges, _ = _graph()
     higher = [t for t in edges[module] if _layer(t) > _layer(module)]
     assert higher == [], f"{module} imports from higher folders: {higher}"
+
+
+#: A module a reader can hold in mind, and a function that fits on a screen.
+MAX_MODULE_LINES, MAX_FUNCTION_LINES = 450, 80
+
+
+def _sizes() -> tuple[dict[str, int], dict[str, int]]:
+    """Lines of every module, and of every function and method (qualified by module)."""
+    modules, functions = {}, {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        source = path.read_text()
+        name = _module_name(path)
+        modules[name] = len(source.splitlines())
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                functions[f"{name}:{node.name}:{node.lineno}"] = node.end_lineno - node.lineno + 1
+    return modules, functions
+
+
+def test_modules_and_functions_stay_small():
+    modules, functions = _sizes()
+    assert modules and functions  # the reader found the package
+    assert {m: n for m, n in modules.items() if n > MAX_MODULE_LINES} == {}
+    assert {f: n for f, n in functions.items() if n > MAX_FUNCTION_LINES} == {}
