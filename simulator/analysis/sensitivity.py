@@ -16,8 +16,6 @@ Metrics are named as in claims: ``cumulative_spend`` (optionally through a year)
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 import pandas as pd
 
@@ -94,25 +92,6 @@ def tornado(scenario: Scenario, *, metric: str = "cumulative_spend", year: int |
                              ignore_index=True)
 
 
-#: Centred ranks of each Results' inputs and their norms, by the Results' id, while it lives:
-#: a run's analysis and its verdict correlate the same inputs with two metrics.
-_input_ranks: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-
-
-def _centred_input_ranks(results: Results) -> tuple[np.ndarray, np.ndarray]:
-    """The inputs' average ranks minus their mean, (d, n), and the norm of each row, (d,),
-    read-only; computed once per Results."""
-    key = id(results)
-    if key not in _input_ranks:
-        ranks = np.stack([average_ranks(v) for v in results.inputs.values()])  # (d, n)
-        ranks -= ranks.mean(axis=1, keepdims=True)
-        norms = np.sqrt((ranks**2).sum(axis=1))
-        ranks.flags.writeable = norms.flags.writeable = False
-        _input_ranks[key] = (ranks, norms)
-        weakref.finalize(results, _input_ranks.pop, key, None)
-    return _input_ranks[key]
-
-
 def rank_correlations(results: Results, *, metric: str = "cumulative_spend",
                       year: int | None = None) -> pd.DataFrame:
     """Spearman correlation of each sampled input with the metric, per strategy.
@@ -126,7 +105,7 @@ def rank_correlations(results: Results, *, metric: str = "cumulative_spend",
     paths = list(results.inputs)
     if not paths:
         return pd.DataFrame(columns=["strategy", "input", "spearman"])
-    ranks, norms = _centred_input_ranks(results)
+    ranks, norms = results.centred_input_ranks()
     rows = []
     for i, strategy in enumerate(results.strategies):
         ok = ~np.isnan(values[i])

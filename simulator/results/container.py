@@ -18,6 +18,7 @@ from simulator.results.fields import TRIAL_FIELDS
 from simulator.results.summary_cache import PER_TRIAL, once, once_arrays, read_only
 from simulator.results.totals import RunTotals
 from simulator.spec.scenario import Scenario
+from simulator.stats.correlation import average_ranks
 from simulator.stats.streaming import LogHistogram
 
 
@@ -204,6 +205,15 @@ class Results:
         ndarray, shape (S, n), float64 [USD, nominal]
         """
         return self.annual[:, :, : self._year_index(through) + 1].sum(axis=2, dtype=np.float64)
+
+    @once_arrays
+    def centred_input_ranks(self) -> tuple[np.ndarray, np.ndarray]:
+        """The sampled inputs' average ranks minus their mean, (d, n), inputs in schema order,
+        and each row's norm, (d,): computed once (the analysis and the verdict correlate the
+        same inputs with two metrics), read-only."""
+        ranks = np.stack([average_ranks(v) for v in self.inputs.values()])
+        ranks -= ranks.mean(axis=1, keepdims=True)
+        return ranks, np.sqrt((ranks**2).sum(axis=1))
 
     @once_arrays
     def _unmet_share_total(self) -> np.ndarray:
