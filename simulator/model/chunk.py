@@ -33,8 +33,9 @@ LEASE_CATEGORY, PROGRAM_CATEGORY = "lease_payments", "inhouse_program"
 
 #: Trials the cost model evaluates at once. Its hundred-odd passes over (year, trial) arrays
 #: are bound by memory traffic: with 8,192 trials a strategy's working arrays stay in a core's
-#: L2 cache (2 MB on the development machine) and base.yaml's model runs ~20% faster per trial
-#: than on a whole 16,384-trial chunk; 4,096 is slower again (Python's cost per pass).
+#: L2 cache (2 MB on the development machine). On base.yaml that made the model 15-30% faster
+#: per trial than on a whole 16,384-trial chunk while other processes shared the caches, 0-5%
+#: on a quiet machine; 4,096 is slower again (Python's cost per pass).
 BLOCK_TRIALS = 8192
 
 

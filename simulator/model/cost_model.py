@@ -76,7 +76,7 @@ def sum_rows(x: np.ndarray, plus: np.ndarray | None = None) -> np.ndarray:
 
     Parameters
     ----------
-    x : ndarray, shape (S, ...)
+    x : ndarray, shape (S, ...), or a sequence of S arrays of one shape (...)
     plus : ndarray, shape (...), optional
 
     Returns

@@ -143,14 +143,13 @@ def _counterfactual_owned(ctx: st.Context, f: st.Fleet, rows: list[int], paid: d
                       kw_bought=kw_bought, values=value[None], server_value=server_value)
     cf = st.facility_cash(ctx, service, _facility_rows(ctx, paid["energy"].shape))
     fb_cash = ct.cash_by_year(chips, ctx.cash_weights[0], ctx.n_years)
-    # numpy sums the supplier axis row after row: the same sum, the in-house rows as +0
+    # numpy sums the supplier axis row after row: the same sum, the in-house rows as +0 (cash
+    # is never -0, so adding their +0 after the first row changes no bit and is left out)
     total = None
     for j in range(len(ctx.names)):
         row = fb_cash if j == fb else paid["chips"][j]
         if total is None:
             total = np.zeros_like(fb_cash) if j in rows else row.copy()
-        elif j in rows:
-            total += 0.0
-        else:
+        elif j not in rows:
             total += row
     return total, cf, 0.0

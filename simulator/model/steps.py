@@ -314,10 +314,7 @@ def economic_cost(ctx: Context, service: Service, paid: dict[str, np.ndarray],
     opex += [c for c in (program, lease_payments) if isinstance(c, np.ndarray)]
     if opex:
         # summed in the same order as sum(opex[1:], start=opex[0]), in one new array
-        total = opex[0] + opex[1] if len(opex) > 1 else opex[0]
-        for c in opex[2:]:
-            total += c
-        depreciation += total
+        depreciation += opex[0] if len(opex) == 1 else cm.sum_rows(opex)
     return depreciation.sum(axis=0, dtype=np.float64)
 
 
