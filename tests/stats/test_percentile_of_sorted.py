@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from simulator.stats.mc_error import (
+    axis_last,
     median_of_sorted,
     percentile,
     percentile_of_sorted,
@@ -93,3 +94,32 @@ def test_scalar_percentile_and_median_of_sorted_match_numpy(n, dtype):
     assert _same(median_of_sorted(x), np.median(x))
     x[-1] = np.nan
     assert np.isnan(percentile_of_sorted(x, 10)) and np.isnan(median_of_sorted(x))
+
+
+@pytest.mark.parametrize("shape, axis", [((10_000, 11), 0), ((3, 9_000, 5), 1),
+                                         ((9_000, 2, 3), 0), ((4, 5, 8_193), -1),
+                                         ((8_193, 1), 0), ((7, 4_096), 0)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_axis_last_is_moveaxis_copy(shape, axis, dtype):
+    """The blocked copy is the plain one, element for element, for views and arrays whose moved
+    axis spans several blocks, one block and a partial last one."""
+    rng = np.random.default_rng(len(shape) + axis)
+    x = rng.normal(size=shape).astype(dtype)
+    x.flat[::97] = -0.0
+    for v in (x, x[::2] if x.shape[0] > 2 else x):
+        got = axis_last(v, axis)
+        want = np.moveaxis(v, axis, -1).copy(order="C")
+        assert got.flags.c_contiguous and got.shape == want.shape
+        assert _same(got, want)
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_percentile_of_long_strided_samples_matches_numpy(axis):
+    """Samples longer than a transpose block, along a strided axis: NumPy's numbers."""
+    rng = np.random.default_rng(5)
+    x = rng.lognormal(0, 1, size=(20_000, 6) if axis == 0 else (6, 20_000)).astype(np.float32)
+    for q in LEVELS:
+        assert _same(percentile(x, q, axis=axis),
+                     np.percentile(x, q, axis=axis))
+        assert _same(percentile(x, q, axis=axis, dtype=np.float64),
+                     np.percentile(x.astype(np.float64), q, axis=axis))
