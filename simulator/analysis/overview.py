@@ -198,8 +198,12 @@ def analyse(results: Results, *, sobol_n: int | None = None,
         boxes[claim.label] = box
         table.insert(0, "claim", claim.label)
         table.insert(1, "strategy", scenario.baseline_strategy)
-        table["box_low"] = table["input"].map(lambda p, b=box: b.limits.get(p, (None, None))[0])
-        table["box_high"] = table["input"].map(lambda p, b=box: b.limits.get(p, (None, None))[1])
+        # float columns, NaN where the box leaves an input free: an all-None object column
+        # would take part in the dtype of the concatenation below differently across pandas
+        # versions (pandas 2.1 warns about it)
+        sides = [box.limits.get(p, (np.nan, np.nan)) for p in table["input"]]
+        table["box_low"] = np.array([lo for lo, _ in sides], dtype=float)
+        table["box_high"] = np.array([hi for _, hi in sides], dtype=float)
         frames.append(table)
     drivers = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     cash = cash_sensitivity(results)

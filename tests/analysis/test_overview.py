@@ -52,3 +52,23 @@ def test_long_runs_analyse_a_subsample_that_keeps_rare_cases(monkeypatch):
         np.testing.assert_array_equal(mine["ks"], table["ks"])
         checked += 1
     assert checked >= 2  # each with more than 1,000 trials: 400 cases on its rarer side
+
+
+def test_drivers_box_limits_are_floats_and_concatenate_without_dtype_warnings():
+    """Each claim's box limits are float columns, NaN for an input the box leaves free (in
+    both directions or one): the tables of several claims concatenate without pandas' warning
+    about all-NA columns (pandas 2.1, the lowest version allowed) and the limits are the box's."""
+    import warnings
+
+    r = simulate(load_scenario(BASE), trials=3000, seed=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        a = analysis.analyse(r)
+    drivers = a.drivers
+    assert drivers["claim"].nunique() >= 2
+    assert drivers["box_low"].dtype == float and drivers["box_high"].dtype == float
+    for label, box in a.boxes.items():
+        rows = drivers[drivers["claim"] == label]
+        for _, row in rows.iterrows():
+            low, high = box.limits.get(row["input"], (np.nan, np.nan))
+            np.testing.assert_equal((row["box_low"], row["box_high"]), (low, high))
