@@ -63,24 +63,24 @@ def nb_in_service(bought, surv):
 
 # --- a chain of element-wise steps and a running sum ---------------------------------------
 
-def np_chain(a, b, c, d, e, f) -> np.ndarray:
+def _np_steps(a, b, c, d, e, f) -> np.ndarray:
     x = a * b
     x -= c
     np.maximum(x, 0, out=x)
     x *= d
     x += e * f
+    return x
+
+
+def np_chain(a, b, c, d, e, f) -> np.ndarray:
+    x = _np_steps(a, b, c, d, e, f)
     for t in range(1, len(x)):
         np.add(x[t - 1], x[t], out=x[t])
     return x
 
 
 def np_chain_cumsum(a, b, c, d, e, f) -> np.ndarray:
-    x = a * b
-    x -= c
-    np.maximum(x, 0, out=x)
-    x *= d
-    x += e * f
-    return np.cumsum(x, axis=0)
+    return np.cumsum(_np_steps(a, b, c, d, e, f), axis=0)
 
 
 @njit(cache=True)
