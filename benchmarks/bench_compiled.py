@@ -1,18 +1,19 @@
 """What compiled kernels would buy the cost model: NumPy against Numba on the model's block size.
 
-Run from the repository root (on demand, not in CI), in an environment with Numba (it is not a
-dependency of the project)::
+Run from the repository root (on demand, not in CI), in the project's environment with Numba
+added (it is not a dependency of the project)::
 
     pip install numba
     python benchmarks/bench_compiled.py [--repeat 300]
 
 Three kernels on (11, 8,192) float32 blocks (11 years, one block of trials: the size the engine
-evaluates a strategy at), each written the way the engine writes it in NumPy and as a loop
+evaluates a strategy at), each in NumPy (the engine's own functions where it has them) and as a loop
 compiled with ``@njit`` (no fast-math: every result is checked to be bit-identical):
 
-- ``in_service``: one step alone, the fleet's sum over vintages (as ``cost_model.in_service``);
+- ``in_service``: one step alone, the fleet's sum over vintages (``cost_model.in_service``
+  itself);
 - ``chain``: six element-wise operations and a running sum over years (the running sum row by
-  row, as the model writes it; ``np.cumsum(axis=0)`` is shown beside it);
+  row, with the model's ``cost_model.running``; ``np.cumsum(axis=0)`` is shown beside it);
 - ``fleet``: a small fleet model fused whole, from seven per-trial inputs: demand growth,
   demand, price, the fleet alive from earlier vintages, units bought, spend and its running
   sum, year by year; compiled once with a pass over the trials per year (which the compiler
@@ -29,6 +30,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from simulator.model.cost_model import in_service, kernel_ages, running
+
 try:
     from numba import njit
 except ImportError:  # pragma: no cover - depends on the environment
@@ -40,16 +43,13 @@ F32 = np.float32
 
 # --- one step: the sum over vintages -------------------------------------------------------
 
-def np_in_service(bought: np.ndarray, surv: np.ndarray) -> np.ndarray:
-    out = np.multiply(bought, surv[0])
-    scratch = np.empty((T - 1, bought.shape[1]), F32)
-    for a in range(1, T):
-        out[a:] += np.multiply(bought[:T - a], surv[a], out=scratch[:T - a])
-    return out
+def np_in_service(bought: np.ndarray, surv: np.ndarray, ages: tuple) -> np.ndarray:
+    """The engine's own step, with the kernel's ages found once, as the engine passes them."""
+    return in_service(bought, surv, ages=ages)
 
 
 @njit(cache=True)
-def nb_in_service(bought, surv):
+def nb_in_service(bought, surv, ages):  # ages: unused, the loop needs none
     n_t, n = bought.shape
     out = np.empty_like(bought)
     for t in range(n_t):
@@ -73,10 +73,7 @@ def _np_steps(a, b, c, d, e, f) -> np.ndarray:
 
 
 def np_chain(a, b, c, d, e, f) -> np.ndarray:
-    x = _np_steps(a, b, c, d, e, f)
-    for t in range(1, len(x)):
-        np.add(x[t - 1], x[t], out=x[t])
-    return x
+    return running(np.add, _np_steps(a, b, c, d, e, f))
 
 
 def np_chain_cumsum(a, b, c, d, e, f) -> np.ndarray:
@@ -120,10 +117,7 @@ def np_fleet(d0, g, decay, p0, r, opex, surv):
         np.maximum(bought[t], 0, out=bought[t])
     spend = bought * price
     spend += demand * opex
-    cum = spend.copy()
-    for t in range(1, T):
-        np.add(cum[t - 1], cum[t], out=cum[t])
-    return spend, cum
+    return spend, running(np.add, spend)
 
 
 @njit(cache=True)
@@ -204,7 +198,8 @@ def main() -> None:
                    ).astype(F32)
     fleet_args = (*inputs, surv)
     cases = [
-        ("in_service (one step)", np_in_service, nb_in_service, blocks[:2]),
+        ("in_service (one step)", np_in_service, nb_in_service,
+         (*blocks[:2], kernel_ages(blocks[1]))),
         ("chain, running sum by rows", np_chain, nb_chain, blocks),
         ("chain, np.cumsum(axis=0)", np_chain_cumsum, nb_chain, blocks),
         ("fleet model, pass per year", np_fleet, nb_fleet_by_year, fleet_args),

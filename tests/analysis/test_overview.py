@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -58,8 +60,6 @@ def test_drivers_box_limits_are_floats_and_concatenate_without_dtype_warnings():
     """Each claim's box limits are float columns, NaN for an input the box leaves free (in
     both directions or one): the tables of several claims concatenate without pandas' warning
     about all-NA columns (pandas 2.1, the lowest version allowed) and the limits are the box's."""
-    import warnings
-
     r = simulate(load_scenario(BASE), trials=3000, seed=2)
     with warnings.catch_warnings():
         warnings.simplefilter("error", FutureWarning)
