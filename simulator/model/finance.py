@@ -8,7 +8,7 @@ Shapes as in :mod:`simulator.model.cost_model`: trial axis last.
   (:func:`lease_price`).
 * Funding: cash need = cash spend + interest - operating cash flow, cumulated; committed
   funding = opening cash + raises that materialise; the gap is the largest excess
-  (:func:`funding_gap`).
+  (:func:`funding_gaps`).
 """
 
 from __future__ import annotations
@@ -129,40 +129,15 @@ def funding_paths(amounts: list[np.ndarray], happen: list[np.ndarray], offsets: 
     return running(np.add, received), interest
 
 
-def funding_gap(cash_need: np.ndarray, funding: np.ndarray, years: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """The most that must be raised beyond committed funding, and the year the gap opens.
-
-    Parameters
-    ----------
-    cash_need : ndarray, shape (..., T)
-        Cumulative cash need by year [USD]: infrastructure cash spend plus interest minus
-        operating cash flow, summed from the start year.
-    funding : ndarray, shape (..., T)
-        Cumulative committed funding received by each year [USD].
-    years : ndarray, shape (T,)
-
-    Returns
-    -------
-    gap : ndarray, shape (...)
-        ``max(0, max_t (cash_need_t - funding_t))`` [USD].
-    year : ndarray, shape (...)
-        First calendar year with a positive gap; ``inf`` if none.
-    """
-    shortfall = cash_need - funding
-    opens = shortfall > 0
-    first = np.where(opens.any(axis=-1), years[0] + np.argmax(opens, axis=-1).astype(float),
-                     np.inf)
-    return np.maximum(shortfall.max(axis=-1), 0.0), first
-
-
 def funding_gaps(cash_need: np.ndarray, funding: np.ndarray, first_year: int,
                  ends: Iterable[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """:func:`funding_gap` through several years at once, in one pass over the years.
+    """The most that must be raised beyond committed funding, and the year the gap opens,
+    through several years at once, in one pass over the years.
 
-    The gap through year t is the running maximum of the shortfall up to t: one pass over
-    year-major rows gives every end, where :func:`funding_gap` reads the years of each end again
-    (and along the short, strided year axis of trial-major arrays). The numbers are the same.
+    The gap through year t is ``max(0, max_{s <= t} (cash_need_s - funding_s))``, the running
+    maximum of the shortfall: one pass over year-major rows gives every end, instead of
+    reading the years of each end again (and along the short, strided year axis of
+    trial-major arrays).
 
     Parameters
     ----------
@@ -178,8 +153,8 @@ def funding_gaps(cash_need: np.ndarray, funding: np.ndarray, first_year: int,
     Returns
     -------
     dict of int to (ndarray, ndarray)
-        Per end, the gap (n,) [USD] and the first year with a positive gap (n,) (``inf``: none),
-        as :func:`funding_gap` returns them.
+        Per end, the gap (n,) [USD] and the first calendar year with a positive gap (n,)
+        (``inf``: none).
     """
     ends = set(ends)
     out: dict[int, tuple[np.ndarray, np.ndarray]] = {}

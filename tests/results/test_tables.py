@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from simulator import load_scenario, simulate
-from simulator.model.finance import funding_gap
 from simulator.results import tables
 from simulator.stats.mc_error import percentile
+from tests.funding_reference import funding_gap
 
 
 @pytest.mark.parametrize("block", [tables.CASH_BLOCK, 1000])
